@@ -1,0 +1,170 @@
+//! Every way an engine session can fail, typed so the doctor and the front ends can tell a
+//! refused port from an unknown CA from an engine error. Display texts name the problem and the
+//! fix; none of them quotes a secret (header values and PEM text never enter an error).
+
+use std::time::Duration;
+
+use crate::tls::TlsConfigError;
+
+/// Why the TLS handshake failed, as far as rustls tells us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// The server's chain does not lead to a trusted root.
+    UnknownCa,
+    /// The server certificate does not name the host connected to.
+    HostnameMismatch {
+        expected: String,
+        presented: Vec<String>,
+    },
+    /// The server certificate is expired or not yet valid.
+    ServerCertExpired,
+    /// The server refused our client certificate (or we sent none).
+    ClientCertRejected,
+    /// The peer did not speak TLS at all.
+    NotTls,
+    Other(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("invalid engine URL '{url}': {reason}")]
+    InvalidUrl { url: String, reason: String },
+
+    #[error(transparent)]
+    TlsConfig(#[from] TlsConfigError),
+
+    #[error(
+        "cannot resolve host '{host}': {detail}; check the name in the engine URL and your DNS"
+    )]
+    Dns { host: String, detail: String },
+
+    #[error(
+        "connection to {addr} refused: no service listens there; check the port (4747 for the engine, 443 for a virtual proxy) and that the Qlik Engine service runs"
+    )]
+    ConnectionRefused { addr: String },
+
+    #[error("cannot connect to {addr}: {detail}")]
+    ConnectFailed { addr: String, detail: String },
+
+    #[error(
+        "{step} did not finish within {after:?}: the server or a firewall is not answering; raise the timeout or check the network path"
+    )]
+    Timeout { step: &'static str, after: Duration },
+
+    #[error("TLS handshake with {host} failed: {}", tls_failure_text(.failure))]
+    Tls { host: String, failure: TlsFailure },
+
+    #[error("the server refused the WebSocket upgrade with HTTP {status}{}: {}", location_text(.location), upgrade_hint(*.status))]
+    UpgradeRejected {
+        status: u16,
+        location: Option<String>,
+        body: String,
+    },
+
+    #[error("WebSocket handshake failed: {0}")]
+    WebSocket(String),
+
+    #[error("the engine refused the session: {state}{}", session_state_hint(.state))]
+    SessionRefused { state: String },
+
+    #[error("the proxy sent {method} ({severity}): {message}")]
+    ProxyNotification {
+        method: String,
+        severity: String,
+        message: String,
+    },
+
+    #[error("the proxy says the user must authenticate first{}: the virtual proxy did not accept the credentials", .login_uri.as_deref().map(|u| format!(" (login at {u})")).unwrap_or_default())]
+    MustAuthenticate { login_uri: Option<String> },
+
+    #[error(
+        "no reply to {method} within {after:?}; raise the request timeout, or the engine is overloaded"
+    )]
+    RequestTimeout { method: String, after: Duration },
+
+    #[error("the engine connection closed: {reason}")]
+    Closed { reason: String },
+
+    #[error("{method} failed: engine error {code}{}{}: {message}", .name.map(|n| format!(" ({n})")).unwrap_or_default(), if .parameter.is_empty() { String::new() } else { format!(" for '{}'", .parameter) })]
+    Rpc {
+        method: String,
+        code: i64,
+        name: Option<&'static str>,
+        parameter: String,
+        message: String,
+    },
+
+    #[error("{what} '{id}' was not found in the app")]
+    ObjectNotFound { what: &'static str, id: String },
+
+    #[error("protocol error: {0} (is this a Qlik engine?)")]
+    Protocol(String),
+
+    #[error(
+        "refused to send {0}: qlik-tui is read-only towards Qlik and never sends a method that could change an app"
+    )]
+    ReadOnly(String),
+}
+
+impl EngineError {
+    /// The engine's error code, for RPC errors.
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            EngineError::Rpc { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+fn tls_failure_text(f: &TlsFailure) -> String {
+    match f {
+        TlsFailure::UnknownCa => "the server's certificate is not signed by the trusted root (root.pem); use the root.pem exported from this site's QMC".into(),
+        TlsFailure::HostnameMismatch { expected, presented } => format!(
+            "the server's certificate is issued for {} but you connected to {expected}: connect by one of those names, or set verify_hostname = false (--no-verify-hostname) for this profile",
+            if presented.is_empty() { "no host name (it has no subject alternative names)".to_string() } else { presented.join(", ") }
+        ),
+        TlsFailure::ServerCertExpired => "the server's certificate is expired or not yet valid; renew it on the server (or check this machine's clock)".into(),
+        TlsFailure::ClientCertRejected => "the server rejected the client certificate; export client.pem and client_key.pem from the QMC of this site".into(),
+        TlsFailure::NotTls => "the peer does not speak TLS; check the port, or use ws:// for a non-TLS endpoint".into(),
+        TlsFailure::Other(s) => s.clone(),
+    }
+}
+
+fn location_text(location: &Option<String>) -> String {
+    location
+        .as_deref()
+        .map(|l| format!(" (redirect to {l})"))
+        .unwrap_or_default()
+}
+
+fn upgrade_hint(status: u16) -> &'static str {
+    match status {
+        401 => "not authenticated; check the credentials (JWT, API key) for this endpoint",
+        403 => {
+            "forbidden; for a direct engine connection send X-Qlik-User (user directory and id), for a virtual proxy check the CSRF token and the JWT"
+        }
+        302 | 303 | 307 => {
+            "the proxy redirects to a login page; use a virtual proxy with JWT or header authentication"
+        }
+        404 => "no such path; check the virtual-proxy prefix in the engine URL",
+        _ => "check the engine URL and the authentication mode",
+    }
+}
+
+fn session_state_hint(state: &str) -> &'static str {
+    match state {
+        "SESSION_ERROR_NO_LICENSE" => " (the user has no license: allocate one in the QMC)",
+        "SESSION_ERROR_LICENSE_RENEW" => " (the license must be renewed)",
+        "SESSION_ERROR_LIMIT_EXCEEDED" => {
+            " (too many sessions for this user: close other sessions or wait for them to time out)"
+        }
+        "SESSION_ERROR_SECURITY_HEADER_CHANGED" => {
+            " (the security header changed during the session: reconnect)"
+        }
+        "SESSION_ACCESS_CONTROL_SETUP_FAILURE" => " (the engine could not set up access control)",
+        "SESSION_ERROR_APP_ACCESS_DENIED" => " (the user may not open this app)",
+        "SESSION_ERROR_APP_FAILURE" => " (the app failed to load)",
+        "SESSION_ERROR_LICENSE_INVALID" => " (the license is invalid)",
+        _ => "",
+    }
+}

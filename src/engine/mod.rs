@@ -1,0 +1,16 @@
+//! The Qlik Engine JSON API client: transport (wss + TLS), JSON-RPC, typed calls.
+//! Knows nothing of trees, terminals or profiles.
+
+pub mod api;
+pub mod error;
+pub mod rpc;
+pub mod schema;
+pub mod session;
+pub mod transport;
+pub mod url;
+pub mod wire;
+
+pub use api::{Doc, DocListEntry, GenericObject, Global, NxInfo, TablesAndKeys};
+pub use error::{EngineError, TlsFailure};
+pub use session::{Greeting, Session};
+pub use transport::{ConnectOptions, Header, Timeouts};

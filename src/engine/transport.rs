@@ -1,0 +1,456 @@
+//! Opening the socket, one layer at a time (name → TCP → TLS → WebSocket upgrade), each step
+//! bounded by a timeout and failing with its own typed error. The doctor walks the same steps.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::error::{EngineError, TlsFailure};
+use crate::tls::{ClientTls, client_config};
+
+pub type EngineSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Resolves a host name to addresses. Injectable so tests can exercise name failures without a
+/// single query leaving the machine.
+pub trait Resolver: Send + Sync {
+    fn resolve(
+        &self,
+        host: String,
+        port: u16,
+    ) -> BoxFuture<'static, std::io::Result<Vec<SocketAddr>>>;
+}
+
+/// The system resolver (getaddrinfo through tokio).
+pub struct SystemResolver;
+
+impl Resolver for SystemResolver {
+    fn resolve(
+        &self,
+        host: String,
+        port: u16,
+    ) -> BoxFuture<'static, std::io::Result<Vec<SocketAddr>>> {
+        Box::pin(async move {
+            Ok(tokio::net::lookup_host((host.as_str(), port))
+                .await?
+                .collect())
+        })
+    }
+}
+
+/// A header on the upgrade request. The value may be a secret (Authorization, Cookie): it is
+/// never logged or shown.
+#[derive(Clone)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+impl std::fmt::Debug for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = if is_secret_header(&self.name) {
+            "<redacted>"
+        } else {
+            self.value.as_str()
+        };
+        write!(f, "{}: {}", self.name, shown)
+    }
+}
+
+/// Headers whose values are credentials.
+pub fn is_secret_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "authorization" || n == "cookie" || n.contains("token") || n.contains("api-key")
+}
+
+/// Timeouts for each wait. Every network wait in the client is bounded by one of these.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub greeting: Duration,
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            greeting: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything needed to open one engine socket.
+#[derive(Clone)]
+pub struct ConnectOptions {
+    /// The full WebSocket URL, e.g. `wss://qlik.example.com:4747/app/engineData`.
+    pub url: String,
+    pub headers: Vec<Header>,
+    pub tls: ClientTls,
+    pub timeouts: Timeouts,
+    pub resolver: Arc<dyn Resolver>,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field("tls", &self.tls)
+            .field("timeouts", &self.timeouts)
+            .finish()
+    }
+}
+
+impl ConnectOptions {
+    pub fn new(url: impl Into<String>, tls: ClientTls) -> Self {
+        ConnectOptions {
+            url: url.into(),
+            headers: Vec::new(),
+            tls,
+            timeouts: Timeouts::default(),
+            resolver: Arc::new(SystemResolver),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push(Header {
+            name: name.to_string(),
+            value: value.into(),
+        });
+        self
+    }
+}
+
+/// The parts of a ws/wss URL the transport needs.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub secure: bool,
+    pub host: String,
+    pub port: u16,
+}
+
+pub fn parse_target(url: &str) -> Result<Target, EngineError> {
+    let bad = |reason: &str| EngineError::InvalidUrl {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
+    let parsed = url::Url::parse(url)
+        .map_err(|e| bad(&format!("{e}; expected wss://host[:port][/prefix]/app/...")))?;
+    let secure = match parsed.scheme() {
+        "wss" => true,
+        "ws" => false,
+        "https" | "http" => {
+            return Err(bad(
+                "the engine URL must start with wss:// (or ws://), not https://",
+            ));
+        }
+        other => return Err(bad(&format!("unsupported scheme '{other}': use wss://"))),
+    };
+    let host = match parsed.host() {
+        Some(url::Host::Domain(d)) => d.to_string(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        None => return Err(bad("no host")),
+    };
+    let port = parsed.port().unwrap_or(if secure { 443 } else { 80 });
+    Ok(Target { secure, host, port })
+}
+
+/// What the transport learned while connecting, for diagnostics.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectInfo {
+    pub peer: Option<SocketAddr>,
+    pub tls_version: Option<String>,
+    /// The server's certificate chain as sent (leaf first).
+    pub server_chain: Vec<CertificateDer<'static>>,
+    pub http_status: u16,
+}
+
+/// Resolves the host of `target`, bounded by the connect timeout.
+pub async fn resolve(
+    opts: &ConnectOptions,
+    target: &Target,
+) -> Result<Vec<SocketAddr>, EngineError> {
+    if let Ok(ip) = target.host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, target.port)]);
+    }
+    let fut = opts.resolver.resolve(target.host.clone(), target.port);
+    match tokio::time::timeout(opts.timeouts.connect, fut).await {
+        Err(_) => Err(EngineError::Timeout {
+            step: "name resolution",
+            after: opts.timeouts.connect,
+        }),
+        Ok(Err(e)) => Err(EngineError::Dns {
+            host: target.host.clone(),
+            detail: e.to_string(),
+        }),
+        Ok(Ok(addrs)) if addrs.is_empty() => Err(EngineError::Dns {
+            host: target.host.clone(),
+            detail: "no addresses".into(),
+        }),
+        Ok(Ok(addrs)) => Ok(addrs),
+    }
+}
+
+/// Opens a TCP connection to the first address that answers.
+pub async fn tcp_connect(
+    opts: &ConnectOptions,
+    addrs: &[SocketAddr],
+) -> Result<TcpStream, EngineError> {
+    let mut last = None;
+    for addr in addrs {
+        match tokio::time::timeout(opts.timeouts.connect, TcpStream::connect(addr)).await {
+            Err(_) => {
+                last = Some(EngineError::Timeout {
+                    step: "TCP connect",
+                    after: opts.timeouts.connect,
+                })
+            }
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                last = Some(EngineError::ConnectionRefused {
+                    addr: addr.to_string(),
+                })
+            }
+            Ok(Err(e)) => {
+                last = Some(EngineError::ConnectFailed {
+                    addr: addr.to_string(),
+                    detail: e.to_string(),
+                })
+            }
+            Ok(Ok(s)) => {
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+        }
+    }
+    Err(last.unwrap_or(EngineError::ConnectFailed {
+        addr: String::new(),
+        detail: "no address".into(),
+    }))
+}
+
+/// Maps an I/O error from the TLS layer to what went wrong, when rustls says.
+pub fn classify_tls_io(err: &std::io::Error, expected_host: &str) -> Option<TlsFailure> {
+    let inner = err.get_ref()?.downcast_ref::<rustls::Error>()?;
+    Some(classify_rustls(inner, expected_host))
+}
+
+pub fn classify_rustls(err: &rustls::Error, expected_host: &str) -> TlsFailure {
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+    match err {
+        E::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => TlsFailure::UnknownCa,
+        E::InvalidCertificate(C::NotValidForName) => TlsFailure::HostnameMismatch {
+            expected: expected_host.to_string(),
+            presented: vec![],
+        },
+        E::InvalidCertificate(C::NotValidForNameContext { presented, .. }) => {
+            TlsFailure::HostnameMismatch {
+                expected: expected_host.to_string(),
+                presented: presented.iter().map(|p| clean_name(p)).collect(),
+            }
+        }
+        E::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => TlsFailure::ServerCertExpired,
+        E::AlertReceived(
+            A::CertificateRequired
+            | A::BadCertificate
+            | A::UnknownCA
+            | A::CertificateUnknown
+            | A::CertificateExpired
+            | A::AccessDenied
+            | A::DecryptError,
+        ) => TlsFailure::ClientCertRejected,
+        E::InvalidMessage(_)
+        | E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. } => TlsFailure::NotTls,
+        other => TlsFailure::Other(other.to_string()),
+    }
+}
+
+// rustls renders presented names as `DnsName("host")` / `IpAddress(1.2.3.4)`; keep the name.
+fn clean_name(p: &str) -> String {
+    let inner = p
+        .split_once('(')
+        .map(|(_, r)| r.trim_end_matches(')'))
+        .unwrap_or(p);
+    inner.trim_matches('"').to_string()
+}
+
+/// Performs the TLS handshake over `tcp`.
+pub async fn tls_handshake(
+    opts: &ConnectOptions,
+    target: &Target,
+    tcp: TcpStream,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, EngineError> {
+    let config = client_config(&opts.tls)?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = ServerName::try_from(target.host.clone()).map_err(|_| EngineError::InvalidUrl {
+        url: opts.url.clone(),
+        reason: format!("'{}' is not a valid host name", target.host),
+    })?;
+    match tokio::time::timeout(opts.timeouts.connect, connector.connect(name, tcp)).await {
+        Err(_) => Err(EngineError::Timeout {
+            step: "TLS handshake",
+            after: opts.timeouts.connect,
+        }),
+        Ok(Err(e)) => Err(tls_error(&e, &target.host)),
+        Ok(Ok(s)) => Ok(s),
+    }
+}
+
+fn tls_error(e: &std::io::Error, host: &str) -> EngineError {
+    let failure = classify_tls_io(e, host).unwrap_or_else(|| match e.kind() {
+        // The peer closed or reset without a TLS answer: most likely not a TLS port.
+        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
+            TlsFailure::NotTls
+        }
+        _ => TlsFailure::Other(e.to_string()),
+    });
+    EngineError::Tls {
+        host: host.to_string(),
+        failure,
+    }
+}
+
+/// Sends the HTTP upgrade with our headers over an established stream.
+pub async fn upgrade(
+    opts: &ConnectOptions,
+    target: &Target,
+    stream: MaybeTlsStream<TcpStream>,
+) -> Result<(EngineSocket, u16), EngineError> {
+    let mut request =
+        opts.url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| EngineError::InvalidUrl {
+                url: opts.url.clone(),
+                reason: e.to_string(),
+            })?;
+    for h in &opts.headers {
+        let name =
+            HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| EngineError::InvalidUrl {
+                url: opts.url.clone(),
+                reason: format!("'{}' is not a valid header name", h.name),
+            })?;
+        // Never echo the value: it may be a token.
+        let value = HeaderValue::from_str(&h.value).map_err(|_| EngineError::InvalidUrl {
+            url: opts.url.clone(),
+            reason: format!(
+                "the value of header '{}' has characters a header cannot carry",
+                h.name
+            ),
+        })?;
+        request.headers_mut().insert(name, value);
+    }
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .max_message_size(Some(256 << 20))
+        .max_frame_size(Some(256 << 20));
+    let fut = tokio_tungstenite::client_async_with_config(request, stream, Some(config));
+    match tokio::time::timeout(opts.timeouts.connect, fut).await {
+        Err(_) => Err(EngineError::Timeout {
+            step: "WebSocket upgrade",
+            after: opts.timeouts.connect,
+        }),
+        Ok(Ok((ws, resp))) => Ok((ws, resp.status().as_u16())),
+        Ok(Err(WsError::Http(resp))) => {
+            let status = resp.status().as_u16();
+            let location = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let body = resp
+                .body()
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b).chars().take(300).collect())
+                .unwrap_or_default();
+            Err(EngineError::UpgradeRejected {
+                status,
+                location,
+                body,
+            })
+        }
+        Ok(Err(WsError::Io(e))) => match classify_tls_io(&e, &target.host) {
+            // TLS 1.3 reports a rejected client certificate only after the handshake, on the
+            // first read: that is here.
+            Some(failure) => Err(EngineError::Tls {
+                host: target.host.clone(),
+                failure,
+            }),
+            None => Err(EngineError::WebSocket(e.to_string())),
+        },
+        Ok(Err(WsError::Tls(e))) => Err(EngineError::WebSocket(e.to_string())),
+        Ok(Err(e)) => Err(EngineError::WebSocket(e.to_string())),
+    }
+}
+
+/// Opens the socket: resolve, connect, TLS (for wss), upgrade.
+pub async fn open_socket(
+    opts: &ConnectOptions,
+) -> Result<(EngineSocket, ConnectInfo), EngineError> {
+    crate::tls::ensure_crypto_provider();
+    let target = parse_target(&opts.url)?;
+    let addrs = resolve(opts, &target).await?;
+    let tcp = tcp_connect(opts, &addrs).await?;
+    let mut info = ConnectInfo {
+        peer: tcp.peer_addr().ok(),
+        ..Default::default()
+    };
+    let stream = if target.secure {
+        let tls = tls_handshake(opts, &target, tcp).await?;
+        let conn = tls.get_ref().1;
+        info.tls_version = conn.protocol_version().map(|v| format!("{v:?}"));
+        info.server_chain = conn
+            .peer_certificates()
+            .map(|c| c.iter().map(|c| c.clone().into_owned()).collect())
+            .unwrap_or_default();
+        MaybeTlsStream::Rustls(tls)
+    } else {
+        MaybeTlsStream::Plain(tcp)
+    };
+    let (ws, status) = upgrade(opts, &target, stream).await?;
+    info.http_status = status;
+    Ok((ws, info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_targets() {
+        let t = parse_target("wss://qlik.example.com:4747/app/engineData").unwrap();
+        assert!(t.secure);
+        assert_eq!(t.port, 4747);
+        let t = parse_target("wss://qlik.example.com/jwt/app/").unwrap();
+        assert_eq!(t.port, 443);
+        let t = parse_target("wss://[::1]:4747/app/").unwrap();
+        assert_eq!(t.host, "::1");
+        assert!(
+            parse_target("https://x/app")
+                .unwrap_err()
+                .to_string()
+                .contains("wss://")
+        );
+        assert!(parse_target("not a url").is_err());
+    }
+
+    #[test]
+    fn secret_headers_are_redacted_in_debug() {
+        let h = Header {
+            name: "Authorization".into(),
+            value: "Bearer abc.def".into(),
+        };
+        assert_eq!(format!("{h:?}"), "Authorization: <redacted>");
+    }
+}

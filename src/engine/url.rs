@@ -1,0 +1,124 @@
+//! Engine URLs and the certificate-auth user header.
+//!
+//! Grammar (enigma.js sense-utilities):
+//! `ws[s]://host[:port][/<proxy-prefix>]/app/<appId|engineData>[/identity/<id>][/ttl/<sec>][?query]`.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Everything but the unreserved characters `A–Z a–z 0–9 - . _ ~` is percent-encoded.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one URL component (a path segment or a query value).
+pub fn encode_component(s: &str) -> String {
+    utf8_percent_encode(s, COMPONENT).to_string()
+}
+
+/// Optional parts of an engine URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UrlParts {
+    /// `/identity/<id>`: a separate session for the same user and app.
+    pub identity: Option<String>,
+    /// `/ttl/<seconds>`: keep the session this long after the socket closes.
+    pub ttl: Option<u32>,
+    /// Query parameters (name, value), encoded here.
+    pub query: Vec<(String, String)>,
+}
+
+/// The socket URL for `app_id` (None: `engineData`, a session with no app) under `base`, which is
+/// `wss://host[:port][/prefix]` with or without a trailing slash.
+pub fn app_url(base: &str, app_id: Option<&str>, parts: &UrlParts) -> String {
+    let base = base.trim_end_matches('/');
+    let base = base.strip_suffix("/app").unwrap_or(base);
+    let mut url = format!(
+        "{base}/app/{}",
+        app_id
+            .map(encode_component)
+            .unwrap_or_else(|| "engineData".to_string())
+    );
+    if let Some(id) = &parts.identity {
+        url.push_str("/identity/");
+        url.push_str(&encode_component(id));
+    }
+    if let Some(ttl) = parts.ttl {
+        url.push_str(&format!("/ttl/{ttl}"));
+    }
+    for (i, (k, v)) in parts.query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.push_str(&encode_component(k));
+        url.push('=');
+        url.push_str(&encode_component(v));
+    }
+    url
+}
+
+/// `X-Qlik-User: UserDirectory=<dir>; UserId=<id>`, both values URL-encoded UTF-8 (Qlik help,
+/// "X-Qlik-User header").
+pub fn qlik_user_header(user_directory: &str, user_id: &str) -> String {
+    format!(
+        "UserDirectory={}; UserId={}",
+        encode_component(user_directory),
+        encode_component(user_id)
+    )
+}
+
+/// Parses an `X-Qlik-User` value back into (directory, id), decoding both.
+pub fn parse_qlik_user_header(value: &str) -> Option<(String, String)> {
+    let mut dir = None;
+    let mut id = None;
+    for part in value.split(';') {
+        let (k, v) = part.trim().split_once('=')?;
+        let v = percent_encoding::percent_decode_str(v.trim())
+            .decode_utf8()
+            .ok()?
+            .into_owned();
+        match k.trim().to_ascii_lowercase().as_str() {
+            "userdirectory" => dir = Some(v),
+            "userid" => id = Some(v),
+            _ => {}
+        }
+    }
+    Some((dir?, id?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_urls() {
+        let p = UrlParts::default();
+        assert_eq!(
+            app_url("wss://h:4747", None, &p),
+            "wss://h:4747/app/engineData"
+        );
+        assert_eq!(
+            app_url("wss://h/jwt/", Some("a b&c"), &p),
+            "wss://h/jwt/app/a%20b%26c"
+        );
+        let p = UrlParts {
+            identity: Some("x".into()),
+            ttl: Some(30),
+            query: vec![("qlik-csrf-token".into(), "t/+=".into())],
+        };
+        assert_eq!(
+            app_url("wss://h/app/", Some("id"), &p),
+            "wss://h/app/id/identity/x/ttl/30?qlik-csrf-token=t%2F%2B%3D"
+        );
+    }
+
+    #[test]
+    fn user_header_round_trips() {
+        let h = qlik_user_header("INTERNAL", "sa_engine");
+        assert_eq!(h, "UserDirectory=INTERNAL; UserId=sa_engine");
+        let h = qlik_user_header("CORP", "jöhn doe;x");
+        assert_eq!(
+            parse_qlik_user_header(&h).unwrap(),
+            ("CORP".into(), "jöhn doe;x".into())
+        );
+        assert!(parse_qlik_user_header("nonsense").is_none());
+    }
+}

@@ -1,0 +1,241 @@
+//! The Qlik Engine JSON-RPC wire shapes, shared by the client and the simulator.
+//!
+//! Request: `{"jsonrpc":"2.0","id":N,"handle":H,"method":"Name","params":[...]}`.
+//! Response: `{"jsonrpc":"2.0","id":N,"result":{...},"change":[h],"close":[h]}` or with `error`.
+//! Notification: `{"jsonrpc":"2.0","method":"OnConnected","params":{...}}` (no id).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The handle of the Global object, the only static handle.
+pub const GLOBAL_HANDLE: i64 = -1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Request {
+    #[serde(default = "jsonrpc_version")]
+    pub jsonrpc: String,
+    pub id: Value,
+    #[serde(default = "global_handle")]
+    pub handle: i64,
+    pub method: String,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub params: Value,
+}
+
+fn jsonrpc_version() -> String {
+    "2.0".to_string()
+}
+fn global_handle() -> i64 {
+    GLOBAL_HANDLE
+}
+
+impl Request {
+    pub fn new(id: u64, handle: i64, method: &str, params: Value) -> Self {
+        Request {
+            jsonrpc: jsonrpc_version(),
+            id: Value::from(id),
+            handle,
+            method: method.to_string(),
+            params,
+        }
+    }
+}
+
+/// The `error` member of a response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RpcErrorBody {
+    pub code: i64,
+    #[serde(default)]
+    pub parameter: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Response {
+    #[serde(default = "jsonrpc_version")]
+    pub jsonrpc: String,
+    pub id: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<RpcErrorBody>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub change: Vec<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub close: Vec<i64>,
+}
+
+impl Response {
+    pub fn ok(id: Value, result: Value) -> Self {
+        Response {
+            jsonrpc: jsonrpc_version(),
+            id,
+            result: Some(result),
+            error: None,
+            change: vec![],
+            close: vec![],
+        }
+    }
+    pub fn err(
+        id: Value,
+        code: i64,
+        parameter: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Response {
+            jsonrpc: jsonrpc_version(),
+            id,
+            result: None,
+            error: Some(RpcErrorBody {
+                code,
+                parameter: parameter.into(),
+                message: message.into(),
+            }),
+            change: vec![],
+            close: vec![],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Notification {
+    #[serde(default = "jsonrpc_version")]
+    pub jsonrpc: String,
+    pub method: String,
+    #[serde(default)]
+    pub params: Value,
+}
+
+impl Notification {
+    pub fn new(method: &str, params: Value) -> Self {
+        Notification {
+            jsonrpc: jsonrpc_version(),
+            method: method.to_string(),
+            params,
+        }
+    }
+}
+
+/// Anything the engine sends: a reply to a request, or a notification.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    Response(Response),
+    Notification(Notification),
+}
+
+impl Incoming {
+    /// Classifies a frame the way enigma.js does: a message with an `id` is a reply, one without
+    /// an id but with a `method` is a notification.
+    pub fn parse(text: &str) -> Result<Incoming, String> {
+        let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let has_id = v.get("id").is_some_and(|id| !id.is_null());
+        if has_id {
+            serde_json::from_value(v)
+                .map(Incoming::Response)
+                .map_err(|e| format!("not a JSON-RPC response: {e}"))
+        } else if v.get("method").is_some() {
+            serde_json::from_value(v)
+                .map(Incoming::Notification)
+                .map_err(|e| format!("not a JSON-RPC notification: {e}"))
+        } else {
+            Err("neither a response (no id) nor a notification (no method)".into())
+        }
+    }
+}
+
+/// A reference to an engine object, as returned in `qReturn` by OpenDoc, GetObject, ...
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ObjRef {
+    /// The schema class name (`Doc`, `GenericObject`, `GenericMeasure`, ...).
+    #[serde(rename = "qType")]
+    pub q_type: String,
+    #[serde(rename = "qHandle")]
+    pub q_handle: i64,
+    /// The object type (`sheet`, `barchart`, ...).
+    #[serde(
+        rename = "qGenericType",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub q_generic_type: String,
+    #[serde(
+        rename = "qGenericId",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub q_generic_id: String,
+}
+
+/// Session states of the `OnConnected` greeting (the SessionState enum of the schema, plus
+/// SESSION_ERROR_LICENSE_INVALID from @qlik/api).
+pub const SESSION_STATES: [&str; 10] = [
+    "SESSION_CREATED",
+    "SESSION_ATTACHED",
+    "SESSION_ERROR_NO_LICENSE",
+    "SESSION_ERROR_LICENSE_RENEW",
+    "SESSION_ERROR_LIMIT_EXCEEDED",
+    "SESSION_ERROR_SECURITY_HEADER_CHANGED",
+    "SESSION_ACCESS_CONTROL_SETUP_FAILURE",
+    "SESSION_ERROR_APP_ACCESS_DENIED",
+    "SESSION_ERROR_APP_FAILURE",
+    "SESSION_ERROR_LICENSE_INVALID",
+];
+
+/// The proxy (QPS) notifications that can arrive before or during a session.
+pub const PROXY_NOTIFICATIONS: [&str; 14] = [
+    "OnMaxParallelSessionsExceeded",
+    "OnLicenseAccessDenied",
+    "OnLicenseAccessDeniedPendingUserSync",
+    "OnSessionClosed",
+    "OnSessionLoggedOut",
+    "OnSessionTimedOut",
+    "OnEngineWebsocketFailed",
+    "OnNoEngineAvailable",
+    "OnRepositoryWebsocketFailed",
+    "OnNoRepositoryAvailable",
+    "OnDataPrepServiceWebsocketFailed",
+    "OnNoDataPrepServiceAvailable",
+    "OnNoPrintingServiceAvailable",
+    "OnExcessLicenseAssignment",
+];
+
+/// The LocalizedErrorCode name of an engine error code, from the bundled schema.
+pub fn error_code_name(code: i64) -> Option<&'static str> {
+    crate::engine::schema::Schema::get().error_name(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_frames() {
+        let r = Incoming::parse(r#"{"jsonrpc":"2.0","id":3,"result":{"qReturn":{"qType":"Doc","qHandle":1}},"change":[1]}"#).unwrap();
+        match r {
+            Incoming::Response(r) => {
+                assert_eq!(r.id, Value::from(3));
+                assert_eq!(r.change, vec![1]);
+            }
+            _ => panic!("expected a response"),
+        }
+        let n = Incoming::parse(
+            r#"{"jsonrpc":"2.0","method":"OnConnected","params":{"qSessionState":"SESSION_CREATED"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(n, Incoming::Notification(ref n) if n.method == "OnConnected"));
+        assert!(Incoming::parse("[1,2]").is_err());
+        assert!(Incoming::parse("nope").is_err());
+    }
+
+    #[test]
+    fn request_defaults_match_lenient_clients() {
+        // OpenMetadata's client omits jsonrpc and adds outKey.
+        let r: Request = serde_json::from_str(
+            r#"{"handle":-1,"method":"GetDocList","params":[],"outKey":-1,"id":1}"#,
+        )
+        .unwrap();
+        assert_eq!(r.jsonrpc, "2.0");
+        assert_eq!(r.method, "GetDocList");
+    }
+}

@@ -1,0 +1,117 @@
+//! File writing that never leaves half a file behind: write to a temporary file in the same
+//! directory, flush it to disk, then rename it over the target.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically. With `private`, the file is created with mode 0600 (on
+/// Unix) before any byte is written, so a secret is never readable by others even briefly.
+pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+    let mut tmp = AtomicFile::create(path, private)?;
+    tmp.write_all(bytes)?;
+    tmp.commit()
+}
+
+/// A file being written next to its final path; dropped without `commit`, it is removed.
+pub struct AtomicFile {
+    file: Option<std::fs::File>,
+    tmp_path: std::path::PathBuf,
+    final_path: std::path::PathBuf,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path, private: bool) -> std::io::Result<Self> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path")
+            })?
+            .to_string_lossy()
+            .into_owned();
+        let tmp_path = dir.join(format!(
+            ".{name}.tmp-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(if private { 0o600 } else { 0o644 });
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        let file = opts.open(&tmp_path)?;
+        Ok(AtomicFile {
+            file: Some(file),
+            tmp_path,
+            final_path: path.to_path_buf(),
+        })
+    }
+
+    /// Flushes to disk and renames over the final path.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let file = self.file.take().expect("commit called once");
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&self.tmp_path, &self.final_path)?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.file.as_mut() {
+            Some(f) => f.write(buf),
+            None => Err(std::io::Error::other("file already committed")),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.file.as_mut() {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp_path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropped_without_commit_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.json");
+        std::fs::write(&target, b"old").unwrap();
+        {
+            let mut f = AtomicFile::create(&target, false).unwrap();
+            f.write_all(b"partial").unwrap();
+        }
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("k.pem");
+        write_atomic(&target, b"x", true).unwrap();
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}

@@ -1,0 +1,244 @@
+//! rustls configurations from PEM text: the client side (mutual TLS, optional host-name check)
+//! and the server side (the simulator, which requires a client certificate).
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::{ParsedCertificate, WebPkiClientVerifier};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
+
+use super::pem::{PemError, PemRole, parse_certs, parse_key};
+
+/// Installs ring as the process-wide crypto provider. Safe to call any number of times; must run
+/// before any rustls config is built (a second provider compiled in would otherwise panic).
+pub fn ensure_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    ensure_crypto_provider();
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TlsConfigError {
+    #[error(transparent)]
+    Pem(#[from] PemError),
+    #[error("the root certificate (root.pem) cannot be used as a trust anchor: {0}")]
+    BadRoot(String),
+    #[error(
+        "the client key does not belong to the client certificate ({0}): export client.pem and client_key.pem again together from the QMC"
+    )]
+    KeyMismatch(String),
+    #[error("TLS set-up failed: {0}")]
+    Other(String),
+}
+
+/// The TLS material of a client connection, as PEM text. Any field may be absent: no client
+/// certificate for a proxy or Qlik Cloud, no root for a server with a public certificate.
+#[derive(Clone, Default)]
+pub struct ClientTls {
+    pub root_pem: Option<String>,
+    pub cert_pem: Option<String>,
+    pub key_pem: Option<String>,
+    /// Check that the server certificate names the host connected to. Turning it off skips only
+    /// that check: the chain, validity and signatures are still verified against the roots.
+    pub verify_hostname: bool,
+}
+
+impl std::fmt::Debug for ClientTls {
+    // Never print key material, not even in a debug log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientTls")
+            .field("root_pem", &self.root_pem.as_ref().map(|_| "<pem>"))
+            .field("cert_pem", &self.cert_pem.as_ref().map(|_| "<pem>"))
+            .field("key_pem", &self.key_pem.as_ref().map(|_| "<redacted>"))
+            .field("verify_hostname", &self.verify_hostname)
+            .finish()
+    }
+}
+
+pub fn root_store(root_pem: &str) -> Result<Arc<RootCertStore>, TlsConfigError> {
+    let mut store = RootCertStore::empty();
+    for c in parse_certs(root_pem, PemRole::RootCert)? {
+        store
+            .add(c)
+            .map_err(|e| TlsConfigError::BadRoot(e.to_string()))?;
+    }
+    Ok(Arc::new(store))
+}
+
+fn system_roots() -> Arc<RootCertStore> {
+    let mut store = RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    for c in found.certs {
+        let _ = store.add(c);
+    }
+    Arc::new(store)
+}
+
+/// Builds the client config. Without `root_pem` the system's roots are trusted (Qlik Cloud).
+pub fn client_config(tls: &ClientTls) -> Result<ClientConfig, TlsConfigError> {
+    let provider = provider();
+    let roots = match &tls.root_pem {
+        Some(pem) => root_store(pem)?,
+        None => system_roots(),
+    };
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsConfigError::Other(e.to_string()))?;
+    let builder = if tls.verify_hostname {
+        builder.with_root_certificates(roots)
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(ChainOnlyVerifier { roots, provider }))
+    };
+    let mut config = match (&tls.cert_pem, &tls.key_pem) {
+        (Some(cert), Some(key)) => {
+            let chain = parse_certs(cert, PemRole::ClientCert)?;
+            let key = parse_key(key, PemRole::ClientKey)?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| TlsConfigError::KeyMismatch(e.to_string()))?
+        }
+        (Some(_), None) => {
+            return Err(PemError::Empty(PemRole::ClientKey).into());
+        }
+        (None, Some(_)) => {
+            return Err(PemError::Empty(PemRole::ClientCert).into());
+        }
+        (None, None) => builder.with_no_client_auth(),
+    };
+    // The engine speaks HTTP/1.1 WebSockets only.
+    config.alpn_protocols.clear();
+    Ok(config)
+}
+
+/// The simulator's config: a client certificate chaining to `client_root_pem` is required.
+pub fn server_config(
+    client_root_pem: &str,
+    cert_pem: &str,
+    key_pem: &str,
+) -> Result<ServerConfig, TlsConfigError> {
+    let provider = provider();
+    let verifier =
+        WebPkiClientVerifier::builder_with_provider(root_store(client_root_pem)?, provider.clone())
+            .build()
+            .map_err(|e| TlsConfigError::Other(e.to_string()))?;
+    ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsConfigError::Other(e.to_string()))?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(
+            parse_certs(cert_pem, PemRole::ServerCert)?,
+            parse_key(key_pem, PemRole::ServerKey)?,
+        )
+        .map_err(|e| TlsConfigError::Other(e.to_string()))
+}
+
+/// A server-certificate verifier that checks the chain to the trust anchors, validity dates and
+/// handshake signatures, and skips only the host-name check. For servers whose certificate names
+/// an internal host the user cannot connect by (or carries a CN but no SAN).
+#[derive(Debug)]
+pub struct ChainOnlyVerifier {
+    roots: Arc<RootCertStore>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for ChainOnlyVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let cert = ParsedCertificate::try_from(end_entity)?;
+        rustls::client::verify_server_cert_signed_by_trust_anchor(
+            &cert,
+            &self.roots,
+            intermediates,
+            now,
+            self.provider.signature_verification_algorithms.all,
+        )?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::pki::{DemoPki, TestCa, Validity};
+
+    #[test]
+    fn client_config_accepts_matching_pair_and_rejects_another_key() {
+        let pki = DemoPki::generate().unwrap();
+        let mut tls = ClientTls {
+            root_pem: Some(pki.root_cert_pem.clone()),
+            cert_pem: Some(pki.client_cert_pem.clone()),
+            key_pem: Some(pki.client_key_pem.clone()),
+            verify_hostname: true,
+        };
+        client_config(&tls).unwrap();
+        let other = TestCa::new("other")
+            .unwrap()
+            .issue_client("x", Validity::Days(1))
+            .unwrap();
+        tls.key_pem = Some(other.key_pem);
+        assert!(matches!(
+            client_config(&tls),
+            Err(TlsConfigError::KeyMismatch(_))
+        ));
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let pki = DemoPki::generate().unwrap();
+        let tls = ClientTls {
+            key_pem: Some(pki.client_key_pem.clone()),
+            ..Default::default()
+        };
+        let dbg = format!("{tls:?}");
+        assert!(!dbg.contains("PRIVATE"), "{dbg}");
+    }
+}

@@ -1,0 +1,8 @@
+//! TLS foundations: PEM intake, rustls configurations, and run-time certificates.
+
+pub mod config;
+pub mod pem;
+pub mod pki;
+
+pub use config::{ClientTls, TlsConfigError, client_config, ensure_crypto_provider, server_config};
+pub use pem::{PemError, PemRole};
