@@ -6,4 +6,5 @@
 
 pub mod engine;
 pub mod fsutil;
+pub mod profile;
 pub mod tls;
