@@ -4,7 +4,11 @@
 //! `engine` → foundations `tls` and `profile`. `sim` is an engine simulator that shares the wire
 //! types with `engine` and never imports the front ends or the domain.
 
+pub mod cli;
 pub mod engine;
+pub mod explore;
 pub mod fsutil;
+pub mod logging;
+pub mod paths;
 pub mod profile;
 pub mod tls;

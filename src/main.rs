@@ -1,1 +1,29 @@
-fn main() {}
+use clap::Parser;
+
+use qlik_tui::cli::{self, Cli};
+
+fn main() {
+    let cli = Cli::parse();
+    let _log_guard = qlik_tui::logging::init();
+    qlik_tui::tls::ensure_crypto_provider();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = match runtime.block_on(cli::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    };
+    // Don't wait for background tasks (sockets closing politely) to finish.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    std::process::exit(code);
+}

@@ -1,0 +1,51 @@
+//! The command line: every view has a headless twin here (`--json` for scripts). Commands are
+//! thin: they resolve a connection, call the domain, and print.
+
+pub mod apps;
+pub mod conn;
+pub mod info;
+pub mod profiles;
+pub mod table;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qlik-tui",
+    version,
+    about = "A terminal explorer for Qlik Sense: profiles with secrets in the OS keyring, engine sessions, tree panes, exports.",
+    after_help = "Run `qlik-tui --demo` for the explorer on a built-in engine simulator. `qlik-tui info` shows where config, logs and the keymap live."
+)]
+pub struct Cli {
+    /// Open the explorer on the built-in engine simulator (no Qlik server needed; writes nothing
+    /// to the keyring or the config dir).
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the apps the user may open.
+    Apps(apps::AppsArgs),
+    /// Show where config, profiles, logs and the keymap live.
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs the parsed command; returns the process exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Some(Command::Apps(a)) => apps::run(a).await,
+        Some(Command::Info { json }) => info::run(json),
+        None => {
+            anyhow::bail!(
+                "no command given; try `qlik-tui --demo`, `qlik-tui apps -p PROFILE`, or `qlik-tui --help`"
+            )
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Plain-text tables for human output: columns padded to their widest cell (by display width,
+//! so CJK and accented titles line up), the last column unpadded.
+
+use unicode_width::UnicodeWidthStr;
+
+pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let cols = headers.len();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate().take(cols) {
+            widths[i] = widths[i].max(clean(cell).width());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<String>| {
+        let mut l = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cols {
+                l.push_str(cell);
+            } else {
+                l.push_str(cell);
+                l.push_str(&" ".repeat(widths[i] - cell.width() + 2));
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(headers.iter().map(|h| h.to_string()).collect());
+    for row in rows {
+        line(row.iter().map(|c| clean(c)).collect());
+    }
+    out
+}
+
+/// Control characters (a newline in a title, an escape sequence) would break the table or the
+/// terminal: show them as spaces.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn aligns_by_display_width() {
+        let t = super::render(
+            &["ID", "TITLE"],
+            &[
+                vec!["a".into(), "x".into()],
+                vec!["ü€".into(), "y\nz".into()],
+            ],
+        );
+        assert_eq!(t, "ID  TITLE\na   x\nü€  y z\n");
+    }
+}

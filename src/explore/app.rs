@@ -1,0 +1,477 @@
+//! Loaders for one open app: each turns a few engine requests into model entries. Independent
+//! requests are sent together (they are pipelined on the socket); a sheet's whole subtree comes
+//! from one GetFullPropertyTree, and layouts are asked for only where a title needs evaluating.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::model::{
+    BookmarkEntry, DataModel, FieldEntry, MasterItem, MasterItems, ObjectNode, SheetEntry,
+    TableEntry, VariableEntry,
+};
+use crate::engine::api::{Doc, GenericObject};
+use crate::engine::{EngineError, Session};
+
+/// An open app: its own session (one socket per open app, as Qlik requires) and the Doc handle.
+pub struct AppSession {
+    pub app_id: String,
+    pub session: Session,
+    pub doc: Doc,
+}
+
+fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
+    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A title as properties hold it: a literal string, or an expression only a layout evaluates.
+pub fn literal_title(props: &Value) -> Option<String> {
+    for ptr in ["/title", "/qMetaDef/title", "/qMeta/title"] {
+        match props.pointer(ptr) {
+            Some(Value::String(s)) if !s.is_empty() => return Some(s.clone()),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn title_is_expression(props: &Value) -> bool {
+    props.pointer("/title/qStringExpression").is_some()
+        || props.pointer("/title/qValueExpression").is_some()
+}
+
+/// Reads an evaluated title from a layout.
+pub fn layout_title(layout: &Value) -> String {
+    for ptr in ["/title", "/qMeta/title"] {
+        if let Some(Value::String(s)) = layout.pointer(ptr)
+            && !s.is_empty()
+        {
+            return s.clone();
+        }
+    }
+    String::new()
+}
+
+impl AppSession {
+    pub async fn open(session: Session, app_id: &str) -> Result<AppSession, EngineError> {
+        let doc = session.global().open_doc(app_id, true).await?;
+        Ok(AppSession {
+            app_id: app_id.to_string(),
+            session,
+            doc,
+        })
+    }
+
+    /// Creates a session list object, reads its layout, and leaves the object to die with the
+    /// session (no extra round trip to destroy it).
+    async fn list_layout(&self, props: Value) -> Result<Value, EngineError> {
+        let obj = self.doc.create_session_object(props).await?;
+        obj.get_layout().await
+    }
+
+    async fn list_items(&self, props: Value, list_key: &str) -> Result<Vec<Value>, EngineError> {
+        let layout = self.list_layout(props).await?;
+        Ok(layout
+            .pointer(&format!("/{list_key}/qItems"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    pub async fn app_layout(&self) -> Result<Value, EngineError> {
+        self.doc.get_app_layout().await
+    }
+
+    /// Sheets (or stories, with `object_type = "story"`), ordered by rank then title.
+    pub async fn sheets_of_type(&self, object_type: &str) -> Result<Vec<SheetEntry>, EngineError> {
+        let props = json!({
+            "qInfo": {"qType": format!("{object_type}List")},
+            "qAppObjectListDef": {"qType": object_type, "qData": {
+                "title": "/qMetaDef/title", "description": "/qMetaDef/description", "rank": "/rank"
+            }}
+        });
+        let items = self.list_items(props, "qAppObjectList").await?;
+        let mut sheets: Vec<SheetEntry> = items
+            .iter()
+            .map(|it| {
+                let meta = it.get("qMeta").cloned().unwrap_or(Value::Null);
+                let title = match str_at(it, "/qMeta/title") {
+                    "" => str_at(it, "/qData/title").to_string(),
+                    t => t.to_string(),
+                };
+                SheetEntry {
+                    id: str_at(it, "/qInfo/qId").to_string(),
+                    title,
+                    description: match str_at(it, "/qMeta/description") {
+                        "" => str_at(it, "/qData/description").to_string(),
+                        d => d.to_string(),
+                    },
+                    rank: it.pointer("/qData/rank").and_then(Value::as_f64),
+                    published: meta
+                        .get("published")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                    approved: meta
+                        .get("approved")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                    owner: owner_name(&meta),
+                    meta,
+                }
+            })
+            .collect();
+        sheets.sort_by(|a, b| {
+            a.rank
+                .unwrap_or(f64::MAX)
+                .total_cmp(&b.rank.unwrap_or(f64::MAX))
+                .then_with(|| a.title.cmp(&b.title))
+        });
+        Ok(sheets)
+    }
+
+    pub async fn sheets(&self) -> Result<Vec<SheetEntry>, EngineError> {
+        self.sheets_of_type("sheet").await
+    }
+
+    pub async fn stories(&self) -> Result<Vec<SheetEntry>, EngineError> {
+        self.sheets_of_type("story").await
+    }
+
+    /// A sheet (or any object) and everything below it, from one GetFullPropertyTree. Titles
+    /// that are expressions are evaluated with a layout; objects built from a master
+    /// visualization take its title when they have none of their own.
+    pub async fn object_tree(
+        &self,
+        id: &str,
+        masters: &HashMap<String, String>,
+    ) -> Result<ObjectNode, EngineError> {
+        let obj = self.doc.get_object(id).await?;
+        let tree = obj.get_full_property_tree().await?;
+        let mut node = node_from_entry(&tree);
+        let mut needs_layout = Vec::new();
+        collect_expression_titles(&node, &mut needs_layout);
+        if !needs_layout.is_empty() {
+            let obj = &obj;
+            let titles =
+                futures_util::future::join_all(needs_layout.iter().map(|oid| async move {
+                    let o = if oid == id {
+                        Ok(obj.clone())
+                    } else {
+                        self.doc.get_object(oid).await
+                    };
+                    let title = match o {
+                        Ok(o) => o
+                            .get_layout()
+                            .await
+                            .map(|l| layout_title(&l))
+                            .unwrap_or_default(),
+                        Err(_) => String::new(),
+                    };
+                    (oid.clone(), title)
+                }))
+                .await;
+            let titles: HashMap<String, String> = titles.into_iter().collect();
+            apply_titles(&mut node, &titles);
+        }
+        fill_master_titles(&mut node, masters);
+        Ok(node)
+    }
+
+    pub async fn object(&self, id: &str) -> Result<GenericObject, EngineError> {
+        self.doc.get_object(id).await
+    }
+
+    pub async fn master_items(&self) -> Result<MasterItems, EngineError> {
+        let dims = json!({
+            "qInfo": {"qType": "DimensionList"},
+            "qDimensionListDef": {"qType": "dimension", "qData": {
+                "title": "/qMetaDef/title", "description": "/qMetaDef/description", "tags": "/qMetaDef/tags",
+                "grouping": "/qDim/qGrouping", "fieldDefs": "/qDim/qFieldDefs", "labels": "/qDim/qFieldLabels"
+            }}
+        });
+        let measures = json!({
+            "qInfo": {"qType": "MeasureList"},
+            "qMeasureListDef": {"qType": "measure", "qData": {
+                "title": "/qMetaDef/title", "description": "/qMetaDef/description", "tags": "/qMetaDef/tags",
+                "expression": "/qMeasure/qDef", "label": "/qMeasure/qLabel"
+            }}
+        });
+        let vizzes = json!({
+            "qInfo": {"qType": "MasterObjectList"},
+            "qAppObjectListDef": {"qType": "masterobject", "qData": {
+                "title": "/qMetaDef/title", "description": "/qMetaDef/description", "visualization": "/visualization"
+            }}
+        });
+        let (d, m, v) = tokio::try_join!(
+            self.list_items(dims, "qDimensionList"),
+            self.list_items(measures, "qMeasureList"),
+            self.list_items(vizzes, "qAppObjectList"),
+        )?;
+        let item = |it: &Value, definition: String, kind: String| MasterItem {
+            id: str_at(it, "/qInfo/qId").to_string(),
+            title: match str_at(it, "/qMeta/title") {
+                "" => str_at(it, "/qData/title").to_string(),
+                t => t.to_string(),
+            },
+            description: match str_at(it, "/qMeta/description") {
+                "" => str_at(it, "/qData/description").to_string(),
+                t => t.to_string(),
+            },
+            definition,
+            r#type: kind,
+            raw: it.clone(),
+        };
+        let mut out = MasterItems {
+            dimensions: d
+                .iter()
+                .map(|it| {
+                    let defs = it
+                        .pointer("/qData/fieldDefs")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                        .unwrap_or_default();
+                    item(it, defs, "dimension".into())
+                })
+                .collect(),
+            measures: m
+                .iter()
+                .map(|it| {
+                    item(
+                        it,
+                        str_at(it, "/qData/expression").to_string(),
+                        "measure".into(),
+                    )
+                })
+                .collect(),
+            visualizations: v
+                .iter()
+                .map(|it| {
+                    item(
+                        it,
+                        String::new(),
+                        str_at(it, "/qData/visualization").to_string(),
+                    )
+                })
+                .collect(),
+        };
+        for list in [
+            &mut out.dimensions,
+            &mut out.measures,
+            &mut out.visualizations,
+        ] {
+            list.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
+        }
+        Ok(out)
+    }
+
+    pub async fn bookmarks(&self) -> Result<Vec<BookmarkEntry>, EngineError> {
+        let props = json!({
+            "qInfo": {"qType": "BookmarkList"},
+            "qBookmarkListDef": {"qType": "bookmark", "qData": {
+                "title": "/qMetaDef/title", "description": "/qMetaDef/description",
+                "sheetId": "/sheetId", "creationDate": "/creationDate"
+            }}
+        });
+        let mut out: Vec<BookmarkEntry> = self
+            .list_items(props, "qBookmarkList")
+            .await?
+            .iter()
+            .map(|it| BookmarkEntry {
+                id: str_at(it, "/qInfo/qId").to_string(),
+                title: match str_at(it, "/qMeta/title") {
+                    "" => str_at(it, "/qData/title").to_string(),
+                    t => t.to_string(),
+                },
+                description: str_at(it, "/qData/description").to_string(),
+                sheet_id: match str_at(it, "/qData/sheetId") {
+                    "" => None,
+                    s => Some(s.to_string()),
+                },
+                raw: it.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    pub async fn variables(&self) -> Result<Vec<VariableEntry>, EngineError> {
+        let props = json!({
+            "qInfo": {"qType": "VariableList"},
+            "qVariableListDef": {"qType": "variable", "qShowReserved": false, "qShowConfig": false,
+                "qData": {"tags": "/tags"}}
+        });
+        let mut out: Vec<VariableEntry> = self
+            .list_items(props, "qVariableList")
+            .await?
+            .iter()
+            .map(|it| VariableEntry {
+                id: str_at(it, "/qInfo/qId").to_string(),
+                name: str_at(it, "/qName").to_string(),
+                definition: str_at(it, "/qDefinition").to_string(),
+                description: str_at(it, "/qDescription").to_string(),
+                raw: it.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    pub async fn data_model(&self) -> Result<DataModel, EngineError> {
+        let tk = self.doc.get_tables_and_keys().await?;
+        Ok(DataModel {
+            tables: tk
+                .tables
+                .into_iter()
+                .map(|t| TableEntry {
+                    name: t.name,
+                    rows: t.rows,
+                    fields: t
+                        .fields
+                        .into_iter()
+                        .map(|f| FieldEntry {
+                            is_key: f.is_key(),
+                            name: f.name,
+                            key_type: f.key_type,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            keys: tk
+                .keys
+                .into_iter()
+                .map(|k| (k.key_fields, k.tables))
+                .collect(),
+        })
+    }
+
+    pub async fn script(&self) -> Result<String, EngineError> {
+        self.doc.get_script().await
+    }
+
+    pub fn close(&self) {
+        self.session.close();
+    }
+}
+
+fn owner_name(meta: &Value) -> Option<String> {
+    match meta.get("owner") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Object(o)) => {
+            let dir = o.get("userDirectory").and_then(Value::as_str).unwrap_or("");
+            let id = o.get("userId").and_then(Value::as_str).unwrap_or("");
+            let name = o.get("name").and_then(Value::as_str).unwrap_or("");
+            if !name.is_empty() {
+                Some(name.to_string())
+            } else if !id.is_empty() {
+                Some(if dir.is_empty() {
+                    id.to_string()
+                } else {
+                    format!("{dir}\\{id}")
+                })
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Converts a `qPropEntry` (`{qProperty, qChildren}`) into a node, recursively.
+pub fn node_from_entry(entry: &Value) -> ObjectNode {
+    let props = entry.get("qProperty").cloned().unwrap_or(Value::Null);
+    let children = entry
+        .get("qChildren")
+        .and_then(Value::as_array)
+        .map(|c| c.iter().map(node_from_entry).collect())
+        .unwrap_or_default();
+    ObjectNode {
+        id: str_at(&props, "/qInfo/qId").to_string(),
+        r#type: str_at(&props, "/qInfo/qType").to_string(),
+        title: literal_title(&props).unwrap_or_default(),
+        master_id: match str_at(&props, "/qExtendsId") {
+            "" => None,
+            s => Some(s.to_string()),
+        },
+        children,
+        properties: props,
+    }
+}
+
+fn collect_expression_titles(node: &ObjectNode, out: &mut Vec<String>) {
+    if title_is_expression(&node.properties) {
+        out.push(node.id.clone());
+    }
+    for c in &node.children {
+        collect_expression_titles(c, out);
+    }
+}
+
+fn apply_titles(node: &mut ObjectNode, titles: &HashMap<String, String>) {
+    if let Some(t) = titles.get(&node.id)
+        && !t.is_empty()
+    {
+        node.title = t.clone();
+    }
+    for c in &mut node.children {
+        apply_titles(c, titles);
+    }
+}
+
+fn fill_master_titles(node: &mut ObjectNode, masters: &HashMap<String, String>) {
+    if node.title.is_empty()
+        && let Some(t) = node.master_id.as_ref().and_then(|m| masters.get(m))
+    {
+        node.title = t.clone();
+    }
+    for c in &mut node.children {
+        fill_master_titles(c, masters);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_nodes_from_a_property_tree() {
+        let entry = json!({
+            "qProperty": {"qInfo": {"qId": "s1", "qType": "sheet"}, "qMetaDef": {"title": "Overview"}},
+            "qChildren": [
+                {"qProperty": {"qInfo": {"qId": "c1", "qType": "container"}, "title": ""},
+                 "qChildren": [
+                    {"qProperty": {"qInfo": {"qId": "k1", "qType": "kpi"}, "qExtendsId": "m1"}, "qChildren": []},
+                    {"qProperty": {"qInfo": {"qId": "e1", "qType": "barchart"},
+                        "title": {"qStringExpression": {"qExpr": "='x'"}}}, "qChildren": []}
+                 ]}
+            ]
+        });
+        let mut node = node_from_entry(&entry);
+        assert_eq!(node.title, "Overview");
+        assert_eq!(
+            node.children[0].children[0].master_id.as_deref(),
+            Some("m1")
+        );
+        let mut exprs = vec![];
+        collect_expression_titles(&node, &mut exprs);
+        assert_eq!(exprs, vec!["e1"]);
+        let masters = HashMap::from([("m1".to_string(), "Revenue KPI".to_string())]);
+        fill_master_titles(&mut node, &masters);
+        assert_eq!(node.children[0].children[0].title, "Revenue KPI");
+        assert_eq!(node.walk().len(), 4);
+    }
+
+    #[test]
+    fn owner_names() {
+        assert_eq!(owner_name(&json!({"owner": "jd"})).as_deref(), Some("jd"));
+        assert_eq!(
+            owner_name(&json!({"owner": {"userDirectory": "CORP", "userId": "jd"}})).as_deref(),
+            Some("CORP\\jd")
+        );
+        assert_eq!(owner_name(&json!({})), None);
+    }
+}

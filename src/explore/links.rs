@@ -1,0 +1,84 @@
+//! Hub and single-object redirect links (Qlik help, "App integration" and "Single integration").
+//! Built from the profile's display URL, keeping a virtual-proxy prefix; every id is
+//! percent-encoded except `A–Z a–z 0–9 - . _ ~`.
+
+use crate::engine::url::encode_component;
+
+/// Builds links under one display base (`https://host[/prefix]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Links {
+    base: String,
+}
+
+impl Links {
+    pub fn new(display_base: &str) -> Self {
+        Links {
+            base: display_base.trim_end_matches('/').to_string(),
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// `{display}/sense/app/{app}/overview`
+    pub fn app(&self, app: &str) -> String {
+        format!("{}/sense/app/{}/overview", self.base, encode_component(app))
+    }
+
+    /// `{display}/sense/app/{app}/sheet/{sheet}/state/analysis`
+    pub fn sheet(&self, app: &str, sheet: &str) -> String {
+        format!(
+            "{}/sense/app/{}/sheet/{}/state/analysis",
+            self.base,
+            encode_component(app),
+            encode_component(sheet)
+        )
+    }
+
+    /// `{display}/sense/app/{app}/sheet/{sheet}/state/analysis/bookmark/{bookmark}`
+    pub fn sheet_with_bookmark(&self, app: &str, sheet: &str, bookmark: &str) -> String {
+        format!(
+            "{}/bookmark/{}",
+            self.sheet(app, sheet),
+            encode_component(bookmark)
+        )
+    }
+
+    /// `{display}/single/?appid={app}&obj={obj}`
+    pub fn object(&self, app: &str, obj: &str) -> String {
+        format!(
+            "{}/single/?appid={}&obj={}",
+            self.base,
+            encode_component(app),
+            encode_component(obj)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_the_prefix_and_encode_ids() {
+        let l = Links::new("https://qlik.corp/hr/");
+        assert_eq!(l.app("a1"), "https://qlik.corp/hr/sense/app/a1/overview");
+        assert_eq!(
+            l.sheet("a1", "s 1"),
+            "https://qlik.corp/hr/sense/app/a1/sheet/s%201/state/analysis"
+        );
+        assert_eq!(
+            l.sheet_with_bookmark("a1", "s1", "b/1"),
+            "https://qlik.corp/hr/sense/app/a1/sheet/s1/state/analysis/bookmark/b%2F1"
+        );
+        assert_eq!(
+            l.object("a&1", "obj/&?#\"ü 1"),
+            "https://qlik.corp/hr/single/?appid=a%261&obj=obj%2F%26%3F%23%22%C3%BC%201"
+        );
+        assert_eq!(
+            l.object("a-._~Z9", "x"),
+            "https://qlik.corp/hr/single/?appid=a-._~Z9&obj=x"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! The domain: a site's apps and an app's sheets, objects, master items, bookmarks, variables,
+//! data model and script, loaded lazily from engine sessions; links and exports. Both front ends
+//! call these same functions.
+
+pub mod app;
+pub mod links;
+pub mod model;
+pub mod site;
+
+pub use app::AppSession;
+pub use links::Links;
+pub use site::Site;

@@ -1,0 +1,134 @@
+//! The things a person browses, as plain data: apps, sheets, objects, master items, bookmarks,
+//! variables, the data model. Built from engine replies by the loaders; read by the TUI and the
+//! exporter. Every entry keeps the engine's raw JSON where one exists, so nothing is lost.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// An app of the site (from GetDocList, or the Cloud items API).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AppEntry {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub stream: Option<Stream>,
+    pub published: bool,
+    pub last_reload_time: String,
+    pub owner: Option<String>,
+    #[serde(skip)]
+    pub raw: Value,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stream {
+    pub id: String,
+    pub name: String,
+}
+
+/// A sheet (or story) from a session app-object list.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SheetEntry {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub rank: Option<f64>,
+    pub published: bool,
+    pub approved: bool,
+    pub owner: Option<String>,
+    #[serde(skip)]
+    pub meta: Value,
+}
+
+/// A visualization or container on a sheet, with its nested children.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ObjectNode {
+    pub id: String,
+    pub r#type: String,
+    pub title: String,
+    /// The master visualization this object is built from (`qExtendsId`).
+    pub master_id: Option<String>,
+    pub children: Vec<ObjectNode>,
+    /// The object's own properties, from the full property tree.
+    #[serde(skip)]
+    pub properties: Value,
+}
+
+impl ObjectNode {
+    /// This node and all below it, depth first.
+    pub fn walk(&self) -> Vec<&ObjectNode> {
+        let mut out = vec![self];
+        for c in &self.children {
+            out.extend(c.walk());
+        }
+        out
+    }
+}
+
+/// A master dimension or measure.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MasterItem {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Measures: the expression. Dimensions: the field definitions joined by ", ".
+    pub definition: String,
+    /// Master visualizations: the chart type.
+    pub r#type: String,
+    #[serde(skip)]
+    pub raw: Value,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct MasterItems {
+    pub dimensions: Vec<MasterItem>,
+    pub measures: Vec<MasterItem>,
+    pub visualizations: Vec<MasterItem>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BookmarkEntry {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub sheet_id: Option<String>,
+    #[serde(skip)]
+    pub raw: Value,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct VariableEntry {
+    pub id: String,
+    pub name: String,
+    pub definition: String,
+    pub description: String,
+    #[serde(skip)]
+    pub raw: Value,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FieldEntry {
+    pub name: String,
+    pub key_type: String,
+    pub is_key: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TableEntry {
+    pub name: String,
+    pub rows: u64,
+    pub fields: Vec<FieldEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct DataModel {
+    pub tables: Vec<TableEntry>,
+    /// Keys between tables: (key fields, tables).
+    pub keys: Vec<(Vec<String>, Vec<String>)>,
+}
+
+/// Site facts shown in the status bar and reports.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct SiteInfo {
+    pub engine_version: String,
+    pub user: String,
+}

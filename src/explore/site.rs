@@ -1,0 +1,170 @@
+//! A site: one connection spec, a session for site-wide calls (doc list, versions), and one
+//! session per open app (Qlik allows one open app per socket). Sessions are opened lazily,
+//! reused while open, reopened when the socket went away, and closed when no longer needed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex as StdMutex, Weak};
+
+use tokio::sync::Mutex;
+
+use super::app::AppSession;
+use super::links::Links;
+use super::model::{AppEntry, SiteInfo, Stream};
+use crate::engine::rpc::RpcClient;
+use crate::engine::{EngineError, Session};
+use crate::profile::ConnectionSpec;
+
+pub struct Site {
+    spec: ConnectionSpec,
+    global: Mutex<Option<Arc<Session>>>,
+    apps: Mutex<HashMap<String, Arc<AppSession>>>,
+    /// Every socket opened, for the requests-in-flight gauge.
+    sockets: StdMutex<Vec<Weak<RpcClient>>>,
+}
+
+impl Site {
+    pub fn new(spec: ConnectionSpec) -> Arc<Site> {
+        Arc::new(Site {
+            spec,
+            global: Mutex::new(None),
+            apps: Mutex::new(HashMap::new()),
+            sockets: StdMutex::new(Vec::new()),
+        })
+    }
+
+    pub fn spec(&self) -> &ConnectionSpec {
+        &self.spec
+    }
+
+    pub fn links(&self) -> Links {
+        Links::new(&self.spec.display_base())
+    }
+
+    async fn connect(&self, app_id: Option<&str>) -> Result<Session, EngineError> {
+        let opts = self.spec.connect_options(app_id).await?;
+        let session = Session::connect(&opts).await?;
+        let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        sockets.retain(|w| w.strong_count() > 0);
+        sockets.push(Arc::downgrade(session.rpc()));
+        Ok(session)
+    }
+
+    /// The site-wide session (no app), connected on first use and again after a drop.
+    pub async fn global(&self) -> Result<Arc<Session>, EngineError> {
+        let mut g = self.global.lock().await;
+        if let Some(s) = g.as_ref()
+            && !s.rpc().is_closed()
+        {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(self.connect(None).await?);
+        *g = Some(s.clone());
+        Ok(s)
+    }
+
+    pub async fn info(&self) -> Result<SiteInfo, EngineError> {
+        let g = self.global().await?.global();
+        let (engine_version, user) =
+            tokio::try_join!(g.engine_version(), g.get_authenticated_user())?;
+        Ok(SiteInfo {
+            engine_version,
+            user,
+        })
+    }
+
+    /// The apps this user may open, sorted by stream (published first) then name.
+    pub async fn apps(&self) -> Result<Vec<AppEntry>, EngineError> {
+        let docs = self.global().await?.global().get_doc_list().await?;
+        let mut apps: Vec<AppEntry> = docs
+            .into_iter()
+            .map(|d| AppEntry {
+                stream: d.stream().map(|(id, name)| Stream { id, name }),
+                published: d.published(),
+                description: d.description().to_string(),
+                name: d.name().to_string(),
+                last_reload_time: d.last_reload_time.clone(),
+                owner: d
+                    .meta
+                    .pointer("/owner/userId")
+                    .or_else(|| d.meta.get("owner"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+                id: d.doc_id.clone(),
+                raw: serde_json::to_value(&d).unwrap_or_default(),
+            })
+            .collect();
+        apps.sort_by(|a, b| {
+            (
+                a.stream.is_none(),
+                a.stream.as_ref().map(|s| s.name.as_str()),
+                a.name.as_str(),
+            )
+                .cmp(&(
+                    b.stream.is_none(),
+                    b.stream.as_ref().map(|s| s.name.as_str()),
+                    b.name.as_str(),
+                ))
+        });
+        Ok(apps)
+    }
+
+    /// The open session of `app_id`, opening it (its own socket) when needed.
+    pub async fn app(&self, app_id: &str) -> Result<Arc<AppSession>, EngineError> {
+        let mut apps = self.apps.lock().await;
+        if let Some(a) = apps.get(app_id)
+            && !a.session.rpc().is_closed()
+        {
+            return Ok(a.clone());
+        }
+        let app = Arc::new(self.open_app_uncached(app_id).await?);
+        apps.insert(app_id.to_string(), app.clone());
+        Ok(app)
+    }
+
+    /// Opens an app on a new socket that the caller owns (the exporter's pool).
+    pub async fn open_app_uncached(&self, app_id: &str) -> Result<AppSession, EngineError> {
+        let session = self.connect(Some(app_id)).await?;
+        AppSession::open(session, app_id).await
+    }
+
+    /// Closes every app session except those in `keep`.
+    pub async fn keep_only(&self, keep: &[&str]) {
+        let mut apps = self.apps.lock().await;
+        apps.retain(|id, a| {
+            let k = keep.contains(&id.as_str());
+            if !k {
+                a.close();
+            }
+            k
+        });
+    }
+
+    pub async fn close_all(&self) {
+        self.keep_only(&[]).await;
+        if let Some(g) = self.global.lock().await.take() {
+            g.close();
+        }
+    }
+
+    /// Requests sent and not yet answered, over all sockets.
+    pub fn requests_in_flight(&self) -> usize {
+        self.live_sockets().iter().map(|s| s.in_flight()).sum()
+    }
+
+    /// Sockets currently open.
+    pub fn open_sockets(&self) -> usize {
+        self.live_sockets()
+            .iter()
+            .filter(|s| !s.is_closed())
+            .count()
+    }
+
+    fn live_sockets(&self) -> Vec<Arc<RpcClient>> {
+        self.sockets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect()
+    }
+}
