@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the apps the user may open.
-    Apps(apps::AppsArgs),
+    Apps(Box<apps::AppsArgs>),
     /// Show where config, profiles, logs and the keymap live.
     Info {
         #[arg(long)]
@@ -40,7 +40,7 @@ pub enum Command {
 /// Runs the parsed command; returns the process exit code.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Some(Command::Apps(a)) => apps::run(a).await,
+        Some(Command::Apps(a)) => apps::run(*a).await,
         Some(Command::Info { json }) => info::run(json),
         None => {
             anyhow::bail!(
