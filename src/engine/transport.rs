@@ -137,22 +137,41 @@ pub struct Target {
     pub port: u16,
 }
 
+/// Parses a WebSocket URL (`wss://` or `ws://`).
 pub fn parse_target(url: &str) -> Result<Target, EngineError> {
+    parse_any_target(url, false)
+}
+
+/// Parses an HTTP URL (`https://` or `http://`), for REST calls next to the engine.
+pub fn parse_http_target(url: &str) -> Result<Target, EngineError> {
+    parse_any_target(url, true)
+}
+
+fn parse_any_target(url: &str, http: bool) -> Result<Target, EngineError> {
     let bad = |reason: &str| EngineError::InvalidUrl {
         url: url.to_string(),
         reason: reason.to_string(),
     };
-    let parsed = url::Url::parse(url)
-        .map_err(|e| bad(&format!("{e}; expected wss://host[:port][/prefix]/app/...")))?;
-    let secure = match parsed.scheme() {
-        "wss" => true,
-        "ws" => false,
-        "https" | "http" => {
+    let expected = if http {
+        "https://host[:port][/path]"
+    } else {
+        "wss://host[:port][/prefix]/app/..."
+    };
+    let parsed = url::Url::parse(url).map_err(|e| bad(&format!("{e}; expected {expected}")))?;
+    let secure = match (parsed.scheme(), http) {
+        ("wss", false) | ("https", true) => true,
+        ("ws", false) | ("http", true) => false,
+        ("https" | "http", false) => {
             return Err(bad(
                 "the engine URL must start with wss:// (or ws://), not https://",
             ));
         }
-        other => return Err(bad(&format!("unsupported scheme '{other}': use wss://"))),
+        ("wss" | "ws", true) => return Err(bad("a REST URL starts with https://, not wss://")),
+        (other, _) => {
+            return Err(bad(&format!(
+                "unsupported scheme '{other}': expected {expected}"
+            )));
+        }
     };
     let host = match parsed.host() {
         Some(url::Host::Domain(d)) => d.to_string(),

@@ -1,0 +1,168 @@
+//! One-shot HTTP/1.1 requests next to the engine (QRS `/qrs/about`, the proxy's CSRF token, Qlik
+//! Cloud REST), over the same steps as the socket (name → TCP → TLS), so failures are typed the
+//! same way. Every wait is bounded; the body is capped.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::MaybeTlsStream;
+
+use super::error::EngineError;
+use super::transport::{ConnectOptions, parse_http_target, resolve, tcp_connect, tls_handshake};
+
+/// Replies larger than this are refused rather than buffered.
+const MAX_BODY: usize = 32 << 20;
+
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name` (e.g. each `Set-Cookie`).
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    pub fn json(&self) -> Result<serde_json::Value, EngineError> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            EngineError::Protocol(format!("the reply (HTTP {}) is not JSON: {e}", self.status))
+        })
+    }
+}
+
+/// Sends `method url` with `opts.headers` and an optional body. `opts.url` must be the same
+/// https:// URL; TLS material and timeouts come from `opts` too.
+pub async fn request(
+    opts: &ConnectOptions,
+    method: &str,
+    body: Option<(String, Vec<u8>)>,
+) -> Result<HttpResponse, EngineError> {
+    crate::tls::ensure_crypto_provider();
+    let target = parse_http_target(&opts.url)?;
+    let addrs = resolve(opts, &target).await?;
+    let tcp = tcp_connect(opts, &addrs).await?;
+    let stream = if target.secure {
+        MaybeTlsStream::Rustls(tls_handshake(opts, &target, tcp).await?)
+    } else {
+        MaybeTlsStream::Plain(tcp)
+    };
+    let step = async {
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| EngineError::ConnectFailed {
+                addr: target.host.clone(),
+                detail: format!("HTTP handshake: {e}"),
+            })?;
+        let driver = tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let parsed = url::Url::parse(&opts.url).map_err(|e| EngineError::InvalidUrl {
+            url: opts.url.clone(),
+            reason: e.to_string(),
+        })?;
+        let path = match parsed.query() {
+            Some(q) => format!("{}?{q}", parsed.path()),
+            None => parsed.path().to_string(),
+        };
+        let host = match parsed.port() {
+            Some(p) => format!("{}:{p}", target.host),
+            None => target.host.clone(),
+        };
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", host);
+        for h in &opts.headers {
+            builder = builder.header(h.name.as_str(), h.value.as_str());
+        }
+        let body_bytes = match body {
+            Some((content_type, bytes)) => {
+                builder = builder.header("content-type", content_type);
+                Bytes::from(bytes)
+            }
+            None => Bytes::new(),
+        };
+        let req = builder
+            .body(Full::new(body_bytes))
+            .map_err(|e| EngineError::InvalidUrl {
+                url: opts.url.clone(),
+                reason: format!("cannot build the request: {e}"),
+            })?;
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| EngineError::Closed {
+                reason: format!("the HTTP request failed: {e}"),
+            })?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = Limited::new(resp.into_body(), MAX_BODY)
+            .collect()
+            .await
+            .map_err(|e| EngineError::Closed {
+                reason: format!("reading the HTTP reply failed: {e}"),
+            })?
+            .to_bytes()
+            .to_vec();
+        driver.abort();
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    };
+    match tokio::time::timeout(opts.timeouts.request, step).await {
+        Ok(r) => r,
+        Err(_) => Err(EngineError::Timeout {
+            step: "the HTTP reply",
+            after: opts.timeouts.request,
+        }),
+    }
+}
+
+/// 16 random characters from `[0-9a-zA-Z]`, for Qlik's `xrfkey` query parameter and
+/// `X-Qlik-Xrfkey` header (cross-site request forgery protection on REST calls).
+pub fn xrfkey() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn xrfkeys_are_16_alphanumerics_and_differ() {
+        let a = super::xrfkey();
+        let b = super::xrfkey();
+        assert_eq!(a.len(), 16);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, b);
+    }
+}
