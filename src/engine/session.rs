@@ -41,12 +41,26 @@ pub struct Session {
 impl Session {
     /// Opens the socket and waits for the greeting.
     pub async fn connect(opts: &ConnectOptions) -> Result<Session, EngineError> {
-        let (mut socket, connect_info) = open_socket(opts).await?;
+        let (socket, connect_info) = open_socket(opts).await?;
+        Session::greet(socket, connect_info, opts).await
+    }
+
+    /// Waits (bounded by the greeting timeout) for `OnConnected` on an upgraded socket, then
+    /// starts the RPC tasks. Split from `connect` so the doctor can time each step.
+    pub async fn greet(
+        mut socket: EngineSocket,
+        connect_info: ConnectInfo,
+        opts: &ConnectOptions,
+    ) -> Result<Session, EngineError> {
         let greeting =
             match tokio::time::timeout(opts.timeouts.greeting, read_greeting(&mut socket)).await {
                 Ok(Ok(g)) => g,
                 Ok(Err(e)) => {
-                    let _ = socket.close(None).await;
+                    let _ = tokio::time::timeout(
+                        std::time::Duration::from_millis(200),
+                        socket.close(None),
+                    )
+                    .await;
                     return Err(e);
                 }
                 Err(_) => {

@@ -310,8 +310,18 @@ pub async fn tls_handshake(
     target: &Target,
     tcp: TcpStream,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, EngineError> {
-    let config = client_config(&opts.tls)?;
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let config = Arc::new(client_config(&opts.tls)?);
+    tls_handshake_with(opts, target, tcp, config).await
+}
+
+/// The TLS handshake with a prebuilt config (the doctor's records the server chain).
+pub async fn tls_handshake_with(
+    opts: &ConnectOptions,
+    target: &Target,
+    tcp: TcpStream,
+    config: Arc<rustls::ClientConfig>,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, EngineError> {
+    let connector = tokio_rustls::TlsConnector::from(config);
     let name = ServerName::try_from(target.host.clone()).map_err(|_| EngineError::InvalidUrl {
         url: opts.url.clone(),
         reason: format!("'{}' is not a valid host name", target.host),

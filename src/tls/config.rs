@@ -83,21 +83,52 @@ fn system_roots() -> Arc<RootCertStore> {
 
 /// Builds the client config. Without `root_pem` the system's roots are trusted (Qlik Cloud).
 pub fn client_config(tls: &ClientTls) -> Result<ClientConfig, TlsConfigError> {
+    build_client_config(tls, None)
+}
+
+/// Where a recording verifier puts the server's chain (leaf first), whether or not it verifies.
+pub type SeenChain = Arc<std::sync::Mutex<Vec<CertificateDer<'static>>>>;
+
+/// Like `client_config`, and the server's chain is recorded into `seen` before verification,
+/// so a failed handshake can still show what the server presented (the doctor).
+pub fn client_config_recording(
+    tls: &ClientTls,
+    seen: SeenChain,
+) -> Result<ClientConfig, TlsConfigError> {
+    build_client_config(tls, Some(seen))
+}
+
+fn build_client_config(
+    tls: &ClientTls,
+    seen: Option<SeenChain>,
+) -> Result<ClientConfig, TlsConfigError> {
     let provider = provider();
     let roots = match &tls.root_pem {
         Some(pem) => root_store(pem)?,
         None => system_roots(),
     };
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| TlsConfigError::Other(e.to_string()))?;
-    let builder = if tls.verify_hostname {
-        builder.with_root_certificates(roots)
+    let verifier: Arc<dyn ServerCertVerifier> = if tls.verify_hostname {
+        rustls::client::WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+            .build()
+            .map_err(|e| TlsConfigError::BadRoot(e.to_string()))?
     } else {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(ChainOnlyVerifier { roots, provider }))
+        Arc::new(ChainOnlyVerifier {
+            roots,
+            provider: provider.clone(),
+        })
     };
+    let verifier = match seen {
+        Some(seen) => Arc::new(RecordingVerifier {
+            inner: verifier,
+            seen,
+        }),
+        None => verifier,
+    };
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsConfigError::Other(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
     let mut config = match (&tls.cert_pem, &tls.key_pem) {
         (Some(cert), Some(key)) => {
             let chain = parse_certs(cert, PemRole::ClientCert)?;
@@ -139,6 +170,55 @@ pub fn server_config(
             parse_key(key_pem, PemRole::ServerKey)?,
         )
         .map_err(|e| TlsConfigError::Other(e.to_string()))
+}
+
+/// Records the chain the server presents, then defers to the real verifier.
+#[derive(Debug)]
+struct RecordingVerifier {
+    inner: Arc<dyn ServerCertVerifier>,
+    seen: SeenChain,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            seen.clear();
+            seen.push(end_entity.clone().into_owned());
+            seen.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        }
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
 }
 
 /// A server-certificate verifier that checks the chain to the trust anchors, validity dates and
