@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod conn;
+pub mod doctor;
 pub mod info;
 pub mod profiles;
 pub mod table;
@@ -30,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// List the apps the user may open.
     Apps(Box<apps::AppsArgs>),
+    /// Walk the connection layer by layer and explain what fails, with the fix.
+    Doctor(Box<doctor::DoctorArgs>),
     /// Show where config, profiles, logs and the keymap live.
     Info {
         #[arg(long)]
@@ -42,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Some(Command::Apps(a)) => apps::run(*a).await,
         Some(Command::Info { json }) => info::run(json),
+        Some(Command::Doctor(a)) => doctor::run(*a).await,
         None => {
             anyhow::bail!(
                 "no command given; try `qlik-tui --demo`, `qlik-tui apps -p PROFILE`, or `qlik-tui --help`"

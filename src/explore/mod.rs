@@ -3,6 +3,7 @@
 //! call these same functions.
 
 pub mod app;
+pub mod doctor;
 pub mod links;
 pub mod model;
 pub mod site;

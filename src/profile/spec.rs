@@ -110,6 +110,11 @@ impl ConnectionSpec {
         derive_display_url(&self.engine_url)
     }
 
+    /// True when this connection presents a client certificate (QSEoW direct).
+    pub fn auth_uses_client_cert(&self) -> bool {
+        matches!(self.auth, Auth::Certificate { .. })
+    }
+
     pub fn with_timeouts(mut self, connect: Duration, request: Duration) -> Self {
         self.timeouts.connect = connect;
         self.timeouts.greeting = connect;

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod pem;
 pub mod pki;
+pub mod x509;
 
 pub use config::{ClientTls, TlsConfigError, client_config, ensure_crypto_provider, server_config};
 pub use pem::{PemError, PemRole};

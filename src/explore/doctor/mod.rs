@@ -1,0 +1,642 @@
+//! The connection doctor: walks the connection layer by layer (config → dns → tcp → tls →
+//! websocket → greeting → engine → repository), times each step, and says which layer failed,
+//! why, and what to do. Steps after a failure are `skip`. Both front ends call `run`.
+
+pub mod report;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt;
+use tokio_tungstenite::MaybeTlsStream;
+
+pub use report::{Cause, Report, Status, StepName, StepResult};
+
+use crate::engine::error::{EngineError, TlsFailure};
+use crate::engine::transport::{
+    ConnectInfo, ConnectOptions, Resolver, Target, parse_target, resolve, tcp_connect,
+    tls_handshake_with, upgrade,
+};
+use crate::engine::{Session, http};
+use crate::profile::{Auth, ConnectionSpec};
+use crate::tls::pem::{PemError, PemRole, parse_certs, parse_key};
+use crate::tls::x509::{CertSummary, now_unix};
+use crate::tls::{TlsConfigError, client_config, config::client_config_recording};
+
+/// A client certificate expiring within this many days is a warning.
+const EXPIRY_WARNING_DAYS: i64 = 30;
+
+#[derive(Clone, Default)]
+pub struct DoctorOptions {
+    /// `https://host:4242` for the repository (QRS) check; skipped when None.
+    pub qrs_url: Option<String>,
+    /// Overrides the system resolver (tests resolve `*.invalid` without a query).
+    pub resolver: Option<Arc<dyn Resolver>>,
+}
+
+struct Walk<'a, F: FnMut(&StepResult)> {
+    steps: Vec<StepResult>,
+    cause: Option<Cause>,
+    on_step: &'a mut F,
+}
+
+impl<F: FnMut(&StepResult)> Walk<'_, F> {
+    fn push(
+        &mut self,
+        step: StepName,
+        status: Status,
+        started: Instant,
+        detail: String,
+        hint: Option<String>,
+    ) {
+        let r = StepResult {
+            step,
+            status,
+            millis: started.elapsed().as_millis() as u64,
+            detail,
+            hint,
+        };
+        (self.on_step)(&r);
+        self.steps.push(r);
+    }
+
+    fn ok(&mut self, step: StepName, started: Instant, detail: String) {
+        self.push(step, Status::Ok, started, detail, None);
+    }
+
+    fn fail(
+        &mut self,
+        step: StepName,
+        started: Instant,
+        cause: Cause,
+        detail: String,
+        hint: String,
+    ) {
+        self.cause.get_or_insert(cause);
+        self.push(step, Status::Fail, started, detail, Some(hint));
+    }
+
+    fn skip_rest(&mut self) {
+        let done: Vec<StepName> = self.steps.iter().map(|s| s.step).collect();
+        for name in StepName::ALL {
+            if !done.contains(&name) {
+                let r = StepResult {
+                    step: name,
+                    status: Status::Skip,
+                    millis: 0,
+                    detail: "skipped after an earlier failure".into(),
+                    hint: None,
+                };
+                (self.on_step)(&r);
+                self.steps.push(r);
+            }
+        }
+    }
+
+    fn finish(self) -> Report {
+        Report {
+            ok: self.cause.is_none(),
+            steps: self.steps,
+            cause: self.cause,
+        }
+    }
+}
+
+/// Runs the doctor; `on_step` sees each step as it completes (the TUI shows them live).
+pub async fn run<F: FnMut(&StepResult)>(
+    spec: &ConnectionSpec,
+    opts: &DoctorOptions,
+    mut on_step: F,
+) -> Report {
+    crate::tls::ensure_crypto_provider();
+    let mut w = Walk {
+        steps: Vec::new(),
+        cause: None,
+        on_step: &mut on_step,
+    };
+    if walk(spec, opts, &mut w).await.is_none() {
+        w.skip_rest();
+    }
+    w.finish()
+}
+
+/// The steps in order; None after the first failure.
+async fn walk<F: FnMut(&StepResult)>(
+    spec: &ConnectionSpec,
+    opts: &DoctorOptions,
+    w: &mut Walk<'_, F>,
+) -> Option<()> {
+    // config
+    let t = Instant::now();
+    let (mut copts, target, client_cert) = match check_config(spec, opts).await {
+        Ok(v) => v,
+        Err((cause, detail, hint)) => {
+            w.fail(StepName::Config, t, cause, detail, hint);
+            return None;
+        }
+    };
+    let mut config_detail = format!("{} auth, engine {}", spec.auth.mode(), spec.engine_url);
+    let mut config_warn = None;
+    if let Some(c) = &client_cert {
+        let days = c.days_left(now_unix());
+        config_detail.push_str(&format!(
+            "; client certificate {} valid until {} ({days} days left)",
+            c.subject,
+            c.not_after_text()
+        ));
+        if days < EXPIRY_WARNING_DAYS {
+            config_warn = Some(format!(
+                "the client certificate expires in {days} days: export a new one from the QMC (Certificates) soon"
+            ));
+        }
+    }
+    if !spec.tls.verify_hostname {
+        config_detail.push_str("; host-name check off for this profile (chain still verified)");
+    }
+    match config_warn {
+        Some(h) => w.push(StepName::Config, Status::Warn, t, config_detail, Some(h)),
+        None => w.ok(StepName::Config, t, config_detail),
+    }
+
+    // dns
+    let t = Instant::now();
+    let addrs = match resolve(&copts, &target).await {
+        Ok(a) => a,
+        Err(e) => {
+            let (cause, hint) = classify(&e, &target);
+            w.fail(StepName::Dns, t, cause, e.to_string(), hint);
+            return None;
+        }
+    };
+    let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+    let dns_detail = if target.host.parse::<std::net::IpAddr>().is_ok() {
+        format!("{} is an IP address: no lookup needed", target.host)
+    } else {
+        format!("{} → {}", target.host, shown.join(", "))
+    };
+    w.ok(StepName::Dns, t, dns_detail);
+
+    // tcp
+    let t = Instant::now();
+    let tcp = match tcp_connect(&copts, &addrs).await {
+        Ok(s) => s,
+        Err(e) => {
+            let (cause, hint) = classify(&e, &target);
+            w.fail(StepName::Tcp, t, cause, e.to_string(), hint);
+            return None;
+        }
+    };
+    let peer = tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+    w.ok(StepName::Tcp, t, format!("connected to {peer}"));
+
+    // tls
+    let stream = if target.secure {
+        let t = Instant::now();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let config = match client_config_recording(&copts.tls, seen.clone()) {
+            Ok(c) => Arc::new(c),
+            Err(e) => {
+                w.fail(
+                    StepName::Tls,
+                    t,
+                    Cause::InvalidPem,
+                    e.to_string(),
+                    "check the PEM files of this profile".into(),
+                );
+                return None;
+            }
+        };
+        let chain_text = |seen: &Arc<Mutex<Vec<_>>>| -> String {
+            let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+            seen.iter()
+                .filter_map(CertSummary::parse)
+                .enumerate()
+                .map(|(i, c)| {
+                    format!(
+                        "[{i}] subject {}, issuer {}, names [{}], not after {}",
+                        c.subject,
+                        c.issuer,
+                        c.names.join(", "),
+                        c.not_after_text()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let mut tls = match tls_handshake_with(&copts, &target, tcp, config).await {
+            Ok(s) => s,
+            Err(e) => {
+                let (cause, hint) = classify(&e, &target);
+                let chain = chain_text(&seen);
+                let detail = if chain.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{e}; server chain: {chain}")
+                };
+                w.fail(StepName::Tls, t, cause, detail, hint);
+                return None;
+            }
+        };
+        // TLS 1.3 tells the client its certificate was refused only after the handshake: give
+        // the server a moment to send that alert before calling the step good.
+        let mut probe = [0u8; 1];
+        if let Ok(Err(e)) =
+            tokio::time::timeout(Duration::from_millis(300), tls.read(&mut probe)).await
+        {
+            let err = EngineError::Tls {
+                host: target.host.clone(),
+                failure: crate::engine::transport::classify_tls_io(&e, &target.host)
+                    .unwrap_or(TlsFailure::Other(e.to_string())),
+            };
+            let (cause, hint) = classify(&err, &target);
+            w.fail(StepName::Tls, t, cause, err.to_string(), hint);
+            return None;
+        }
+        let conn = tls.get_ref().1;
+        let version = conn
+            .protocol_version()
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default();
+        let chain = chain_text(&seen);
+        let leaf = seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .first()
+            .and_then(CertSummary::parse);
+        let mut detail = format!(
+            "{version}; verified against {}; server chain: {chain}",
+            if spec.tls.root_pem.is_some() {
+                "root.pem"
+            } else {
+                "the system roots"
+            }
+        );
+        if spec.auth_uses_client_cert() {
+            detail.push_str("; client certificate accepted");
+        }
+        match leaf {
+            Some(l) if !spec.tls.verify_hostname && !l.names_host(&target.host) => {
+                detail.push_str("; host name NOT checked");
+                w.push(
+                    StepName::Tls,
+                    Status::Warn,
+                    t,
+                    detail,
+                    Some(format!(
+                        "the server's certificate is issued for {} but you connected to {}; it works because verify_hostname = false for this profile. Connect by one of those names to turn the check back on",
+                        if l.names.is_empty() { "no host name".to_string() } else { l.names.join(", ") },
+                        target.host
+                    )),
+                );
+            }
+            _ => w.ok(StepName::Tls, t, detail),
+        }
+        MaybeTlsStream::Rustls(tls)
+    } else {
+        let t = Instant::now();
+        w.push(
+            StepName::Tls,
+            Status::Warn,
+            t,
+            "ws:// — no TLS: traffic and credentials travel in clear text".into(),
+            Some("use wss:// unless this is Qlik Sense Desktop on localhost".into()),
+        );
+        MaybeTlsStream::Plain(tcp)
+    };
+
+    // websocket
+    let t = Instant::now();
+    let (socket, status) = match upgrade(&copts, &target, stream).await {
+        Ok(v) => v,
+        Err(e) => {
+            let (cause, hint) = classify(&e, &target);
+            w.fail(StepName::Websocket, t, cause, e.to_string(), hint);
+            return None;
+        }
+    };
+    w.ok(
+        StepName::Websocket,
+        t,
+        format!("HTTP {status}: upgraded to WebSocket at {}", copts.url),
+    );
+
+    // greeting
+    let t = Instant::now();
+    copts.timeouts.greeting = copts.timeouts.connect;
+    let session = match Session::greet(socket, ConnectInfo::default(), &copts).await {
+        Ok(s) => s,
+        Err(e) => {
+            let (cause, hint) = classify(&e, &target);
+            w.fail(StepName::Greeting, t, cause, e.to_string(), hint);
+            return None;
+        }
+    };
+    let mut gdetail = format!("OnConnected: {}", session.greeting.session_state);
+    if let Some(a) = &session.greeting.auth_info {
+        gdetail.push_str(&format!(
+            "; the proxy authenticated {}\\{}",
+            a.user_directory, a.user_id
+        ));
+    }
+    for n in &session.greeting.notices {
+        gdetail.push_str(&format!("; notice {}", n.method));
+    }
+    w.ok(StepName::Greeting, t, gdetail);
+
+    // engine
+    let t = Instant::now();
+    let g = session.global();
+    let probe = async {
+        tokio::try_join!(
+            g.engine_version(),
+            g.get_authenticated_user(),
+            g.get_doc_list()
+        )
+    };
+    let outcome = probe.await;
+    session.close();
+    match outcome {
+        Ok((version, user, docs)) => w.ok(
+            StepName::Engine,
+            t,
+            format!(
+                "engine {version}; authenticated as {user}; {} apps visible",
+                docs.len()
+            ),
+        ),
+        Err(e) => {
+            let (cause, hint) = classify(&e, &target);
+            w.fail(StepName::Engine, t, cause, e.to_string(), hint);
+            return None;
+        }
+    }
+
+    // repository
+    let t = Instant::now();
+    match &opts.qrs_url {
+        None => w.push(
+            StepName::Repository,
+            Status::Skip,
+            t,
+            "not configured (give --qrs-url https://host:4242 to check the repository)".into(),
+            None,
+        ),
+        Some(base) => match repository(spec, &copts, base).await {
+            Ok(detail) => w.ok(StepName::Repository, t, detail),
+            Err((detail, hint)) => {
+                w.fail(
+                    StepName::Repository,
+                    t,
+                    Cause::RepositoryFailed,
+                    detail,
+                    hint,
+                );
+                return None;
+            }
+        },
+    }
+    Some(())
+}
+
+type ConfigFailure = (Cause, String, String);
+
+async fn check_config(
+    spec: &ConnectionSpec,
+    opts: &DoctorOptions,
+) -> Result<(ConnectOptions, Target, Option<CertSummary>), ConfigFailure> {
+    let target = parse_target(&spec.engine_url).map_err(|e| {
+        (
+            Cause::InvalidConfig,
+            e.to_string(),
+            "give the engine URL as wss://host:4747 (direct) or wss://host/prefix (virtual proxy)"
+                .to_string(),
+        )
+    })?;
+    let pem_fail = |e: PemError| {
+        let hint = match &e {
+            PemError::EncryptedKey(_) => "the key is encrypted: a passphrase is needed; import it with `qlik-tui profile add` (asks once) or decrypt it with openssl".to_string(),
+            _ => "export client.pem, client_key.pem and root.pem again from the QMC (Certificates, PEM format)".to_string(),
+        };
+        (Cause::InvalidPem, e.to_string(), hint)
+    };
+    let mut client_cert = None;
+    if let Some(root) = &spec.tls.root_pem {
+        parse_certs(root, PemRole::RootCert).map_err(pem_fail)?;
+    }
+    if spec.auth_uses_client_cert() {
+        let cert = spec
+            .tls
+            .cert_pem
+            .as_deref()
+            .ok_or_else(|| pem_fail(PemError::Empty(PemRole::ClientCert)))?;
+        let key = spec
+            .tls
+            .key_pem
+            .as_deref()
+            .ok_or_else(|| pem_fail(PemError::Empty(PemRole::ClientKey)))?;
+        let chain = parse_certs(cert, PemRole::ClientCert).map_err(pem_fail)?;
+        parse_key(key, PemRole::ClientKey).map_err(pem_fail)?;
+        let summary = CertSummary::parse(&chain[0]).ok_or_else(|| {
+            (
+                Cause::InvalidPem,
+                "the client certificate cannot be read as X.509".to_string(),
+                "export client.pem again from the QMC".to_string(),
+            )
+        })?;
+        let now = now_unix();
+        if summary.not_after < now {
+            return Err((
+                Cause::CertExpired,
+                format!("the client certificate {} expired on {}", summary.subject, summary.not_after_text()),
+                "export a new client certificate from the QMC (Certificates) and update the profile".into(),
+            ));
+        }
+        if summary.not_before > now {
+            return Err((
+                Cause::CertExpired,
+                format!(
+                    "the client certificate {} is not valid yet",
+                    summary.subject
+                ),
+                "check this machine's clock, or export the certificate again".into(),
+            ));
+        }
+        client_cert = Some(summary);
+    }
+    match client_config(&spec.tls) {
+        Ok(_) => {}
+        Err(TlsConfigError::KeyMismatch(d)) => {
+            return Err((
+                Cause::KeyMismatch,
+                format!("the client key does not belong to the client certificate ({d})"),
+                "client.pem and client_key.pem must come from the same QMC export; export both again".into(),
+            ));
+        }
+        Err(TlsConfigError::Pem(e)) => return Err(pem_fail(e)),
+        Err(e) => {
+            return Err((
+                Cause::InvalidPem,
+                e.to_string(),
+                "check the PEM files".into(),
+            ));
+        }
+    }
+    if let Auth::Certificate {
+        user_directory,
+        user_id,
+    } = &spec.auth
+        && (user_directory.is_empty() || user_id.is_empty())
+    {
+        return Err((
+            Cause::InvalidConfig,
+            "certificate auth needs a user directory and a user id for X-Qlik-User".into(),
+            "set user_directory and user_id (e.g. INTERNAL and sa_engine)".into(),
+        ));
+    }
+    let mut copts = spec.connect_options(None).await.map_err(|e| {
+        (
+            Cause::InvalidConfig,
+            e.to_string(),
+            "check the profile's authentication settings".to_string(),
+        )
+    })?;
+    if let Some(r) = &opts.resolver {
+        copts.resolver = r.clone();
+    }
+    Ok((copts, target, client_cert))
+}
+
+/// Maps an engine error to its cause code and a fix written for a Qlik admin.
+pub fn classify(e: &EngineError, target: &Target) -> (Cause, String) {
+    match e {
+        EngineError::InvalidUrl { .. } => (Cause::InvalidConfig, "fix the engine URL".into()),
+        EngineError::TlsConfig(_) => (Cause::InvalidPem, "check the PEM files of this profile".into()),
+        EngineError::Dns { host, .. } => (
+            Cause::DnsFailed,
+            format!("'{host}' does not resolve: check the spelling, your DNS or VPN, or use the server's IP address with verify_hostname = false"),
+        ),
+        EngineError::ConnectionRefused { .. } | EngineError::ConnectFailed { .. } => (
+            Cause::ConnectionRefused,
+            format!(
+                "nothing accepts connections on {}:{}: check the port (4747 = engine, 443 = proxy), that the Qlik Sense Engine service runs, and firewalls",
+                target.host, target.port
+            ),
+        ),
+        EngineError::Timeout { step, .. } => (
+            Cause::Timeout,
+            format!("{step} got no answer in time: a firewall may drop the traffic, or the server is overloaded; raise --timeout to wait longer"),
+        ),
+        EngineError::RequestTimeout { .. } => (
+            Cause::Timeout,
+            "the engine accepted the session but does not answer: check the engine's load and logs".into(),
+        ),
+        EngineError::Tls { failure, .. } => match failure {
+            TlsFailure::UnknownCa => (
+                Cause::UnknownCa,
+                "the server's certificate is not signed by root.pem: use the root.pem exported from this site's QMC (or add the CA that signed the proxy certificate)".into(),
+            ),
+            TlsFailure::HostnameMismatch { expected, presented } => (
+                Cause::HostnameMismatch,
+                format!(
+                    "the server's certificate is issued for {} but you connected to {expected}: connect by one of those names, or set verify_hostname = false for this profile",
+                    if presented.is_empty() { "no host name".to_string() } else { presented.join(", ") }
+                ),
+            ),
+            TlsFailure::ServerCertExpired => (
+                Cause::CertExpired,
+                "the server's certificate is expired or not yet valid: renew it on the server, or check this machine's clock".into(),
+            ),
+            TlsFailure::ClientCertRejected => (
+                Cause::ClientCertRejected,
+                "the server refused our client certificate: export client.pem and client_key.pem from this site's QMC (a certificate from another site is not trusted)".into(),
+            ),
+            TlsFailure::NotTls => (
+                Cause::NotTls,
+                format!("{}:{} does not speak TLS: check the port, or use ws:// if it really is a plain endpoint", target.host, target.port),
+            ),
+            TlsFailure::Other(_) => (Cause::ProtocolError, "the TLS handshake failed; see the detail".into()),
+        },
+        EngineError::UpgradeRejected { status, location, .. } => (
+            Cause::UpgradeRejected,
+            match (status, location) {
+                (401, _) => "the proxy did not accept the credentials: check the JWT or API key".into(),
+                (403, _) => "forbidden: a direct engine connection needs the X-Qlik-User header (user directory and id); through a virtual proxy check the JWT, the CSRF token and the allowed origins".into(),
+                (_, Some(l)) => format!("the server redirects to {l}: that is a login page; use a virtual proxy with JWT or header authentication"),
+                _ => "check the virtual-proxy prefix in the engine URL".into(),
+            },
+        ),
+        EngineError::SessionRefused { state } => (
+            Cause::SessionRefused,
+            match state.as_str() {
+                "SESSION_ERROR_NO_LICENSE" | "SESSION_ERROR_LICENSE_RENEW" | "SESSION_ERROR_LICENSE_INVALID" => {
+                    "allocate a license (professional or analyzer access) to this user in the QMC".into()
+                }
+                "SESSION_ERROR_LIMIT_EXCEEDED" => "the user has too many sessions: close some, or wait for them to time out".into(),
+                "SESSION_ERROR_APP_ACCESS_DENIED" => "the user may not open this app: check the security rules in the QMC".into(),
+                _ => format!("the engine refused the session with {state}: see the engine's logs"),
+            },
+        ),
+        EngineError::ProxyNotification { method, .. } if method == "OnMaxParallelSessionsExceeded" => (
+            Cause::MaxSessions,
+            "the user has reached the maximum of parallel sessions (often 5): close other tabs or tools using this user, or wait for their sessions to end".into(),
+        ),
+        EngineError::ProxyNotification { method, .. } => (
+            Cause::SessionRefused,
+            format!("the proxy ended the session with {method}: see the proxy's logs"),
+        ),
+        EngineError::MustAuthenticate { .. } => (
+            Cause::UpgradeRejected,
+            "the proxy wants an interactive login: use a virtual proxy with JWT or header authentication".into(),
+        ),
+        EngineError::Closed { .. } | EngineError::Protocol(_) | EngineError::WebSocket(_) => (
+            Cause::ProtocolError,
+            "the peer does not behave like a Qlik engine: check the host and port (4747 is the engine; 4242 is the repository, 443 the proxy)".into(),
+        ),
+        EngineError::Rpc { code, .. } => (
+            Cause::ProtocolError,
+            format!("the engine answered with error {code}: check the user's access rights"),
+        ),
+        EngineError::ObjectNotFound { .. } | EngineError::ReadOnly(_) => {
+            (Cause::ProtocolError, "unexpected reply; see the detail".into())
+        }
+    }
+}
+
+/// `GET {base}/qrs/about` with Xrfkey and `X-Qlik-User` over the same mutual TLS.
+async fn repository(
+    spec: &ConnectionSpec,
+    copts: &ConnectOptions,
+    base: &str,
+) -> Result<String, (String, String)> {
+    let key = http::xrfkey();
+    let mut opts = copts.clone();
+    opts.url = format!("{}/qrs/about?xrfkey={key}", base.trim_end_matches('/'));
+    opts.headers
+        .retain(|h| !h.name.eq_ignore_ascii_case("x-qlik-user"));
+    let (dir, id) = match &spec.auth {
+        Auth::Certificate { .. } => ("INTERNAL".to_string(), "sa_repository".to_string()),
+    };
+    opts = opts.header("X-Qlik-Xrfkey", key).header(
+        "X-Qlik-User",
+        crate::engine::url::qlik_user_header(&dir, &id),
+    );
+    let resp = http::request(&opts, "GET", None).await.map_err(|e| {
+        (
+            e.to_string(),
+            "check the repository URL (port 4242) and that the Qlik Sense Repository Service runs"
+                .to_string(),
+        )
+    })?;
+    match resp.status {
+        200 => {
+            let v = resp.json().map_err(|e| (e.to_string(), "the repository answered something else than JSON".into()))?;
+            let build = v.get("buildVersion").and_then(|b| b.as_str()).unwrap_or("?");
+            Ok(format!("QRS build {build}"))
+        }
+        403 => Err((
+            "the repository answered HTTP 403".into(),
+            "the Xrfkey query parameter and X-Qlik-Xrfkey header must match, and the user must be allowed (INTERNAL\\sa_repository with the QMC's client certificate)".into(),
+        )),
+        s => Err((format!("the repository answered HTTP {s}"), "check the repository URL and service".into())),
+    }
+}
