@@ -1,0 +1,228 @@
+//! Doctor causes that need no engine: bad PEMs, a key of another certificate, an expired
+//! certificate, an unresolvable name (through an injected resolver: no query leaves the
+//! machine), a closed port, a peer that is not TLS, and a peer that never answers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use qlik_tui::engine::transport::{Resolver, Timeouts};
+use qlik_tui::explore::doctor::{self, Cause, DoctorOptions, Report, Status, StepName};
+use qlik_tui::profile::{Auth, ConnectionSpec, Deployment};
+use qlik_tui::tls::ClientTls;
+use qlik_tui::tls::pki::{DemoPki, TestCa, Validity};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn spec(url: &str, pki: &DemoPki) -> ConnectionSpec {
+    ConnectionSpec {
+        name: None,
+        deployment: Deployment::Qseow,
+        engine_url: url.into(),
+        display_url: None,
+        auth: Auth::Certificate {
+            user_directory: "INTERNAL".into(),
+            user_id: "sa_engine".into(),
+        },
+        tls: ClientTls {
+            root_pem: Some(pki.root_cert_pem.clone()),
+            cert_pem: Some(pki.client_cert_pem.clone()),
+            key_pem: Some(pki.client_key_pem.clone()),
+            verify_hostname: true,
+        },
+        timeouts: Timeouts {
+            connect: Duration::from_millis(800),
+            greeting: Duration::from_millis(800),
+            request: Duration::from_secs(2),
+        },
+        ttl: None,
+        identity: None,
+    }
+}
+
+async fn diagnose(spec: &ConnectionSpec) -> Report {
+    diagnose_with(spec, DoctorOptions::default()).await
+}
+
+async fn diagnose_with(spec: &ConnectionSpec, opts: DoctorOptions) -> Report {
+    let mut live = Vec::new();
+    let report = tokio::time::timeout(
+        Duration::from_secs(20),
+        doctor::run(spec, &opts, |s| live.push(s.clone())),
+    )
+    .await
+    .expect("the doctor must finish (every wait is bounded)");
+    assert_eq!(live, report.steps, "every step is reported live, in order");
+    assert_eq!(report.steps.len(), StepName::ALL.len());
+    report
+}
+
+/// Asserts the failing step, the cause, that a hint is present, and that later steps skip.
+fn assert_fails(report: &Report, step: StepName, cause: Cause) {
+    assert!(!report.ok);
+    assert_eq!(report.cause, Some(cause), "{report:#?}");
+    let failed = report.failed_step().expect("a failed step");
+    assert_eq!(failed.step, step, "{report:#?}");
+    assert!(
+        failed.hint.as_deref().is_some_and(|h| h.len() > 20),
+        "a fix is given: {failed:?}"
+    );
+    let pos = report.steps.iter().position(|s| s.step == step).unwrap();
+    assert!(
+        report.steps[pos + 1..]
+            .iter()
+            .all(|s| s.status == Status::Skip)
+    );
+    let json = report.to_json();
+    assert_eq!(json["cause"], cause.code());
+    assert_eq!(json["ok"], false);
+    // No secret in any rendering.
+    for text in [
+        report.to_text("t"),
+        report.to_markdown("t"),
+        json.to_string(),
+    ] {
+        assert!(!text.contains("PRIVATE KEY"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn garbage_pem_is_invalid_pem_at_config() {
+    let pki = DemoPki::generate().unwrap();
+    let mut s = spec("wss://localhost:4747", &pki);
+    s.tls.cert_pem = Some("not a certificate".into());
+    let r = diagnose(&s).await;
+    assert_fails(&r, StepName::Config, Cause::InvalidPem);
+}
+
+#[tokio::test]
+async fn encrypted_key_needs_a_passphrase() {
+    let pki = DemoPki::generate().unwrap();
+    let mut s = spec("wss://localhost:4747", &pki);
+    s.tls.key_pem = Some(
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n".into(),
+    );
+    let r = diagnose(&s).await;
+    assert_fails(&r, StepName::Config, Cause::InvalidPem);
+    assert!(
+        r.failed_step()
+            .unwrap()
+            .hint
+            .as_ref()
+            .unwrap()
+            .contains("passphrase")
+    );
+}
+
+#[tokio::test]
+async fn key_of_another_certificate_is_key_mismatch() {
+    let pki = DemoPki::generate().unwrap();
+    let other = TestCa::new("other")
+        .unwrap()
+        .issue_client("x", Validity::Days(30))
+        .unwrap();
+    let mut s = spec("wss://localhost:4747", &pki);
+    s.tls.key_pem = Some(other.key_pem);
+    assert_fails(&diagnose(&s).await, StepName::Config, Cause::KeyMismatch);
+}
+
+#[tokio::test]
+async fn expired_client_certificate_is_cert_expired() {
+    let pki = DemoPki::generate().unwrap();
+    let expired = pki
+        .ca
+        .issue_client("QlikClient", Validity::ExpiredDaysAgo(3))
+        .unwrap();
+    let mut s = spec("wss://localhost:4747", &pki);
+    s.tls.cert_pem = Some(expired.cert_pem);
+    s.tls.key_pem = Some(expired.key_pem);
+    assert_fails(&diagnose(&s).await, StepName::Config, Cause::CertExpired);
+}
+
+struct NoSuchHost;
+impl Resolver for NoSuchHost {
+    fn resolve(
+        &self,
+        host: String,
+        _port: u16,
+    ) -> BoxFuture<'static, std::io::Result<Vec<std::net::SocketAddr>>> {
+        Box::pin(async move {
+            assert!(
+                host.ends_with(".invalid"),
+                "the test only resolves *.invalid names"
+            );
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "Name or service not known",
+            ))
+        })
+    }
+}
+
+#[tokio::test]
+async fn unresolvable_name_is_dns_failed_without_a_query() {
+    let pki = DemoPki::generate().unwrap();
+    let s = spec("wss://qlik.invalid:4747", &pki);
+    let opts = DoctorOptions {
+        resolver: Some(Arc::new(NoSuchHost)),
+        ..Default::default()
+    };
+    let r = diagnose_with(&s, opts).await;
+    assert_fails(&r, StepName::Dns, Cause::DnsFailed);
+    assert_eq!(r.step(StepName::Config).unwrap().status, Status::Ok);
+}
+
+#[tokio::test]
+async fn closed_port_is_connection_refused() {
+    // Bind then drop: the port is free and nothing listens on it.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let pki = DemoPki::generate().unwrap();
+    let r = diagnose(&spec(&format!("wss://127.0.0.1:{port}"), &pki)).await;
+    assert_fails(&r, StepName::Tcp, Cause::ConnectionRefused);
+    assert!(r.step(StepName::Dns).unwrap().detail.contains("IP address"));
+}
+
+#[tokio::test]
+async fn plain_tcp_server_is_not_tls() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 512];
+                let _ = s.read(&mut buf).await;
+                let _ = s
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    let pki = DemoPki::generate().unwrap();
+    let r = diagnose(&spec(&format!("wss://localhost:{port}"), &pki)).await;
+    assert_fails(&r, StepName::Tls, Cause::NotTls);
+}
+
+#[tokio::test]
+async fn silent_server_is_timeout() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s); // accept and never answer
+        }
+    });
+    let pki = DemoPki::generate().unwrap();
+    let r = diagnose(&spec(&format!("wss://localhost:{port}"), &pki)).await;
+    assert_fails(&r, StepName::Tls, Cause::Timeout);
+    assert!(r.failed_step().unwrap().millis < 5_000);
+}
+
+#[tokio::test]
+async fn invalid_url_is_invalid_config() {
+    let pki = DemoPki::generate().unwrap();
+    let r = diagnose(&spec("https://qlik.example.com", &pki)).await;
+    assert_fails(&r, StepName::Config, Cause::InvalidConfig);
+}
