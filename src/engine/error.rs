@@ -27,7 +27,7 @@ pub enum TlsFailure {
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("invalid engine URL '{url}': {reason}")]
+    #[error("invalid URL '{}': {reason}", crate::engine::url::redact(.url))]
     InvalidUrl { url: String, reason: String },
 
     #[error(transparent)]

@@ -76,7 +76,7 @@ impl Session {
                     });
                 }
             };
-        tracing::info!(url = %opts.url, state = %greeting.session_state, "engine session open");
+        tracing::info!(url = %super::url::redact(&opts.url), state = %greeting.session_state, "engine session open");
         Ok(Session {
             rpc: RpcClient::start(socket, opts.timeouts.request),
             greeting,

@@ -84,9 +84,42 @@ pub fn parse_qlik_user_header(value: &str) -> Option<(String, String)> {
     Some((dir?, id?))
 }
 
+/// The URL with every query value replaced by `***`, for logs, errors and reports: a query can
+/// carry a CSRF token, a ticket or a key.
+pub fn redact(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) => format!("{k}=***"),
+            None => kv.to_string(),
+        })
+        .collect();
+    let mut out = format!("{base}?{}", parts.join("&"));
+    if fragment.is_some() {
+        out.push_str("#***");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacts_query_values() {
+        assert_eq!(
+            redact("wss://h/app/x?qlik-csrf-token=abc&a=1"),
+            "wss://h/app/x?qlik-csrf-token=***&a=***"
+        );
+        assert_eq!(redact("wss://h/app/x"), "wss://h/app/x");
+    }
 
     #[test]
     fn builds_urls() {

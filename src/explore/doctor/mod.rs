@@ -317,7 +317,10 @@ async fn walk<F: FnMut(&StepResult)>(
     w.ok(
         StepName::Websocket,
         t,
-        format!("HTTP {status}: upgraded to WebSocket at {}", copts.url),
+        format!(
+            "HTTP {status}: upgraded to WebSocket at {}",
+            crate::engine::url::redact(&copts.url)
+        ),
     );
 
     // greeting
