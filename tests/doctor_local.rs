@@ -2,12 +2,15 @@
 //! certificate, an unresolvable name (through an injected resolver: no query leaves the
 //! machine), a closed port, a peer that is not TLS, and a peer that never answers.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::doctor::{assert_fails, diagnose, diagnose_with};
 use futures_util::future::BoxFuture;
 use qlik_tui::engine::transport::{Resolver, Timeouts};
-use qlik_tui::explore::doctor::{self, Cause, DoctorOptions, Report, Status, StepName};
+use qlik_tui::explore::doctor::{Cause, DoctorOptions, Status, StepName};
 use qlik_tui::profile::{Auth, ConnectionSpec, Deployment};
 use qlik_tui::tls::ClientTls;
 use qlik_tui::tls::pki::{DemoPki, TestCa, Validity};
@@ -36,52 +39,6 @@ fn spec(url: &str, pki: &DemoPki) -> ConnectionSpec {
         },
         ttl: None,
         identity: None,
-    }
-}
-
-async fn diagnose(spec: &ConnectionSpec) -> Report {
-    diagnose_with(spec, DoctorOptions::default()).await
-}
-
-async fn diagnose_with(spec: &ConnectionSpec, opts: DoctorOptions) -> Report {
-    let mut live = Vec::new();
-    let report = tokio::time::timeout(
-        Duration::from_secs(20),
-        doctor::run(spec, &opts, |s| live.push(s.clone())),
-    )
-    .await
-    .expect("the doctor must finish (every wait is bounded)");
-    assert_eq!(live, report.steps, "every step is reported live, in order");
-    assert_eq!(report.steps.len(), StepName::ALL.len());
-    report
-}
-
-/// Asserts the failing step, the cause, that a hint is present, and that later steps skip.
-fn assert_fails(report: &Report, step: StepName, cause: Cause) {
-    assert!(!report.ok);
-    assert_eq!(report.cause, Some(cause), "{report:#?}");
-    let failed = report.failed_step().expect("a failed step");
-    assert_eq!(failed.step, step, "{report:#?}");
-    assert!(
-        failed.hint.as_deref().is_some_and(|h| h.len() > 20),
-        "a fix is given: {failed:?}"
-    );
-    let pos = report.steps.iter().position(|s| s.step == step).unwrap();
-    assert!(
-        report.steps[pos + 1..]
-            .iter()
-            .all(|s| s.status == Status::Skip)
-    );
-    let json = report.to_json();
-    assert_eq!(json["cause"], cause.code());
-    assert_eq!(json["ok"], false);
-    // No secret in any rendering.
-    for text in [
-        report.to_text("t"),
-        report.to_markdown("t"),
-        json.to_string(),
-    ] {
-        assert!(!text.contains("PRIVATE KEY"), "{text}");
     }
 }
 
