@@ -11,4 +11,5 @@ pub mod fsutil;
 pub mod logging;
 pub mod paths;
 pub mod profile;
+pub mod sim;
 pub mod tls;
