@@ -87,7 +87,7 @@ fn variable_list(ctx: &Ctx, def: &Value) -> Value {
     let show_reserved = bool_at(def, "qShowReserved");
     let show_config = bool_at(def, "qShowConfig");
     let qdata = def.get("qData");
-    let flag = |o: &Obj, k: &str| bool_at(&Value::Object(o.meta.clone()), k);
+    let flag = |o: &Obj, k: &str| o.meta.get(k).and_then(Value::as_bool).unwrap_or(false);
     let items: Vec<Value> = ctx
         .index
         .of_type(Class::GenericVariable, "")
