@@ -425,7 +425,8 @@ fn apply_titles(node: &mut ObjectNode, titles: &HashMap<String, String>) {
     }
 }
 
-fn fill_master_titles(node: &mut ObjectNode, masters: &HashMap<String, String>) {
+/// Gives objects built from a master visualization the master's title when they have none.
+pub fn fill_master_titles(node: &mut ObjectNode, masters: &HashMap<String, String>) {
     if node.title.is_empty()
         && let Some(t) = node.master_id.as_ref().and_then(|m| masters.get(m))
     {
