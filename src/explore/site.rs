@@ -137,7 +137,8 @@ impl Site {
 
     /// Opens an app for the exporter on a socket the caller owns, under an identity of its own
     /// (`/identity/qlik-tui-export`), so it never attaches to a session the explorer (or the
-    /// hub) has on the same app, and without a TTL, so the engine ends it at close.
+    /// hub) has on the same app, and without a TTL, so the engine ends it at close. The app is
+    /// opened with its data.
     pub async fn open_app_for_export(&self, app_id: &str) -> Result<AppSession, EngineError> {
         let mut spec = self.spec.clone();
         spec.identity = Some(match &self.spec.identity {
@@ -146,7 +147,8 @@ impl Site {
         });
         spec.ttl = None;
         let session = self.connect_as(&spec, Some(app_id)).await?;
-        AppSession::open(session, app_id).await
+        // With data: the export's data model needs the tables' row counts.
+        AppSession::open_with(session, app_id, false).await
     }
 
     /// Closes every app session except those in `keep`.
