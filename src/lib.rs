@@ -13,3 +13,4 @@ pub mod paths;
 pub mod profile;
 pub mod sim;
 pub mod tls;
+pub mod tui;

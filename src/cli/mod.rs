@@ -26,6 +26,14 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Let the explorer use the mouse (click to select, wheel to scroll).
+    #[arg(long)]
+    pub mouse: bool,
+
+    /// Color theme of the explorer.
+    #[arg(long, value_enum, default_value_t = crate::tui::ThemeName::Dark)]
+    pub theme: crate::tui::ThemeName,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -40,6 +40,18 @@ fn title_is_expression(props: &Value) -> bool {
         || props.pointer("/title/qValueExpression").is_some()
 }
 
+/// The strings of a JSON array joined by ", " (field definitions); "" for anything else.
+pub fn joined_strings(v: Option<&Value>) -> String {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
 /// Reads an evaluated title from a layout.
 pub fn layout_title(layout: &Value) -> String {
     for ptr in ["/title", "/qMeta/title"] {
@@ -236,16 +248,7 @@ impl AppSession {
             dimensions: d
                 .iter()
                 .map(|it| {
-                    let defs = it
-                        .pointer("/qData/fieldDefs")
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(Value::as_str)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        })
-                        .unwrap_or_default();
+                    let defs = joined_strings(it.pointer("/qData/fieldDefs"));
                     item(it, defs, "dimension".into())
                 })
                 .collect(),
