@@ -64,7 +64,11 @@ async fn one_line_pem_with_literal_newlines_passes() {
     let one_line = |pem: &str| pem.trim_end().replace('\n', "\\n");
     spec.tls.cert_pem = spec.tls.cert_pem.as_deref().map(one_line);
     spec.tls.key_pem = spec.tls.key_pem.as_deref().map(one_line);
-    spec.tls.root_pem = spec.tls.root_pem.as_deref().map(|p| p.replace('\n', "\r\n"));
+    spec.tls.root_pem = spec
+        .tls
+        .root_pem
+        .as_deref()
+        .map(|p| p.replace('\n', "\r\n"));
     assert!(!spec.tls.key_pem.as_deref().unwrap().contains('\n'));
     let r = diagnose(&spec).await;
     assert!(r.ok, "{r:#?}");
@@ -97,7 +101,10 @@ async fn name_the_certificate_lacks_is_hostname_mismatch_and_passes_with_the_che
 
     spec.tls.verify_hostname = false;
     let r = diagnose_with(&spec, opts()).await;
-    assert!(r.ok, "the chain is still verified, only the name is not: {r:#?}");
+    assert!(
+        r.ok,
+        "the chain is still verified, only the name is not: {r:#?}"
+    );
 }
 
 #[tokio::test]
@@ -227,18 +234,27 @@ async fn repository_refuses_a_request_without_a_matching_xrfkey() {
 
     let mut without = copts.clone();
     without.url = base.clone();
-    assert_eq!(http::request(&without, "GET", None).await.unwrap().status, 403);
+    assert_eq!(
+        http::request(&without, "GET", None).await.unwrap().status,
+        403
+    );
 
     let mut mismatched = copts.clone();
     mismatched.url = format!("{base}?xrfkey={key}");
     mismatched = mismatched.header("X-Qlik-Xrfkey", "0123456789abcdef");
     assert_eq!(
-        http::request(&mismatched, "GET", None).await.unwrap().status,
+        http::request(&mismatched, "GET", None)
+            .await
+            .unwrap()
+            .status,
         403
     );
 
     let mut matching = copts.clone();
     matching.url = format!("{base}?xrfkey={key}");
     matching = matching.header("X-Qlik-Xrfkey", key);
-    assert_eq!(http::request(&matching, "GET", None).await.unwrap().status, 200);
+    assert_eq!(
+        http::request(&matching, "GET", None).await.unwrap().status,
+        200
+    );
 }

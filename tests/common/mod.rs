@@ -1,6 +1,8 @@
 //! Shared test helpers: a `ConnectionSpec` for a running simulator.
 #![allow(dead_code)]
 
+pub mod doctor;
+
 use qlik_tui::engine::transport::Timeouts;
 use qlik_tui::profile::{Auth, ConnectionSpec, Deployment};
 use qlik_tui::sim::SimServer;
