@@ -42,6 +42,18 @@ impl std::fmt::Debug for Preflight {
     }
 }
 
+impl Preflight {
+    /// One header on the socket and on REST, nothing fetched (certificates, API keys, an older
+    /// proxy).
+    fn just(h: Header) -> Self {
+        Preflight {
+            socket_headers: vec![h.clone()],
+            socket_query: vec![],
+            rest_headers: vec![h],
+        }
+    }
+}
+
 fn header(name: &str, value: impl Into<String>) -> Header {
     Header {
         name: name.to_string(),
@@ -86,14 +98,10 @@ async fn run_unbounded(spec: &ConnectionSpec) -> Result<Preflight, EngineError> 
         Auth::Certificate {
             user_directory,
             user_id,
-        } => {
-            let h = header("X-Qlik-User", qlik_user_header(user_directory, user_id));
-            Ok(Preflight {
-                socket_headers: vec![h.clone()],
-                socket_query: vec![],
-                rest_headers: vec![h],
-            })
-        }
+        } => Ok(Preflight::just(header(
+            "X-Qlik-User",
+            qlik_user_header(user_directory, user_id),
+        ))),
         Auth::Jwt { jwt } => {
             let token = jwt.token()?;
             proxy_session(spec, &base, bearer(token.expose()), true, JWT_PROXY_FIX).await
@@ -108,21 +116,17 @@ async fn run_unbounded(spec: &ConnectionSpec) -> Result<Preflight, EngineError> 
             )
             .await
         }
-        Auth::CloudApiKey { api_key } => {
-            let h = bearer(api_key.expose());
-            Ok(Preflight {
-                socket_headers: vec![h.clone()],
-                socket_query: vec![],
-                rest_headers: vec![h],
-            })
-        }
+        Auth::CloudApiKey { api_key } => Ok(Preflight::just(bearer(api_key.expose()))),
         Auth::CloudJwt { jwt } => {
             let token = jwt.token()?;
             let jar =
                 cloud::jwt_session(&rest_request(spec, &[bearer(token.expose())]), &base).await?;
             let cookie_header = header("Cookie", cookie::header(&jar).unwrap_or_default());
-            let csrf =
-                cloud::csrf_token(&rest_request(spec, &[cookie_header.clone()]), &base).await?;
+            let csrf = cloud::csrf_token(
+                &rest_request(spec, std::slice::from_ref(&cookie_header)),
+                &base,
+            )
+            .await?;
             let mut pre = Preflight {
                 socket_headers: vec![cookie_header.clone()],
                 socket_query: vec![],
@@ -149,11 +153,7 @@ async fn proxy_session(
 ) -> Result<Preflight, EngineError> {
     let opts = rest_request(spec, std::slice::from_ref(&credential));
     let Some(session) = proxy::fetch_session(&opts, base, fix).await? else {
-        return Ok(Preflight {
-            socket_headers: vec![credential.clone()],
-            socket_query: vec![],
-            rest_headers: vec![credential],
-        });
+        return Ok(Preflight::just(credential));
     };
     let mut pre = Preflight::default();
     if let Some(c) = cookie::header(&session.cookies) {

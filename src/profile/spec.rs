@@ -44,6 +44,8 @@ pub enum Auth {
 }
 
 /// Where a JWT comes from.
+// One per connection, so the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum JwtSource {
     /// A token made elsewhere and stored.
