@@ -54,13 +54,20 @@ impl AtomicFile {
         })
     }
 
-    /// Flushes to disk and renames over the final path.
+    /// Flushes to disk and renames over the final path. On any failure the temp file is
+    /// removed, so nothing but the untouched final path remains.
     pub fn commit(mut self) -> std::io::Result<()> {
-        let file = self.file.take().expect("commit called once");
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&self.tmp_path, &self.final_path)?;
-        Ok(())
+        let Some(file) = self.file.take() else {
+            return Err(std::io::Error::other("file already committed"));
+        };
+        let result = file.sync_all().and_then(|()| {
+            drop(file);
+            std::fs::rename(&self.tmp_path, &self.final_path)
+        });
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.tmp_path);
+        }
+        result
     }
 }
 
@@ -102,6 +109,23 @@ mod tests {
         }
         assert_eq!(std::fs::read(&target).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_rename_removes_the_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A non-empty folder at the target: the rename over it fails.
+        let target = dir.path().join("out.json");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("keep"), b"x").unwrap();
+        let mut f = AtomicFile::create(&target, false).unwrap();
+        f.write_all(b"data").unwrap();
+        assert!(f.commit().is_err());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("out.json")]);
     }
 
     #[cfg(unix)]

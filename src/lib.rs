@@ -12,3 +12,4 @@ pub mod logging;
 pub mod paths;
 pub mod profile;
 pub mod tls;
+pub mod tui;

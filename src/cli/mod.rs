@@ -4,7 +4,9 @@
 pub mod apps;
 pub mod conn;
 pub mod doctor;
+pub mod export;
 pub mod info;
+pub mod links;
 pub mod profiles;
 pub mod table;
 
@@ -23,6 +25,14 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Let the explorer use the mouse (click to select, wheel to scroll).
+    #[arg(long)]
+    pub mouse: bool,
+
+    /// Color theme of the explorer.
+    #[arg(long, value_enum, default_value_t = crate::tui::ThemeName::Dark)]
+    pub theme: crate::tui::ThemeName,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -33,6 +43,10 @@ pub enum Command {
     Apps(Box<apps::AppsArgs>),
     /// Walk the connection layer by layer and explain what fails, with the fix.
     Doctor(Box<doctor::DoctorArgs>),
+    /// Export apps' metadata and links as json, ndjson, csv or md.
+    Export(Box<export::ExportArgs>),
+    /// Print the hub and single-object links of an app, sheet, object or bookmark.
+    Links(Box<links::LinksArgs>),
     /// Show where config, profiles, logs and the keymap live.
     Info {
         #[arg(long)]
@@ -46,6 +60,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Apps(a)) => apps::run(*a).await,
         Some(Command::Info { json }) => info::run(json),
         Some(Command::Doctor(a)) => doctor::run(*a).await,
+        Some(Command::Export(a)) => export::run(*a).await,
+        Some(Command::Links(a)) => links::run(*a),
         None => {
             anyhow::bail!(
                 "no command given; try `qlik-tui --demo`, `qlik-tui apps -p PROFILE`, or `qlik-tui --help`"

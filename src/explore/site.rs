@@ -45,15 +45,25 @@ impl Site {
     }
 
     async fn connect(&self, app_id: Option<&str>) -> Result<Session, EngineError> {
-        let (pre, cached) = self.auth.get(&self.spec).await?;
-        let session = match Session::connect(&self.spec.socket_options(app_id, &pre)).await {
+        self.connect_as(&self.spec, app_id).await
+    }
+
+    /// Connects with `spec` (this site's, or a variant of it with another identity), sharing
+    /// the site's auth pre-flight: the auth is the same whatever the identity.
+    async fn connect_as(
+        &self,
+        spec: &ConnectionSpec,
+        app_id: Option<&str>,
+    ) -> Result<Session, EngineError> {
+        let (pre, cached) = self.auth.get(spec).await?;
+        let session = match Session::connect(&spec.socket_options(app_id, &pre)).await {
             // A cached proxy or tenant session may have expired: fetch a fresh one, once.
             Err(EngineError::UpgradeRejected {
                 status: 401 | 403, ..
             }) if cached => {
                 self.auth.clear().await;
-                let (pre, _) = self.auth.get(&self.spec).await?;
-                Session::connect(&self.spec.socket_options(app_id, &pre)).await?
+                let (pre, _) = self.auth.get(spec).await?;
+                Session::connect(&spec.socket_options(app_id, &pre)).await?
             }
             other => other?,
         };
@@ -189,6 +199,22 @@ impl Site {
     pub async fn open_app_uncached(&self, app_id: &str) -> Result<AppSession, EngineError> {
         let session = self.connect(Some(app_id)).await?;
         AppSession::open(session, app_id).await
+    }
+
+    /// Opens an app for the exporter on a socket the caller owns, under an identity of its own
+    /// (`/identity/qlik-tui-export`), so it never attaches to a session the explorer (or the
+    /// hub) has on the same app, and without a TTL, so the engine ends it at close. The app is
+    /// opened with its data.
+    pub async fn open_app_for_export(&self, app_id: &str) -> Result<AppSession, EngineError> {
+        let mut spec = self.spec.clone();
+        spec.identity = Some(match &self.spec.identity {
+            Some(i) => format!("{i}-qlik-tui-export"),
+            None => "qlik-tui-export".to_string(),
+        });
+        spec.ttl = None;
+        let session = self.connect_as(&spec, Some(app_id)).await?;
+        // With data: the export's data model needs the tables' row counts.
+        AppSession::open_with(session, app_id, false).await
     }
 
     /// Closes every app session except those in `keep`.
