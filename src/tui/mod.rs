@@ -8,6 +8,7 @@ pub mod app;
 pub mod clipboard;
 pub mod detail;
 pub mod domain;
+pub mod export_dialog;
 pub mod json_view;
 pub mod keymap;
 pub mod layout;
