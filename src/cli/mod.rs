@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod conn;
+pub mod demo_engine;
 pub mod doctor;
 pub mod export;
 pub mod info;
@@ -41,6 +42,9 @@ pub struct Cli {
 pub enum Command {
     /// List the apps the user may open.
     Apps(Box<apps::AppsArgs>),
+    /// Run the engine simulator in the foreground (certificates written to a folder, the wss URL
+    /// printed on stdout).
+    DemoEngine(Box<demo_engine::DemoEngineArgs>),
     /// Walk the connection layer by layer and explain what fails, with the fix.
     Doctor(Box<doctor::DoctorArgs>),
     /// Export apps' metadata and links as json, ndjson, csv or md.
@@ -59,6 +63,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Some(Command::Apps(a)) => apps::run(*a).await,
         Some(Command::Info { json }) => info::run(json),
+        Some(Command::DemoEngine(a)) => demo_engine::run(*a).await,
         Some(Command::Doctor(a)) => doctor::run(*a).await,
         Some(Command::Export(a)) => export::run(*a).await,
         Some(Command::Links(a)) => links::run(*a),
