@@ -691,10 +691,14 @@ impl App {
             },
             Mode::Filter => match key.code {
                 KeyCode::Esc => {
+                    let selected = self.selected();
                     self.filter.reset();
                     self.tree.clear_filter();
                     self.mode = Mode::Normal;
                     self.rebuild_keeping_selection();
+                    if let Some(id) = selected {
+                        self.select(id);
+                    }
                 }
                 KeyCode::Enter | KeyCode::Down | KeyCode::Up => {
                     // Keep the filter and go back to moving through the matches.

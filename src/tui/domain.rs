@@ -147,7 +147,14 @@ async fn folder(site: &Site, app_id: &str, folder: Folder) -> Result<FolderData,
         }
         Folder::Bookmarks => FolderData::Bookmarks(a.bookmarks().await.map_err(fail)?),
         Folder::Variables => FolderData::Variables(a.variables().await.map_err(fail)?),
-        Folder::DataModel => FolderData::DataModel(a.data_model().await.map_err(fail)?),
+        Folder::DataModel => {
+            // Tables and row counts need the app's data, which the browsing session (opened
+            // without data, fast) lacks: a short-lived session opens it with data.
+            let with_data = site.open_app_for_export(app_id).await.map_err(fail)?;
+            let dm = with_data.data_model().await;
+            with_data.close();
+            FolderData::DataModel(dm.map_err(fail)?)
+        }
     })
 }
 

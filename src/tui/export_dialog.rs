@@ -34,9 +34,19 @@ const FORMATS: [Format; 4] = [Format::Json, Format::Ndjson, Format::Csv, Format:
 fn file_stem(text: &str) -> String {
     let s: String = text
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
-    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    let s = s
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
     if s.is_empty() { "export".into() } else { s }
 }
 
@@ -98,14 +108,22 @@ impl ExportDialog {
     }
 
     fn set_default_path(&mut self) {
-        let name = format!("qlik-export-{}.{}", file_stem(&self.what), self.format.name());
+        let name = format!(
+            "qlik-export-{}.{}",
+            file_stem(&self.what),
+            self.format.name()
+        );
         self.path = Input::new(name);
     }
 
     /// Tab: the next format; the default file name follows unless it was edited.
     pub fn next_format(&mut self) {
         let was_default = self.path.value()
-            == format!("qlik-export-{}.{}", file_stem(&self.what), self.format.name());
+            == format!(
+                "qlik-export-{}.{}",
+                file_stem(&self.what),
+                self.format.name()
+            );
         let i = FORMATS.iter().position(|f| *f == self.format).unwrap_or(0);
         self.format = FORMATS[(i + 1) % FORMATS.len()];
         if was_default {
@@ -119,7 +137,11 @@ impl ExportDialog {
 }
 
 fn tree_title(title: &str, id: &str) -> String {
-    if title.is_empty() { id.to_string() } else { title.to_string() }
+    if title.is_empty() {
+        id.to_string()
+    } else {
+        title.to_string()
+    }
 }
 
 #[cfg(test)]

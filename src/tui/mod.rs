@@ -6,6 +6,7 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod demo;
 pub mod detail;
 pub mod domain;
 pub mod export_dialog;

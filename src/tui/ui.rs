@@ -369,7 +369,10 @@ fn draw_export(f: &mut Frame, app: &App) {
     let t = &app.theme;
     let Some(d) = &app.export else { return };
     let mut lines = vec![
-        Line::from(vec![Span::styled("what    ", t.dim), Span::raw(d.what.clone())]),
+        Line::from(vec![
+            Span::styled("what    ", t.dim),
+            Span::raw(d.what.clone()),
+        ]),
         Line::from(vec![
             Span::styled("format  ", t.dim),
             Span::styled(d.format.name(), t.accent),
@@ -379,7 +382,11 @@ fn draw_export(f: &mut Frame, app: &App) {
             Span::styled("file    ", t.dim),
             Span::raw(d.path.value().to_string()),
             Span::styled(
-                if d.state == ExportState::Editing { "█" } else { "" },
+                if d.state == ExportState::Editing {
+                    "█"
+                } else {
+                    ""
+                },
                 t.dim,
             ),
         ]),
