@@ -186,3 +186,15 @@ fn session_objects_list_sheets_and_are_destroyed() {
     assert_eq!(r.close, vec![h]);
     assert_eq!(ok(r), json!({"qSuccess": true}));
 }
+
+#[test]
+fn a_shared_session_keeps_its_open_doc() {
+    // Two sockets attached to one session share its state: the second OpenDoc is refused and
+    // GetActiveDoc finds the doc.
+    let s = session();
+    let app = first_app(&s);
+    ok(call(&s, 1, -1, "OpenDoc", json!([app])));
+    assert_eq!(code(call(&s, 2, -1, "OpenDoc", json!([app]))), 1002);
+    let r = ok(call(&s, 3, -1, "GetActiveDoc", json!([])));
+    assert_eq!(r["qReturn"]["qGenericId"], app.as_str());
+}
