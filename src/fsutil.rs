@@ -57,9 +57,17 @@ impl AtomicFile {
     /// Flushes to disk and renames over the final path.
     pub fn commit(mut self) -> std::io::Result<()> {
         let file = self.file.take().expect("commit called once");
-        file.sync_all()?;
+        if let Err(e) = file.sync_all() {
+            drop(file);
+            let _ = std::fs::remove_file(&self.tmp_path);
+            return Err(e);
+        }
         drop(file);
-        std::fs::rename(&self.tmp_path, &self.final_path)?;
+        if let Err(e) = std::fs::rename(&self.tmp_path, &self.final_path) {
+            // The temp file holds the full content (maybe a secret): never leave it behind.
+            let _ = std::fs::remove_file(&self.tmp_path);
+            return Err(e);
+        }
         Ok(())
     }
 }
@@ -102,6 +110,22 @@ mod tests {
         }
         assert_eq!(std::fs::read(&target).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn failed_rename_removes_the_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory in the way: renaming a file over a non-empty directory fails.
+        let target = dir.path().join("taken");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("inside"), b"x").unwrap();
+        let err = write_atomic(&target, b"secret", true).unwrap_err();
+        assert!(!err.to_string().is_empty());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["taken".to_string()], "temp file left behind");
     }
 
     #[cfg(unix)]

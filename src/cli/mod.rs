@@ -5,6 +5,7 @@ pub mod apps;
 pub mod conn;
 pub mod doctor;
 pub mod info;
+pub mod profile;
 pub mod profiles;
 pub mod table;
 
@@ -33,6 +34,8 @@ pub enum Command {
     Apps(Box<apps::AppsArgs>),
     /// Walk the connection layer by layer and explain what fails, with the fix.
     Doctor(Box<doctor::DoctorArgs>),
+    /// Connection profiles: settings in the profile file, secrets in the OS keyring.
+    Profile(profile::ProfileArgs),
     /// Show where config, profiles, logs and the keymap live.
     Info {
         #[arg(long)]
@@ -45,6 +48,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Some(Command::Apps(a)) => apps::run(*a).await,
         Some(Command::Info { json }) => info::run(json),
+        Some(Command::Profile(a)) => profile::run(a).await,
         Some(Command::Doctor(a)) => doctor::run(*a).await,
         None => {
             anyhow::bail!(
