@@ -36,8 +36,14 @@ fn chunked_secrets_round_trip_in_the_kernel_keyring() {
     let big: Vec<u8> = (0..3300u32).map(|i| b'a' + (i % 26) as u8).collect();
     store.set("p", SecretKind::ClientKey, &big).unwrap();
     store.set("p", SecretKind::ApiKey, b"k-123").unwrap();
-    assert_eq!(&store.get("p", SecretKind::ClientKey).unwrap().unwrap()[..], &big[..]);
-    assert_eq!(&store.get("p", SecretKind::ApiKey).unwrap().unwrap()[..], b"k-123");
+    assert_eq!(
+        &store.get("p", SecretKind::ClientKey).unwrap().unwrap()[..],
+        &big[..]
+    );
+    assert_eq!(
+        &store.get("p", SecretKind::ApiKey).unwrap().unwrap()[..],
+        b"k-123"
+    );
     let mut gone = store.delete_all("p").unwrap();
     gone.sort();
     assert_eq!(gone, vec![SecretKind::ClientKey, SecretKind::ApiKey]);
@@ -55,16 +61,27 @@ fn add_show_rename_remove_with_certificates() {
     pki.write_client_files(certs.path()).unwrap();
 
     cli.ok(&[
-        "profile", "add", "dev",
-        "--engine-url", "wss://localhost:4747",
-        "--cert-dir", certs.path().to_str().unwrap(),
-        "--user-directory", "INTERNAL", "--user-id", "sa_engine",
-        "--notes", "the dev site",
+        "profile",
+        "add",
+        "dev",
+        "--engine-url",
+        "wss://localhost:4747",
+        "--cert-dir",
+        certs.path().to_str().unwrap(),
+        "--user-directory",
+        "INTERNAL",
+        "--user-id",
+        "sa_engine",
+        "--notes",
+        "the dev site",
     ]);
     // Acceptance: no PEM anywhere in the config dir, and the keyring holds the entries.
     assert_no_pem_under(cli.config_dir());
     let profiles = std::fs::read_to_string(cli.config_dir().join("profiles.toml")).unwrap();
-    assert!(profiles.contains("secret_store = \"keyutils\""), "{profiles}");
+    assert!(
+        profiles.contains("secret_store = \"keyutils\""),
+        "{profiles}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -77,24 +94,47 @@ fn add_show_rename_remove_with_certificates() {
     let stored = keyring.load("dev").unwrap();
     assert_eq!(
         stored.kinds().collect::<Vec<_>>(),
-        vec![SecretKind::ClientCert, SecretKind::ClientKey, SecretKind::RootCert]
+        vec![
+            SecretKind::ClientCert,
+            SecretKind::ClientKey,
+            SecretKind::RootCert
+        ]
     );
-    assert!(stored.text(SecretKind::ClientKey).unwrap().contains("PRIVATE KEY"));
+    assert!(
+        stored
+            .text(SecretKind::ClientKey)
+            .unwrap()
+            .contains("PRIVATE KEY")
+    );
 
     // list and show: JSON, masked secrets, certificate facts.
-    let list: serde_json::Value = serde_json::from_str(&cli.ok(&["profile", "list", "--json"])).unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["profile", "list", "--json"])).unwrap();
     assert_eq!(list[0]["name"], "dev");
     assert_eq!(list[0]["engine_url"], "wss://localhost:4747");
     let show_json = cli.ok(&["profile", "show", "dev", "--json"]);
     assert!(!show_json.contains("BEGIN"), "show leaks PEM: {show_json}");
     let show: serde_json::Value = serde_json::from_str(&show_json).unwrap();
-    assert!(show["secrets"]["client_key"].as_str().unwrap().contains("hidden"));
+    assert!(
+        show["secrets"]["client_key"]
+            .as_str()
+            .unwrap()
+            .contains("hidden")
+    );
     assert_eq!(show["certificate"]["key_matches"], true);
-    assert!(show["certificate"]["client"]["subject"].as_str().unwrap().contains("QlikClient"));
+    assert!(
+        show["certificate"]["client"]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("QlikClient")
+    );
     assert_eq!(show["certificate"]["client"]["key_type"], "EC P-256");
     assert!(show["certificate"]["days_left"].as_i64().unwrap() > 300);
     let show_text = cli.ok(&["profile", "show", "dev"]);
-    assert!(show_text.contains("SHA-256") && show_text.contains("key matches  yes"), "{show_text}");
+    assert!(
+        show_text.contains("SHA-256") && show_text.contains("key matches  yes"),
+        "{show_text}"
+    );
 
     // edit a setting; rename moves the keyring entries.
     cli.ok(&["profile", "edit", "dev", "--ttl", "30"]);
@@ -104,8 +144,12 @@ fn add_show_rename_remove_with_certificates() {
 
     // remove leaves no entry behind (checked from this process: the deleting one was the child).
     cli.ok(&["profile", "remove", "test"]);
-    assert!(keyring.load("test").unwrap().is_empty(), "keyring entries left behind");
-    let list: serde_json::Value = serde_json::from_str(&cli.ok(&["profile", "list", "--json"])).unwrap();
+    assert!(
+        keyring.load("test").unwrap().is_empty(),
+        "keyring entries left behind"
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["profile", "list", "--json"])).unwrap();
     assert_eq!(list, serde_json::json!([]));
 }
 
@@ -121,17 +165,29 @@ fn a_4096_bit_rsa_key_is_stored_in_chunks_and_read_back() {
     };
     let cli = Cli::new("keyutils", "rsa");
     cli.ok(&[
-        "profile", "add", "big",
-        "--engine-url", "wss://localhost:4747",
-        "--client-cert", cert.to_str().unwrap(),
-        "--client-key", key.to_str().unwrap(),
-        "--user-directory", "D", "--user-id", "u",
+        "profile",
+        "add",
+        "big",
+        "--engine-url",
+        "wss://localhost:4747",
+        "--client-cert",
+        cert.to_str().unwrap(),
+        "--client-key",
+        key.to_str().unwrap(),
+        "--user-directory",
+        "D",
+        "--user-id",
+        "u",
     ]);
     let keyring = SecretStore::open(StoreChoice::Keyutils)
         .unwrap()
         .with_service(&cli.service);
     let pem = keyring.get("big", SecretKind::ClientKey).unwrap().unwrap();
-    assert!(pem.len() > 3000, "a 4096-bit key PEM is over 3 KB, got {}", pem.len());
+    assert!(
+        pem.len() > 3000,
+        "a 4096-bit key PEM is over 3 KB, got {}",
+        pem.len()
+    );
     let show: serde_json::Value =
         serde_json::from_str(&cli.ok(&["profile", "show", "big", "--json"])).unwrap();
     assert_eq!(show["certificate"]["client"]["key_type"], "RSA");
@@ -154,12 +210,22 @@ fn without_a_session_keyring_the_error_is_one_clear_sentence() {
     let certs = tempfile::tempdir().unwrap();
     pki.write_client_files(certs.path()).unwrap();
     let err = cli.fails(&[
-        "profile", "add", "x",
-        "--engine-url", "wss://localhost:4747",
-        "--cert-dir", certs.path().to_str().unwrap(),
-        "--user-directory", "D", "--user-id", "u",
+        "profile",
+        "add",
+        "x",
+        "--engine-url",
+        "wss://localhost:4747",
+        "--cert-dir",
+        certs.path().to_str().unwrap(),
+        "--user-directory",
+        "D",
+        "--user-id",
+        "u",
     ]);
-    assert!(err.contains("keyutils") && err.contains("no session keyring"), "{err}");
+    assert!(
+        err.contains("keyutils") && err.contains("no session keyring"),
+        "{err}"
+    );
     assert!(err.contains("keyctl session"), "{err}");
     assert!(!cli.config_dir().join("profiles.toml").exists());
 }

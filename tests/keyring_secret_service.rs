@@ -48,8 +48,11 @@ fn start_bus(dir: &Path, daemons: &mut Daemons) -> Result<String, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let bus_path = dir.join("bus");
     let conf = dir.join("bus.conf");
-    std::fs::write(&conf, BUS_CONFIG.replace("BUS_PATH", bus_path.to_str().unwrap()))
-        .map_err(|e| e.to_string())?;
+    std::fs::write(
+        &conf,
+        BUS_CONFIG.replace("BUS_PATH", bus_path.to_str().unwrap()),
+    )
+    .map_err(|e| e.to_string())?;
     let mut child = Command::new("dbus-daemon")
         .arg(format!("--config-file={}", conf.display()))
         .args(["--nofork", "--print-address=1"])
@@ -109,7 +112,9 @@ fn start_keyring(
         cmd.arg("--start").stdin(Stdio::null());
     }
     std::fs::create_dir_all(dir.join("run")).map_err(|e| e.to_string())?;
-    let mut child = cmd.spawn().map_err(|e| format!("gnome-keyring-daemon: {e}"))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("gnome-keyring-daemon: {e}"))?;
     if let Some(pw) = password {
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(pw.as_bytes()).map_err(|e| e.to_string())?;
@@ -120,7 +125,9 @@ fn start_keyring(
     let deadline = Instant::now() + Duration::from_secs(20);
     while !name_has_owner(addr, "org.freedesktop.secrets") {
         if Instant::now() > deadline {
-            return Err("gnome-keyring-daemon did not register org.freedesktop.secrets within 20 s".into());
+            return Err(
+                "gnome-keyring-daemon did not register org.freedesktop.secrets within 20 s".into(),
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -133,7 +140,9 @@ fn tools_present() -> Result<(), String> {
             .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
             .unwrap_or(false);
         if !found {
-            return Err(format!("{tool} is not installed (apt-get install dbus-daemon dbus gnome-keyring)"));
+            return Err(format!(
+                "{tool} is not installed (apt-get install dbus-daemon dbus gnome-keyring)"
+            ));
         }
     }
     Ok(())
@@ -169,21 +178,32 @@ fn profiles_in_a_real_gnome_keyring() {
         .with_service(&service);
     let big: Vec<u8> = (0..3300u32).map(|i| b'A' + (i % 26) as u8).collect();
     store.set("p", SecretKind::ClientKey, &big).unwrap();
-    assert_eq!(&store.get("p", SecretKind::ClientKey).unwrap().unwrap()[..], &big[..]);
+    assert_eq!(
+        &store.get("p", SecretKind::ClientKey).unwrap().unwrap()[..],
+        &big[..]
+    );
     assert_eq!(store.delete_all("p").unwrap(), vec![SecretKind::ClientKey]);
     assert!(store.get("p", SecretKind::ClientKey).unwrap().is_none());
 
     // 2. The binary: add with certificates, nothing in the config dir, entries in the keyring.
     let mut cli = Cli::new("secret-service", "sscli");
-    cli.envs.push(("DBUS_SESSION_BUS_ADDRESS".into(), addr.clone()));
+    cli.envs
+        .push(("DBUS_SESSION_BUS_ADDRESS".into(), addr.clone()));
     let pki = DemoPki::generate().unwrap();
     let certs = tempfile::tempdir().unwrap();
     pki.write_client_files(certs.path()).unwrap();
     cli.ok(&[
-        "profile", "add", "prod",
-        "--engine-url", "wss://localhost:4747",
-        "--cert-dir", certs.path().to_str().unwrap(),
-        "--user-directory", "INTERNAL", "--user-id", "sa_engine",
+        "profile",
+        "add",
+        "prod",
+        "--engine-url",
+        "wss://localhost:4747",
+        "--cert-dir",
+        certs.path().to_str().unwrap(),
+        "--user-directory",
+        "INTERNAL",
+        "--user-id",
+        "sa_engine",
     ]);
     assert_no_pem_under(cli.config_dir());
     let keyring = SecretStore::open(StoreChoice::SecretService)
@@ -193,16 +213,27 @@ fn profiles_in_a_real_gnome_keyring() {
     let show: serde_json::Value =
         serde_json::from_str(&cli.ok(&["profile", "show", "prod", "--json"])).unwrap();
     assert_eq!(show["certificate"]["key_matches"], true);
-    assert!(show["keyring"].as_str().unwrap().contains("Secret Service"), "{show}");
+    assert!(
+        show["keyring"].as_str().unwrap().contains("Secret Service"),
+        "{show}"
+    );
 
     // auto picks the Secret Service when a session bus answers.
     let mut auto = Cli::new("auto", "ssauto");
-    auto.envs.push(("DBUS_SESSION_BUS_ADDRESS".into(), addr.clone()));
+    auto.envs
+        .push(("DBUS_SESSION_BUS_ADDRESS".into(), addr.clone()));
     auto.ok(&[
-        "profile", "add", "a",
-        "--engine-url", "wss://localhost:4747",
-        "--cert-dir", certs.path().to_str().unwrap(),
-        "--user-directory", "D", "--user-id", "u",
+        "profile",
+        "add",
+        "a",
+        "--engine-url",
+        "wss://localhost:4747",
+        "--cert-dir",
+        certs.path().to_str().unwrap(),
+        "--user-directory",
+        "D",
+        "--user-id",
+        "u",
     ]);
     let text = std::fs::read_to_string(auto.config_dir().join("profiles.toml")).unwrap();
     assert!(text.contains("secret_store = \"secret-service\""), "{text}");
@@ -210,18 +241,31 @@ fn profiles_in_a_real_gnome_keyring() {
 
     // 3. remove leaves no entry behind.
     cli.ok(&["profile", "remove", "prod"]);
-    assert!(keyring.load("prod").unwrap().is_empty(), "entries left behind");
+    assert!(
+        keyring.load("prod").unwrap().is_empty(),
+        "entries left behind"
+    );
 
     // 4. No session bus: one sentence naming the backend, the cause and the fix.
     let mut nobus = Cli::new("secret-service", "nobus");
-    nobus.envs.push(("XDG_RUNTIME_DIR".into(), home.path().join("none").display().to_string()));
+    nobus.envs.push((
+        "XDG_RUNTIME_DIR".into(),
+        home.path().join("none").display().to_string(),
+    ));
     let err = {
         let o = nobus
             .command(&[
-                "profile", "add", "x",
-                "--engine-url", "wss://localhost:4747",
-                "--cert-dir", certs.path().to_str().unwrap(),
-                "--user-directory", "D", "--user-id", "u",
+                "profile",
+                "add",
+                "x",
+                "--engine-url",
+                "wss://localhost:4747",
+                "--cert-dir",
+                certs.path().to_str().unwrap(),
+                "--user-directory",
+                "D",
+                "--user-id",
+                "u",
             ])
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .output()
@@ -229,16 +273,18 @@ fn profiles_in_a_real_gnome_keyring() {
         assert!(!o.status.success());
         String::from_utf8(o.stderr).unwrap()
     };
-    assert!(err.contains("Secret Service") && err.contains("no D-Bus session bus"), "{err}");
+    assert!(
+        err.contains("Secret Service") && err.contains("no D-Bus session bus"),
+        "{err}"
+    );
     assert!(err.contains("--secret-store keyutils"), "{err}");
     assert!(!nobus.config_dir().join("profiles.toml").exists());
 
     // 5. A locked keyring: restart the daemon without the password.
     drop(daemons);
     let mut daemons = Daemons(vec![]);
-    let addr2 = start_bus(&home.path().join("second"), &mut daemons).and_then(|a| {
-        start_keyring(home.path(), &a, None, &mut daemons).map(|()| a)
-    });
+    let addr2 = start_bus(&home.path().join("second"), &mut daemons)
+        .and_then(|a| start_keyring(home.path(), &a, None, &mut daemons).map(|()| a));
     let addr2 = match addr2 {
         Ok(a) => a,
         Err(e) => panic!("restarting gnome-keyring locked failed: {e}"),
@@ -246,12 +292,22 @@ fn profiles_in_a_real_gnome_keyring() {
     let mut locked = Cli::new("secret-service", "locked");
     locked.envs.push(("DBUS_SESSION_BUS_ADDRESS".into(), addr2));
     let err = locked.fails(&[
-        "profile", "add", "y",
-        "--engine-url", "wss://localhost:4747",
-        "--cert-dir", certs.path().to_str().unwrap(),
-        "--user-directory", "D", "--user-id", "u",
+        "profile",
+        "add",
+        "y",
+        "--engine-url",
+        "wss://localhost:4747",
+        "--cert-dir",
+        certs.path().to_str().unwrap(),
+        "--user-directory",
+        "D",
+        "--user-id",
+        "u",
     ]);
-    assert!(err.contains("Secret Service") && err.contains("locked"), "{err}");
+    assert!(
+        err.contains("Secret Service") && err.contains("locked"),
+        "{err}"
+    );
     assert!(err.contains("--unlock"), "{err}");
     assert!(!locked.config_dir().join("profiles.toml").exists());
 }

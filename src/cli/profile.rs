@@ -172,13 +172,13 @@ pub struct CertArgs {
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
     /// Client certificate (client.pem): a path, '-' for stdin, or the PEM text.
-    #[arg(long, value_name = "PATH|-|PEM")]
+    #[arg(long, value_name = "PATH|-|PEM", allow_hyphen_values = true)]
     pub client_cert: Option<String>,
     /// Client key (client_key.pem; PKCS#1, PKCS#8, SEC1 or encrypted PKCS#8).
-    #[arg(long, value_name = "PATH|-|PEM")]
+    #[arg(long, value_name = "PATH|-|PEM", allow_hyphen_values = true)]
     pub client_key: Option<String>,
     /// Root certificate (root.pem).
-    #[arg(long, value_name = "PATH|-|PEM")]
+    #[arg(long, value_name = "PATH|-|PEM", allow_hyphen_values = true)]
     pub root_cert: Option<String>,
     /// A PFX/P12 bundle (the QMC's Windows export format); its password is asked for.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["cert_dir", "client_cert", "client_key"])]
@@ -241,7 +241,8 @@ impl AskSecret for TerminalAsk {
         rpassword::prompt_password(prompt)
             .map(Zeroizing::new)
             .map_err(|_| {
-                "no terminal to ask on; run it in a terminal, or set QLIK_TUI_PASSPHRASE".to_string()
+                "no terminal to ask on; run it in a terminal, or set QLIK_TUI_PASSPHRASE"
+                    .to_string()
             })
     }
 }
@@ -262,11 +263,7 @@ impl StdinOnce {
     }
 }
 
-fn pem_input(
-    value: &str,
-    role: PemRole,
-    stdin: &mut StdinOnce,
-) -> anyhow::Result<PemInput> {
+fn pem_input(value: &str, role: PemRole, stdin: &mut StdinOnce) -> anyhow::Result<PemInput> {
     if value.contains("-----BEGIN") {
         return Ok(PemInput::new(Origin::Pasted, value));
     }
@@ -279,11 +276,18 @@ fn pem_input(
 
 /// Reads a pasted PEM block from the terminal, up to its END line.
 fn paste_pem(what: &str, optional: bool) -> anyhow::Result<Option<PemInput>> {
-    let tty = std::fs::File::open("/dev/tty")
-        .map_err(|_| anyhow!("--paste needs a terminal; give the files with --cert-dir or --client-cert/--client-key"))?;
+    let tty = std::fs::File::open("/dev/tty").map_err(|_| {
+        anyhow!(
+            "--paste needs a terminal; give the files with --cert-dir or --client-cert/--client-key"
+        )
+    })?;
     eprintln!(
         "Paste the {what} (PEM, from -----BEGIN to -----END; a one-line copy with \\n works too){}:",
-        if optional { ", or an empty line to skip" } else { "" }
+        if optional {
+            ", or an empty line to skip"
+        } else {
+            ""
+        }
     );
     let mut text = Zeroizing::new(String::new());
     let mut reader = std::io::BufReader::new(tty);
@@ -427,7 +431,10 @@ fn collect_secrets(a: &AddArgs) -> anyhow::Result<(Secrets, Option<Facts>)> {
     let mut facts = None;
     if let Some(m) = intake_material(&a.certs, &mut stdin)? {
         let f = intake::validate(&m, a.certs.force)?;
-        s.insert(SecretKind::ClientCert, Zeroizing::new(m.cert_pem().into_bytes()));
+        s.insert(
+            SecretKind::ClientCert,
+            Zeroizing::new(m.cert_pem().into_bytes()),
+        );
         s.insert(
             SecretKind::ClientKey,
             Zeroizing::new(m.key_pem().as_bytes().to_vec()),
@@ -450,7 +457,10 @@ fn collect_secrets(a: &AddArgs) -> anyhow::Result<(Secrets, Option<Facts>)> {
             roots: vec![],
         }
         .key_pem();
-        s.insert(SecretKind::JwtPrivateKey, Zeroizing::new(pem.as_bytes().to_vec()));
+        s.insert(
+            SecretKind::JwtPrivateKey,
+            Zeroizing::new(pem.as_bytes().to_vec()),
+        );
     }
     if let Some(v) = &a.jwt_token {
         s.insert(SecretKind::JwtToken, secret_input(v, "JWT", &mut stdin)?);
@@ -521,14 +531,14 @@ fn add(a: AddArgs) -> anyhow::Result<i32> {
             a.name
         );
     }
-    let url = a.engine_url.clone().ok_or_else(|| {
-        anyhow!("give --engine-url wss://host[:port][/virtual-proxy-prefix]")
-    })?;
+    let url = a
+        .engine_url
+        .clone()
+        .ok_or_else(|| anyhow!("give --engine-url wss://host[:port][/virtual-proxy-prefix]"))?;
     let mut p = Profile::new(&a.name, &url);
     apply_settings(&mut p, &a);
     // Check the settings before asking for passphrases or touching the keyring.
-    p.validate()
-        .map_err(|(key, msg)| anyhow!("{key} {msg}"))?;
+    p.validate().map_err(|(key, msg)| anyhow!("{key} {msg}"))?;
     let (secrets, facts) = collect_secrets(&a)?;
     if p.auth == AuthMode::Cert && !secrets.kinds().any(|k| k == SecretKind::ClientCert) {
         bail!(
@@ -573,8 +583,7 @@ fn edit(a: AddArgs) -> anyhow::Result<i32> {
     let mut store = ProfileStore::open_default()?;
     let mut p = store.require(&a.name)?.clone();
     apply_settings(&mut p, &a);
-    p.validate()
-        .map_err(|(key, msg)| anyhow!("{key} {msg}"))?;
+    p.validate().map_err(|(key, msg)| anyhow!("{key} {msg}"))?;
     let (secrets, facts) = collect_secrets(&a)?;
     if let Some(f) = &facts {
         eprintln!("Certificate:");
@@ -582,11 +591,12 @@ fn edit(a: AddArgs) -> anyhow::Result<i32> {
     }
     let keyring = keyring_of(&p, a.store.secret_store)?;
     // New certificate material replaces the old set whole: no stale root from a previous CA.
-    let drop: Vec<SecretKind> = if facts.is_some() && !secrets.kinds().any(|k| k == SecretKind::RootCert) {
-        vec![SecretKind::RootCert]
-    } else {
-        vec![]
-    };
+    let drop: Vec<SecretKind> =
+        if facts.is_some() && !secrets.kinds().any(|k| k == SecretKind::RootCert) {
+            vec![SecretKind::RootCert]
+        } else {
+            vec![]
+        };
     manage::update(&mut store, &keyring, p, &secrets, &drop)?;
     if a.default {
         store.set_default(Some(&a.name))?;
@@ -625,7 +635,11 @@ fn list(json: bool) -> anyhow::Result<i32> {
                 format!(
                     "{}{}",
                     p.name,
-                    if default.as_deref() == Some(&p.name) { " *" } else { "" }
+                    if default.as_deref() == Some(&p.name) {
+                        " *"
+                    } else {
+                        ""
+                    }
                 ),
                 deployment_str(p.deployment).into(),
                 p.auth.as_str().into(),
@@ -636,7 +650,10 @@ fn list(json: bool) -> anyhow::Result<i32> {
         .collect();
     print!(
         "{}",
-        super::table::render(&["NAME", "DEPLOYMENT", "AUTH", "ENGINE URL", "NOTES"], &rows)
+        super::table::render(
+            &["NAME", "DEPLOYMENT", "AUTH", "ENGINE URL", "NOTES"],
+            &rows
+        )
     );
     Ok(0)
 }
@@ -679,7 +696,11 @@ fn show(name: &str, json: bool, choice: Option<StoreChoice>) -> anyhow::Result<i
     let key = secrets.text(SecretKind::ClientKey);
     let root = secrets.text(SecretKind::RootCert);
     let facts = cert.as_ref().and_then(|c| {
-        intake::facts_of_stored(c, key.as_ref().map(|k| k.as_str()), root.as_ref().map(|r| r.as_str()))
+        intake::facts_of_stored(
+            c,
+            key.as_ref().map(|k| k.as_str()),
+            root.as_ref().map(|r| r.as_str()),
+        )
     });
     if json {
         let mut v = profile_json(p);
@@ -713,14 +734,25 @@ fn show(name: &str, json: bool, choice: Option<StoreChoice>) -> anyhow::Result<i
             rows.push(vec![k, text]);
         }
     }
-    println!("profile {name}{}", if store.default_name() == Some(name) { " (default)" } else { "" });
+    println!(
+        "profile {name}{}",
+        if store.default_name() == Some(name) {
+            " (default)"
+        } else {
+            ""
+        }
+    );
     print!("{}", super::table::render(&["KEY", "VALUE"], &rows));
     println!("secrets in {keyring_note}:");
     if secrets.is_empty() {
         println!("  (none)");
     }
     for k in secrets.kinds() {
-        println!("  {:<16} {}", k.label(), mask(k, secrets.get(k).unwrap_or_default()));
+        println!(
+            "  {:<16} {}",
+            k.label(),
+            mask(k, secrets.get(k).unwrap_or_default())
+        );
     }
     if let Some(f) = facts {
         println!("client certificate:");
@@ -741,7 +773,10 @@ fn remove(name: &str, choice: Option<StoreChoice>) -> anyhow::Result<i32> {
         } else {
             format!(
                 " and its {} from {}",
-                gone.iter().map(|k| k.label()).collect::<Vec<_>>().join(", "),
+                gone.iter()
+                    .map(|k| k.label())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 keyring.backend().label()
             )
         }
@@ -797,8 +832,14 @@ fn import(a: ImportArgs) -> anyhow::Result<i32> {
     eprintln!("Certificate:");
     print_facts(&f);
     let mut s = Secrets::default();
-    s.insert(SecretKind::ClientCert, Zeroizing::new(m.cert_pem().into_bytes()));
-    s.insert(SecretKind::ClientKey, Zeroizing::new(m.key_pem().as_bytes().to_vec()));
+    s.insert(
+        SecretKind::ClientCert,
+        Zeroizing::new(m.cert_pem().into_bytes()),
+    );
+    s.insert(
+        SecretKind::ClientKey,
+        Zeroizing::new(m.key_pem().as_bytes().to_vec()),
+    );
     if let Some(r) = m.root_pem() {
         s.insert(SecretKind::RootCert, Zeroizing::new(r.into_bytes()));
     }

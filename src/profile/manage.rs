@@ -87,22 +87,36 @@ mod tests {
     fn setup() -> (tempfile::TempDir, ProfileStore, SecretStore) {
         let dir = tempfile::tempdir().unwrap();
         let store = ProfileStore::open(&dir.path().join("profiles.toml")).unwrap();
-        let keyring =
-            SecretStore::with_store(keyring_core::mock::Store::new().unwrap(), StoreChoice::Keyutils);
+        let keyring = SecretStore::with_store(
+            keyring_core::mock::Store::new().unwrap(),
+            StoreChoice::Keyutils,
+        );
         (dir, store, keyring)
     }
 
     fn secrets() -> Secrets {
         let mut s = Secrets::default();
-        s.insert(SecretKind::ClientCert, Zeroizing::new(b"-----BEGIN CERTIFICATE-----x".to_vec()));
-        s.insert(SecretKind::ClientKey, Zeroizing::new(b"-----BEGIN PRIVATE KEY-----y".to_vec()));
+        s.insert(
+            SecretKind::ClientCert,
+            Zeroizing::new(b"-----BEGIN CERTIFICATE-----x".to_vec()),
+        );
+        s.insert(
+            SecretKind::ClientKey,
+            Zeroizing::new(b"-----BEGIN PRIVATE KEY-----y".to_vec()),
+        );
         s
     }
 
     #[test]
     fn add_rename_remove_keep_file_and_keyring_in_step() {
         let (dir, mut store, keyring) = setup();
-        add(&mut store, &keyring, Profile::new("dev", "wss://h:4747"), &secrets()).unwrap();
+        add(
+            &mut store,
+            &keyring,
+            Profile::new("dev", "wss://h:4747"),
+            &secrets(),
+        )
+        .unwrap();
         let text = std::fs::read_to_string(dir.path().join("profiles.toml")).unwrap();
         assert!(!text.contains("BEGIN"), "{text}");
         assert!(text.contains("secret_store = \"keyutils\""), "{text}");
@@ -111,23 +125,48 @@ mod tests {
         rename(&mut store, &keyring, "dev", "test").unwrap();
         assert!(keyring.load("dev").unwrap().is_empty());
         assert_eq!(keyring.stored_kinds("test").unwrap().len(), 2);
-        assert!(ProfileStore::open(store.path()).unwrap().get("test").is_some());
+        assert!(
+            ProfileStore::open(store.path())
+                .unwrap()
+                .get("test")
+                .is_some()
+        );
 
         let gone = remove(&mut store, &keyring, "test").unwrap();
         assert_eq!(gone, vec![SecretKind::ClientCert, SecretKind::ClientKey]);
         assert!(keyring.load("test").unwrap().is_empty());
-        assert!(ProfileStore::open(store.path()).unwrap().get("test").is_none());
+        assert!(
+            ProfileStore::open(store.path())
+                .unwrap()
+                .get("test")
+                .is_none()
+        );
     }
 
     #[test]
     fn a_refused_add_stores_nothing() {
         let (dir, mut store, keyring) = setup();
-        add(&mut store, &keyring, Profile::new("dev", "wss://h:4747"), &secrets()).unwrap();
-        let e = add(&mut store, &keyring, Profile::new("dev", "wss://h:4747"), &Secrets::default())
-            .unwrap_err()
-            .to_string();
+        add(
+            &mut store,
+            &keyring,
+            Profile::new("dev", "wss://h:4747"),
+            &secrets(),
+        )
+        .unwrap();
+        let e = add(
+            &mut store,
+            &keyring,
+            Profile::new("dev", "wss://h:4747"),
+            &Secrets::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("already exists"), "{e}");
-        assert_eq!(keyring.stored_kinds("dev").unwrap().len(), 2, "old secrets untouched");
+        assert_eq!(
+            keyring.stored_kinds("dev").unwrap().len(),
+            2,
+            "old secrets untouched"
+        );
         let e = add(&mut store, &keyring, Profile::new("x", "nope"), &secrets()).unwrap_err();
         assert!(e.to_string().contains("engine_url"), "{e}");
         assert!(keyring.load("x").unwrap().is_empty());
@@ -137,7 +176,13 @@ mod tests {
     #[test]
     fn update_replaces_and_drops_kinds() {
         let (_dir, mut store, keyring) = setup();
-        add(&mut store, &keyring, Profile::new("dev", "wss://h:4747"), &secrets()).unwrap();
+        add(
+            &mut store,
+            &keyring,
+            Profile::new("dev", "wss://h:4747"),
+            &secrets(),
+        )
+        .unwrap();
         let mut p = store.get("dev").unwrap().clone();
         p.notes = Some("n".into());
         let mut v = Secrets::default();
@@ -147,6 +192,14 @@ mod tests {
             keyring.stored_kinds("dev").unwrap(),
             vec![SecretKind::ClientCert, SecretKind::RootCert]
         );
-        assert_eq!(ProfileStore::open(store.path()).unwrap().get("dev").unwrap().notes.as_deref(), Some("n"));
+        assert_eq!(
+            ProfileStore::open(store.path())
+                .unwrap()
+                .get("dev")
+                .unwrap()
+                .notes
+                .as_deref(),
+            Some("n")
+        );
     }
 }

@@ -120,11 +120,13 @@ pub fn parse(path: &Path, text: &str) -> anyhow::Result<OpenMetadataConnection> 
     if let Some(k) = &raw.kind
         && !k.eq_ignore_ascii_case("qliksense")
     {
-        bail!("{file}: the connection's type is '{k}', not QlikSense; only QlikSense connections (certificate auth) can be imported");
+        bail!(
+            "{file}: the connection's type is '{k}', not QlikSense; only QlikSense connections (certificate auth) can be imported"
+        );
     }
-    let host = raw
-        .host_port
-        .ok_or_else(|| anyhow!("{file}: no hostPort; add the engine URL, e.g. hostPort: wss://qlik.corp:4747"))?;
+    let host = raw.host_port.ok_or_else(|| {
+        anyhow!("{file}: no hostPort; add the engine URL, e.g. hostPort: wss://qlik.corp:4747")
+    })?;
     let engine_url = engine_url(&host);
     let certs = raw.certificates.unwrap_or_default();
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -132,13 +134,18 @@ pub fn parse(path: &Path, text: &str) -> anyhow::Result<OpenMetadataConnection> 
         p.as_ref()
             .map(|p| {
                 // Relative paths are relative to the file, as a user would expect.
-                let full = if p.is_relative() { dir.join(p) } else { p.clone() };
+                let full = if p.is_relative() {
+                    dir.join(p)
+                } else {
+                    p.clone()
+                };
                 PemInput::read(&full, role).map_err(anyhow::Error::from)
             })
             .transpose()
     };
     let by_value = |v: &Option<SecretText>| {
-        v.as_ref().map(|t| PemInput::new(Origin::File(path.to_path_buf()), t.0.as_str()))
+        v.as_ref()
+            .map(|t| PemInput::new(Origin::File(path.to_path_buf()), t.0.as_str()))
     };
     let pick = |data: &Option<SecretText>,
                 p: &Option<PathBuf>,
@@ -149,13 +156,21 @@ pub fn parse(path: &Path, text: &str) -> anyhow::Result<OpenMetadataConnection> 
             None => by_path(p, role),
         }
     };
-    let cert = pick(&certs.client_certificate_data, &certs.client_certificate, PemRole::ClientCert)?;
+    let cert = pick(
+        &certs.client_certificate_data,
+        &certs.client_certificate,
+        PemRole::ClientCert,
+    )?;
     let key = pick(
         &certs.client_key_certificate_data,
         &certs.client_key_certificate,
         PemRole::ClientKey,
     )?;
-    let root = pick(&certs.root_certificate_data, &certs.root_certificate, PemRole::RootCert)?;
+    let root = pick(
+        &certs.root_certificate_data,
+        &certs.root_certificate,
+        PemRole::RootCert,
+    )?;
     let (Some(cert), Some(key)) = (cert, key) else {
         bail!(
             "{file}: the certificates section needs the client certificate and key: clientCertificate and clientKeyCertificate (paths) or clientCertificateData and clientKeyCertificateData (PEM text)"
@@ -198,7 +213,12 @@ fn engine_url(host: &str) -> String {
 
 /// serde_yaml quotes values in type errors; a value may be a key.
 fn redact(msg: &str) -> String {
-    msg.split(" at line").next().unwrap_or(msg).chars().take(120).collect()
+    msg.split(" at line")
+        .next()
+        .unwrap_or(msg)
+        .chars()
+        .take(120)
+        .collect()
 }
 
 #[cfg(test)]
@@ -244,11 +264,20 @@ mod tests {
 
     #[test]
     fn bad_files_say_what_is_missing() {
-        let e = parse(Path::new("x.yaml"), "a: [").err().unwrap().to_string();
+        let e = parse(Path::new("x.yaml"), "a: [")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("x.yaml") && e.contains("YAML"), "{e}");
-        let e = parse(Path::new("x.yaml"), "hostPort: wss://h:4747\n").err().unwrap().to_string();
+        let e = parse(Path::new("x.yaml"), "hostPort: wss://h:4747\n")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("clientCertificate"), "{e}");
-        let e = parse(Path::new("x.yaml"), "type: Tableau\nhostPort: h\n").err().unwrap().to_string();
+        let e = parse(Path::new("x.yaml"), "type: Tableau\nhostPort: h\n")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("not QlikSense"), "{e}");
         let e = parse(
             Path::new("x.yaml"),
@@ -257,6 +286,9 @@ mod tests {
         .err()
         .unwrap()
         .to_string();
-        assert!(e.contains("/nope/c.pem") && e.contains("no such file"), "{e}");
+        assert!(
+            e.contains("/nope/c.pem") && e.contains("no such file"),
+            "{e}"
+        );
     }
 }

@@ -134,14 +134,19 @@ mod tests {
         assert!(!spec.tls.verify_hostname);
         assert_eq!(spec.timeouts.connect, Duration::from_millis(2500));
         assert_eq!(spec.ttl, Some(5));
-        assert!(matches!(spec.auth, Auth::Certificate { ref user_id, .. } if user_id == "sa_engine"));
+        assert!(
+            matches!(spec.auth, Auth::Certificate { ref user_id, .. } if user_id == "sa_engine")
+        );
     }
 
     #[test]
     fn missing_pieces_say_how_to_add_them() {
         let mut p = Profile::new("dev", "wss://h:4747");
         let e = to_spec(&p, &Secrets::default()).unwrap_err().to_string();
-        assert!(e.contains("client certificate") && e.contains("profile edit dev"), "{e}");
+        assert!(
+            e.contains("client certificate") && e.contains("profile edit dev"),
+            "{e}"
+        );
         let mut s = Secrets::default();
         s.insert(SecretKind::ClientCert, Zeroizing::new(b"C".to_vec()));
         s.insert(SecretKind::ClientKey, Zeroizing::new(b"K".to_vec()));

@@ -287,7 +287,9 @@ impl SecretStore {
             return SecretError::Unavailable(b);
         }
         let what = match &e {
-            keyring_core::Error::TooLong(_, n) => format!("the value is over its limit of {n} bytes"),
+            keyring_core::Error::TooLong(_, n) => {
+                format!("the value is over its limit of {n} bytes")
+            }
             // These two variants carry the secret's bytes; never format them.
             keyring_core::Error::BadEncoding(_) | keyring_core::Error::BadDataFormat(..) => {
                 "the stored data is malformed".to_string()
@@ -346,11 +348,13 @@ impl SecretStore {
         match self.entry(profile, kind, 1)?.get_secret() {
             Ok(bytes) => {
                 let bytes = Zeroizing::new(bytes);
-                Ok(Some(if bytes.len() >= HEADER_LEN && bytes.starts_with(MAGIC) {
-                    bytes[4] as usize
-                } else {
-                    1
-                }))
+                Ok(Some(
+                    if bytes.len() >= HEADER_LEN && bytes.starts_with(MAGIC) {
+                        bytes[4] as usize
+                    } else {
+                        1
+                    },
+                ))
             }
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(e) => Err(self.map_err(profile, kind, e)),
@@ -397,7 +401,12 @@ impl SecretStore {
         Ok(Some(out))
     }
 
-    fn delete_one(&self, profile: &str, kind: SecretKind, chunk: usize) -> Result<bool, SecretError> {
+    fn delete_one(
+        &self,
+        profile: &str,
+        kind: SecretKind,
+        chunk: usize,
+    ) -> Result<bool, SecretError> {
         match self.entry(profile, kind, chunk)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring_core::Error::NoEntry) => Ok(false),
@@ -601,8 +610,7 @@ mod backends {
     #[cfg(target_os = "linux")]
     pub fn has_session_keyring() -> bool {
         use linux_keyutils::{KeyRing, KeyRingIdentifier};
-        match KeyRing::from_special_id(KeyRingIdentifier::Session, false)
-            .and_then(|k| k.metadata())
+        match KeyRing::from_special_id(KeyRingIdentifier::Session, false).and_then(|k| k.metadata())
         {
             Ok(m) => !m.get_description().starts_with("_uid_ses."),
             Err(_) => false,
@@ -617,11 +625,13 @@ mod backends {
 
     #[cfg(target_os = "macos")]
     fn keychain() -> Result<Arc<CredentialStore>, BackendError> {
-        apple_native_keyring_store::keychain::Store::new().map_err(|e| BackendError {
-            backend: StoreChoice::Keychain,
-            why: short(&e.to_string()),
-            fix: "unlock the login keychain (Keychain Access), then try again".into(),
-        }).map(|s| s as Arc<CredentialStore>)
+        apple_native_keyring_store::keychain::Store::new()
+            .map_err(|e| BackendError {
+                backend: StoreChoice::Keychain,
+                why: short(&e.to_string()),
+                fix: "unlock the login keychain (Keychain Access), then try again".into(),
+            })
+            .map(|s| s as Arc<CredentialStore>)
     }
     #[cfg(not(target_os = "macos"))]
     fn keychain() -> Result<Arc<CredentialStore>, BackendError> {
@@ -630,11 +640,14 @@ mod backends {
 
     #[cfg(target_os = "windows")]
     fn credman() -> Result<Arc<CredentialStore>, BackendError> {
-        windows_native_keyring_store::Store::new().map_err(|e| BackendError {
-            backend: StoreChoice::Credman,
-            why: short(&e.to_string()),
-            fix: "check that the Credential Manager service runs (services.msc: VaultSvc)".into(),
-        }).map(|s| s as Arc<CredentialStore>)
+        windows_native_keyring_store::Store::new()
+            .map_err(|e| BackendError {
+                backend: StoreChoice::Credman,
+                why: short(&e.to_string()),
+                fix: "check that the Credential Manager service runs (services.msc: VaultSvc)"
+                    .into(),
+            })
+            .map(|s| s as Arc<CredentialStore>)
     }
     #[cfg(not(target_os = "windows"))]
     fn credman() -> Result<Arc<CredentialStore>, BackendError> {
@@ -646,7 +659,10 @@ mod backends {
     }
 
     /// Errors at set/get time that mean "this backend cannot be used right now".
-    pub(super) fn unavailable(backend: StoreChoice, e: &keyring_core::Error) -> Option<BackendError> {
+    pub(super) fn unavailable(
+        backend: StoreChoice,
+        e: &keyring_core::Error,
+    ) -> Option<BackendError> {
         let keyring_core::Error::NoStorageAccess(inner) = e else {
             return None;
         };
@@ -787,18 +803,29 @@ mod tests {
         let (s, raw) = capped();
         let key = big_secret(3272);
         s.set("prod", SecretKind::ClientKey, &key).unwrap();
-        assert_eq!(&s.get("prod", SecretKind::ClientKey).unwrap().unwrap()[..], &key[..]);
+        assert_eq!(
+            &s.get("prod", SecretKind::ClientKey).unwrap().unwrap()[..],
+            &key[..]
+        );
         // Two entries, each under the cap.
         let first = raw.build(DEFAULT_SERVICE, "prod/client_key", None).unwrap();
-        let second = raw.build(DEFAULT_SERVICE, "prod/client_key#2", None).unwrap();
+        let second = raw
+            .build(DEFAULT_SERVICE, "prod/client_key#2", None)
+            .unwrap();
         assert!(first.get_secret().unwrap().len() <= ENTRY_MAX);
         assert!(second.get_secret().unwrap().len() <= ENTRY_MAX);
         s.set("prod", SecretKind::ApiKey, b"short").unwrap();
-        assert_eq!(&s.get("prod", SecretKind::ApiKey).unwrap().unwrap()[..], b"short");
+        assert_eq!(
+            &s.get("prod", SecretKind::ApiKey).unwrap().unwrap()[..],
+            b"short"
+        );
         // A 10 KB secret: five chunks.
         let huge = big_secret(10_000);
         s.set("prod", SecretKind::JwtToken, &huge).unwrap();
-        assert_eq!(&s.get("prod", SecretKind::JwtToken).unwrap().unwrap()[..], &huge[..]);
+        assert_eq!(
+            &s.get("prod", SecretKind::JwtToken).unwrap().unwrap()[..],
+            &huge[..]
+        );
     }
 
     #[test]
@@ -815,7 +842,8 @@ mod tests {
     #[test]
     fn shrinking_and_deleting_leave_no_chunk_behind() {
         let (s, raw) = capped();
-        s.set("p", SecretKind::ClientKey, &big_secret(6000)).unwrap();
+        s.set("p", SecretKind::ClientKey, &big_secret(6000))
+            .unwrap();
         s.set("p", SecretKind::ClientKey, &big_secret(100)).unwrap();
         let gone = |acct: &str| {
             matches!(
@@ -824,8 +852,12 @@ mod tests {
             )
         };
         assert!(gone("p/client_key#2") && gone("p/client_key#3"));
-        assert_eq!(s.get("p", SecretKind::ClientKey).unwrap().unwrap().len(), 100);
-        s.set("p", SecretKind::ClientKey, &big_secret(6000)).unwrap();
+        assert_eq!(
+            s.get("p", SecretKind::ClientKey).unwrap().unwrap().len(),
+            100
+        );
+        s.set("p", SecretKind::ClientKey, &big_secret(6000))
+            .unwrap();
         assert_eq!(s.delete_all("p").unwrap(), vec![SecretKind::ClientKey]);
         assert!(gone("p/client_key") && gone("p/client_key#2") && gone("p/client_key#3"));
         assert!(s.get("p", SecretKind::ClientKey).unwrap().is_none());
@@ -835,7 +867,8 @@ mod tests {
     #[test]
     fn a_missing_or_altered_chunk_is_reported_not_used() {
         let (s, raw) = capped();
-        s.set("p", SecretKind::ClientKey, &big_secret(5000)).unwrap();
+        s.set("p", SecretKind::ClientKey, &big_secret(5000))
+            .unwrap();
         raw.build(DEFAULT_SERVICE, "p/client_key#2", None)
             .unwrap()
             .set_secret(&big_secret(2048)[..2047])
@@ -860,18 +893,25 @@ mod tests {
             .set_secret(b"plain-key")
             .unwrap();
         let s = SecretStore::with_store(raw, StoreChoice::Auto);
-        assert_eq!(&s.get("x", SecretKind::ApiKey).unwrap().unwrap()[..], b"plain-key");
+        assert_eq!(
+            &s.get("x", SecretKind::ApiKey).unwrap().unwrap()[..],
+            b"plain-key"
+        );
     }
 
     #[test]
     fn rename_moves_every_secret() {
         let s = mock();
         s.set("a", SecretKind::ClientCert, b"cert").unwrap();
-        s.set("a", SecretKind::ClientKey, &big_secret(4000)).unwrap();
+        s.set("a", SecretKind::ClientKey, &big_secret(4000))
+            .unwrap();
         s.rename("a", "b").unwrap();
         assert!(s.load("a").unwrap().is_empty());
         let b = s.load("b").unwrap();
-        assert_eq!(b.kinds().collect::<Vec<_>>(), vec![SecretKind::ClientCert, SecretKind::ClientKey]);
+        assert_eq!(
+            b.kinds().collect::<Vec<_>>(),
+            vec![SecretKind::ClientCert, SecretKind::ClientKey]
+        );
         assert_eq!(b.text(SecretKind::ClientCert).unwrap().as_str(), "cert");
         assert!(!format!("{b:?}").contains("cert\""));
     }
@@ -883,14 +923,17 @@ mod tests {
         // Make the api key entry fail once, after the certificate went in.
         let e = raw.build(DEFAULT_SERVICE, "p/api_key", None).unwrap();
         let m: &keyring_core::mock::Cred = e.as_any().downcast_ref().unwrap();
-        m.set_error(keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::other(
-            "AccessDenied",
-        ))));
+        m.set_error(keyring_core::Error::NoStorageAccess(Box::new(
+            std::io::Error::other("AccessDenied"),
+        )));
         let mut sec = Secrets::default();
         sec.insert(SecretKind::ClientCert, Zeroizing::new(b"c".to_vec()));
         sec.insert(SecretKind::ApiKey, Zeroizing::new(b"k".to_vec()));
         let err = s.store_all("p", &sec).unwrap_err().to_string();
-        assert!(err.contains("keyutils") && err.contains("session keyring"), "{err}");
+        assert!(
+            err.contains("keyutils") && err.contains("session keyring"),
+            "{err}"
+        );
         assert!(s.load("p").unwrap().is_empty());
     }
 
@@ -898,9 +941,13 @@ mod tests {
     fn backend_errors_are_one_sentence_with_a_fix() {
         #[cfg(target_os = "linux")]
         {
-            let e = SecretStore::open(StoreChoice::Keychain).unwrap_err().to_string();
+            let e = SecretStore::open(StoreChoice::Keychain)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("Keychain") && e.contains("only on macOS"), "{e}");
-            let e = SecretStore::open(StoreChoice::Credman).unwrap_err().to_string();
+            let e = SecretStore::open(StoreChoice::Credman)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("--secret-store"), "{e}");
         }
         let e = backends::unavailable(

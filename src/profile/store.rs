@@ -252,9 +252,13 @@ pub enum StoreError {
         key: Option<String>,
         message: String,
     },
-    #[error("profile '{0}' not found: see `qlik-tui profile list`, or add it with `qlik-tui profile add {0}`")]
+    #[error(
+        "profile '{0}' not found: see `qlik-tui profile list`, or add it with `qlik-tui profile add {0}`"
+    )]
     NotFound(String),
-    #[error("profile '{0}' already exists: pick another name, or change it with `qlik-tui profile edit {0}`")]
+    #[error(
+        "profile '{0}' already exists: pick another name, or change it with `qlik-tui profile edit {0}`"
+    )]
     Exists(String),
     #[error("profile '{name}': {key} {message}")]
     Invalid {
@@ -424,7 +428,9 @@ fn check(p: &Profile) -> Result<(), StoreError> {
 fn io_reason(e: &std::io::Error, verb: &str) -> String {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => {
-            format!("cannot {verb} the profile file: permission denied; check the file's owner and mode")
+            format!(
+                "cannot {verb} the profile file: permission denied; check the file's owner and mode"
+            )
         }
         std::io::ErrorKind::InvalidData => {
             format!("cannot {verb} the profile file: it is not UTF-8 text; fix or remove it")
@@ -497,15 +503,12 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     if key.is_empty() || key.starts_with('#') || key.starts_with('[') {
         return None;
     }
-    let header = text[..start]
-        .lines()
-        .rev()
-        .find_map(|l| {
-            let l = l.trim();
-            l.strip_prefix('[')
-                .and_then(|r| r.strip_suffix(']'))
-                .map(|h| h.trim().to_string())
-        });
+    let header = text[..start].lines().rev().find_map(|l| {
+        let l = l.trim();
+        l.strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .map(|h| h.trim().to_string())
+    });
     Some(match header {
         Some(h) => format!("{h}.{key}"),
         None => key,
@@ -536,13 +539,14 @@ fn redact_values(msg: &str) -> String {
 }
 
 fn find_header(text: &str, section: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        l.trim()
-            .strip_prefix('[')
-            .and_then(|r| r.strip_suffix(']'))
-            .is_some_and(|h| h.trim() == section)
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            l.trim()
+                .strip_prefix('[')
+                .and_then(|r| r.strip_suffix(']'))
+                .is_some_and(|h| h.trim() == section)
+        })
+        .map(|i| i + 1)
 }
 
 /// The line of `key =` inside `[section]` (or at the top level).
@@ -554,8 +558,7 @@ fn find_line(text: &str, section: Option<&str>, key: &str) -> Option<usize> {
             current = Some(h.trim().to_string());
             continue;
         }
-        if current.as_deref() == section
-            && t.split_once('=').is_some_and(|(k, _)| k.trim() == key)
+        if current.as_deref() == section && t.split_once('=').is_some_and(|(k, _)| k.trim() == key)
         {
             return Some(i + 1);
         }
@@ -663,7 +666,9 @@ mod tests {
 
     #[test]
     fn broken_toml_names_line_and_key() {
-        let e = parse_err("version = 1\n\n[profiles.dev]\nengine_url = \"wss://h:4747\"\nttl = \"soon\"\n");
+        let e = parse_err(
+            "version = 1\n\n[profiles.dev]\nengine_url = \"wss://h:4747\"\nttl = \"soon\"\n",
+        );
         assert!(e.contains("line 5"), "{e}");
         assert!(e.contains("profiles.dev.ttl"), "{e}");
         assert!(!e.contains("soon"), "echoes the value: {e}");

@@ -69,7 +69,8 @@ impl PemInput {
                 origin: Origin::File(path.to_path_buf()),
                 source: PemError::Malformed {
                     role,
-                    detail: "it is binary, not PEM text (a DER or PFX file? give a PFX with --pfx)".into(),
+                    detail: "it is binary, not PEM text (a DER or PFX file? give a PFX with --pfx)"
+                        .into(),
                 },
             }),
         }
@@ -129,21 +130,29 @@ pub enum IntakeError {
         "{origin}: the passphrase of the encrypted key is wrong (decryption failed); type the passphrase it was exported with"
     )]
     WrongPassphrase { origin: Origin },
-    #[error("{origin}: the encrypted key cannot be read ({why}); decrypt it with `openssl pkey -in FILE -out plain.pem` and give plain.pem")]
+    #[error(
+        "{origin}: the encrypted key cannot be read ({why}); decrypt it with `openssl pkey -in FILE -out plain.pem` and give plain.pem"
+    )]
     UndecryptableKey { origin: Origin, why: String },
     #[error(
         "{origin}: the PFX password is wrong (the file's integrity check failed); type the password given when the QMC exported it"
     )]
     WrongPfxPassword { origin: Origin },
-    #[error("{origin}: not a readable PFX/P12 file ({why}); export it again from the QMC (Certificates, format: Windows format .pfx)")]
+    #[error(
+        "{origin}: not a readable PFX/P12 file ({why}); export it again from the QMC (Certificates, format: Windows format .pfx)"
+    )]
     BadPfx { origin: Origin, why: String },
-    #[error("{origin}: the PFX holds {what}; export it again from the QMC with the private key included")]
+    #[error(
+        "{origin}: the PFX holds {what}; export it again from the QMC with the private key included"
+    )]
     IncompletePfx { origin: Origin, what: &'static str },
     #[error(
         "{key} does not belong to the certificate in {cert} (their public keys differ): give the client_key.pem exported together with that client.pem"
     )]
     KeyMismatch { key: Origin, cert: Origin },
-    #[error("{key}: the key cannot be used ({why}); qlik-tui supports RSA (2048 bits or more), ECDSA P-256/P-384 and Ed25519 keys")]
+    #[error(
+        "{key}: the key cannot be used ({why}); qlik-tui supports RSA (2048 bits or more), ECDSA P-256/P-384 and Ed25519 keys"
+    )]
     UnsupportedKey { key: Origin, why: String },
     #[error(
         "{origin}: the {what} expired on {date} ({days} days ago): export a new one from the QMC, or pass --force to store it anyway"
@@ -194,7 +203,10 @@ pub struct Material {
 impl Material {
     /// The certificate chain as PEM text.
     pub fn cert_pem(&self) -> String {
-        self.certs.iter().map(|c| to_pem("CERTIFICATE", c.as_ref())).collect()
+        self.certs
+            .iter()
+            .map(|c| to_pem("CERTIFICATE", c.as_ref()))
+            .collect()
     }
 
     /// The key as PEM text in its own format (PKCS#1, SEC1 or PKCS#8; a decrypted PKCS#8 key
@@ -212,7 +224,12 @@ impl Material {
         if self.roots.is_empty() {
             None
         } else {
-            Some(self.roots.iter().map(|c| to_pem("CERTIFICATE", c.as_ref())).collect())
+            Some(
+                self.roots
+                    .iter()
+                    .map(|c| to_pem("CERTIFICATE", c.as_ref()))
+                    .collect(),
+            )
         }
     }
 }
@@ -277,14 +294,12 @@ fn decrypt_key(
             detail: "the ENCRYPTED PRIVATE KEY block does not decode".into(),
         },
     })?;
-    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der).map_err(|_| {
-        IntakeError::Pem {
-            origin: origin.clone(),
-            source: PemError::Malformed {
-                role: PemRole::ClientKey,
-                detail: "the ENCRYPTED PRIVATE KEY block is not a PKCS#8 structure".into(),
-            },
-        }
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der).map_err(|_| IntakeError::Pem {
+        origin: origin.clone(),
+        source: PemError::Malformed {
+            role: PemRole::ClientKey,
+            detail: "the ENCRYPTED PRIVATE KEY block is not a PKCS#8 structure".into(),
+        },
     })?;
     let pass = ask
         .ask(&format!("Passphrase for the encrypted key {origin}: "))
@@ -294,11 +309,10 @@ fn decrypt_key(
         })?;
     let doc = info.decrypt(pass.as_bytes()).map_err(|e| match e {
         // A wrong passphrase shows up as bad padding or a plaintext that is not DER.
-        pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed) | pkcs8::Error::Asn1(_) => {
-            IntakeError::WrongPassphrase {
-                origin: origin.clone(),
-            }
-        }
+        pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed)
+        | pkcs8::Error::Asn1(_) => IntakeError::WrongPassphrase {
+            origin: origin.clone(),
+        },
         other => IntakeError::UndecryptableKey {
             origin: origin.clone(),
             why: other.to_string(),
@@ -353,10 +367,7 @@ pub fn from_pem_inputs(
 
 /// Reads a PFX/P12 bundle: the key, its certificate (the leaf), the other certificates
 /// (self-signed ones become the root; the rest extend the chain).
-pub fn from_pfx(
-    path: &Path,
-    ask: &mut dyn AskSecret,
-) -> Result<Material, IntakeError> {
+pub fn from_pfx(path: &Path, ask: &mut dyn AskSecret) -> Result<Material, IntakeError> {
     let origin = Origin::File(path.to_path_buf());
     let bytes = std::fs::read(path).map_err(|e| IntakeError::Read {
         origin: origin.clone(),
@@ -377,23 +388,27 @@ pub fn from_pfx_bytes(
     password: &str,
     origin: Origin,
 ) -> Result<Material, IntakeError> {
-    let archive = p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password).map_err(|e| match e {
-        p12_keystore::error::Error::MacError(_) => IntakeError::WrongPfxPassword {
+    let archive =
+        p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password).map_err(|e| match e {
+            p12_keystore::error::Error::MacError(_) => IntakeError::WrongPfxPassword {
+                origin: origin.clone(),
+            },
+            // A wrong password on a MAC-less file shows up as bad padding when decrypting bags.
+            p12_keystore::error::Error::UnpadError => IntakeError::WrongPfxPassword {
+                origin: origin.clone(),
+            },
+            other => IntakeError::BadPfx {
+                origin: origin.clone(),
+                why: other.to_string().chars().take(120).collect(),
+            },
+        })?;
+    let key_bag = archive
+        .keys
+        .first()
+        .ok_or_else(|| IntakeError::IncompletePfx {
             origin: origin.clone(),
-        },
-        // A wrong password on a MAC-less file shows up as bad padding when decrypting bags.
-        p12_keystore::error::Error::UnpadError => IntakeError::WrongPfxPassword {
-            origin: origin.clone(),
-        },
-        other => IntakeError::BadPfx {
-            origin: origin.clone(),
-            why: other.to_string().chars().take(120).collect(),
-        },
-    })?;
-    let key_bag = archive.keys.first().ok_or_else(|| IntakeError::IncompletePfx {
-        origin: origin.clone(),
-        what: "no private key",
-    })?;
+            what: "no private key",
+        })?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_bag.key.as_der().to_vec()));
     let all: Vec<CertificateDer<'static>> = archive
         .certs
@@ -410,7 +425,10 @@ pub fn from_pfx_bytes(
     let spki = signer.public_key();
     let leaf_ix = all
         .iter()
-        .position(|c| spki.as_ref().is_some_and(|s| cert_spki(c).as_deref() == Some(s.as_ref())))
+        .position(|c| {
+            spki.as_ref()
+                .is_some_and(|s| cert_spki(c).as_deref() == Some(s.as_ref()))
+        })
         .ok_or_else(|| IntakeError::KeyMismatch {
             key: origin.clone(),
             cert: origin.clone(),
@@ -454,11 +472,9 @@ fn signing_key(
     key: &PrivateKeyDer<'_>,
     origin: &Origin,
 ) -> Result<std::sync::Arc<dyn rustls::sign::SigningKey>, IntakeError> {
-    rustls::crypto::ring::sign::any_supported_type(key).map_err(|e| {
-        IntakeError::UnsupportedKey {
-            key: origin.clone(),
-            why: e.to_string().chars().take(120).collect(),
-        }
+    rustls::crypto::ring::sign::any_supported_type(key).map_err(|e| IntakeError::UnsupportedKey {
+        key: origin.clone(),
+        why: e.to_string().chars().take(120).collect(),
     })
 }
 
@@ -495,7 +511,14 @@ pub fn validate_at(m: &Material, force: bool, now: i64) -> Result<Facts, IntakeE
         });
     }
     let mut warnings = vec![];
-    let days_left = check_expiry(&client, now, force, &m.cert_origin, "client certificate", &mut warnings)?;
+    let days_left = check_expiry(
+        &client,
+        now,
+        force,
+        &m.cert_origin,
+        "client certificate",
+        &mut warnings,
+    )?;
     let mut roots = vec![];
     for r in &m.roots {
         if let Some(s) = CertSummary::parse(r) {
@@ -566,7 +589,11 @@ pub fn key_matches(
 }
 
 /// Facts about stored PEM text (for `profile show`): never fails, the warnings say what is off.
-pub fn facts_of_stored(cert_pem: &str, key_pem: Option<&str>, root_pem: Option<&str>) -> Option<Facts> {
+pub fn facts_of_stored(
+    cert_pem: &str,
+    key_pem: Option<&str>,
+    root_pem: Option<&str>,
+) -> Option<Facts> {
     let certs = pem::parse_certs(cert_pem, PemRole::ClientCert).ok()?;
     let client = CertSummary::parse(&certs[0])?;
     let now = now_unix();
@@ -583,9 +610,14 @@ pub fn facts_of_stored(cert_pem: &str, key_pem: Option<&str>, root_pem: Option<&
     let days_left = client.days_left(now);
     let mut warnings = vec![];
     if client.not_after < now {
-        warnings.push(format!("the client certificate expired on {}", client.not_after_text()));
+        warnings.push(format!(
+            "the client certificate expired on {}",
+            client.not_after_text()
+        ));
     } else if days_left < EXPIRY_WARN_DAYS {
-        warnings.push(format!("the client certificate expires in {days_left} days"));
+        warnings.push(format!(
+            "the client certificate expires in {days_left} days"
+        ));
     }
     if key_pem.is_some() && !key_matches {
         warnings.push("the stored key does not belong to the stored certificate".into());
@@ -646,7 +678,10 @@ mod tests {
         )
         .unwrap();
         let e = validate(&m, true).unwrap_err().to_string();
-        assert!(e.contains("/x/client_key.pem") && e.contains("/x/client.pem"), "{e}");
+        assert!(
+            e.contains("/x/client_key.pem") && e.contains("/x/client.pem"),
+            "{e}"
+        );
         assert!(e.contains("does not belong"), "{e}");
     }
 
@@ -655,15 +690,31 @@ mod tests {
         crate::tls::ensure_crypto_provider();
         let ca = TestCa::new("ca").unwrap();
         let old = ca.issue_client("old", Validity::ExpiredDaysAgo(3)).unwrap();
-        let m = from_pem_inputs(&input(&old.cert_pem), &input(&old.key_pem), None, &mut CannotAsk("")).unwrap();
+        let m = from_pem_inputs(
+            &input(&old.cert_pem),
+            &input(&old.key_pem),
+            None,
+            &mut CannotAsk(""),
+        )
+        .unwrap();
         let e = validate(&m, false).unwrap_err().to_string();
         assert!(e.contains("expired") && e.contains("--force"), "{e}");
         let f = validate(&m, true).unwrap();
         assert!(f.warnings.iter().any(|w| w.contains("expired")));
         let soon = ca.issue_client("soon", Validity::Days(10)).unwrap();
-        let m = from_pem_inputs(&input(&soon.cert_pem), &input(&soon.key_pem), None, &mut CannotAsk("")).unwrap();
+        let m = from_pem_inputs(
+            &input(&soon.cert_pem),
+            &input(&soon.key_pem),
+            None,
+            &mut CannotAsk(""),
+        )
+        .unwrap();
         let f = validate(&m, false).unwrap();
-        assert!(f.warnings.iter().any(|w| w.contains("expires in")), "{:?}", f.warnings);
+        assert!(
+            f.warnings.iter().any(|w| w.contains("expires in")),
+            "{:?}",
+            f.warnings
+        );
     }
 
     #[test]

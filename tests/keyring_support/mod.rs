@@ -156,7 +156,10 @@ pub fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.push((p.clone(), String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned()));
+                out.push((
+                    p.clone(),
+                    String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned(),
+                ));
             }
         }
     }
@@ -182,7 +185,14 @@ pub fn openssl_rsa_pair(dir: &Path, bits: u32) -> Option<(PathBuf, PathBuf)> {
     let st = Command::new("openssl")
         .args(["req", "-x509", "-newkey"])
         .arg(format!("rsa:{bits}"))
-        .args(["-nodes", "-subj", "/CN=QlikClient", "-days", "60", "-keyout"])
+        .args([
+            "-nodes",
+            "-subj",
+            "/CN=QlikClient",
+            "-days",
+            "60",
+            "-keyout",
+        ])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
@@ -210,5 +220,8 @@ pub fn require_openssl() -> bool {
     if Command::new("openssl").arg("version").output().is_ok() {
         return true;
     }
-    backend_missing("the openssl tool (for PFX and encrypted-key fixtures)", "not on PATH")
+    backend_missing(
+        "the openssl tool (for PFX and encrypted-key fixtures)",
+        "not on PATH",
+    )
 }
