@@ -60,21 +60,15 @@ fn add_show_rename_remove_with_certificates() {
     let certs = tempfile::tempdir().unwrap();
     pki.write_client_files(certs.path()).unwrap();
 
-    cli.ok(&[
-        "profile",
-        "add",
+    cli.ok(&add_args(
         "dev",
-        "--engine-url",
-        "wss://localhost:4747",
-        "--cert-dir",
-        certs.path().to_str().unwrap(),
-        "--user-directory",
-        "INTERNAL",
-        "--user-id",
-        "sa_engine",
-        "--notes",
-        "the dev site",
-    ]);
+        &[
+            "--cert-dir",
+            certs.path().to_str().unwrap(),
+            "--notes",
+            "the dev site",
+        ],
+    ));
     // Acceptance: no PEM anywhere in the config dir, and the keyring holds the entries.
     assert_no_pem_under(cli.config_dir());
     let profiles = std::fs::read_to_string(cli.config_dir().join("profiles.toml")).unwrap();
@@ -164,21 +158,15 @@ fn a_4096_bit_rsa_key_is_stored_in_chunks_and_read_back() {
         panic!("openssl could not make an RSA key");
     };
     let cli = Cli::new("keyutils", "rsa");
-    cli.ok(&[
-        "profile",
-        "add",
+    cli.ok(&add_args(
         "big",
-        "--engine-url",
-        "wss://localhost:4747",
-        "--client-cert",
-        cert.to_str().unwrap(),
-        "--client-key",
-        key.to_str().unwrap(),
-        "--user-directory",
-        "D",
-        "--user-id",
-        "u",
-    ]);
+        &[
+            "--client-cert",
+            cert.to_str().unwrap(),
+            "--client-key",
+            key.to_str().unwrap(),
+        ],
+    ));
     let keyring = SecretStore::open(StoreChoice::Keyutils)
         .unwrap()
         .with_service(&cli.service);
@@ -209,19 +197,10 @@ fn without_a_session_keyring_the_error_is_one_clear_sentence() {
     let pki = DemoPki::generate().unwrap();
     let certs = tempfile::tempdir().unwrap();
     pki.write_client_files(certs.path()).unwrap();
-    let err = cli.fails(&[
-        "profile",
-        "add",
+    let err = cli.fails(&add_args(
         "x",
-        "--engine-url",
-        "wss://localhost:4747",
-        "--cert-dir",
-        certs.path().to_str().unwrap(),
-        "--user-directory",
-        "D",
-        "--user-id",
-        "u",
-    ]);
+        &["--cert-dir", certs.path().to_str().unwrap()],
+    ));
     assert!(
         err.contains("keyutils") && err.contains("no session keyring"),
         "{err}"

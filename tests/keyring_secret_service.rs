@@ -192,19 +192,10 @@ fn profiles_in_a_real_gnome_keyring() {
     let pki = DemoPki::generate().unwrap();
     let certs = tempfile::tempdir().unwrap();
     pki.write_client_files(certs.path()).unwrap();
-    cli.ok(&[
-        "profile",
-        "add",
+    cli.ok(&add_args(
         "prod",
-        "--engine-url",
-        "wss://localhost:4747",
-        "--cert-dir",
-        certs.path().to_str().unwrap(),
-        "--user-directory",
-        "INTERNAL",
-        "--user-id",
-        "sa_engine",
-    ]);
+        &["--cert-dir", certs.path().to_str().unwrap()],
+    ));
     assert_no_pem_under(cli.config_dir());
     let keyring = SecretStore::open(StoreChoice::SecretService)
         .unwrap()
@@ -222,19 +213,10 @@ fn profiles_in_a_real_gnome_keyring() {
     let mut auto = Cli::new("auto", "ssauto");
     auto.envs
         .push(("DBUS_SESSION_BUS_ADDRESS".into(), addr.clone()));
-    auto.ok(&[
-        "profile",
-        "add",
+    auto.ok(&add_args(
         "a",
-        "--engine-url",
-        "wss://localhost:4747",
-        "--cert-dir",
-        certs.path().to_str().unwrap(),
-        "--user-directory",
-        "D",
-        "--user-id",
-        "u",
-    ]);
+        &["--cert-dir", certs.path().to_str().unwrap()],
+    ));
     let text = std::fs::read_to_string(auto.config_dir().join("profiles.toml")).unwrap();
     assert!(text.contains("secret_store = \"secret-service\""), "{text}");
     auto.ok(&["profile", "remove", "a"]);
@@ -254,19 +236,10 @@ fn profiles_in_a_real_gnome_keyring() {
     ));
     let err = {
         let o = nobus
-            .command(&[
-                "profile",
-                "add",
+            .command(&add_args(
                 "x",
-                "--engine-url",
-                "wss://localhost:4747",
-                "--cert-dir",
-                certs.path().to_str().unwrap(),
-                "--user-directory",
-                "D",
-                "--user-id",
-                "u",
-            ])
+                &["--cert-dir", certs.path().to_str().unwrap()],
+            ))
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .output()
             .unwrap();
@@ -291,19 +264,10 @@ fn profiles_in_a_real_gnome_keyring() {
     };
     let mut locked = Cli::new("secret-service", "locked");
     locked.envs.push(("DBUS_SESSION_BUS_ADDRESS".into(), addr2));
-    let err = locked.fails(&[
-        "profile",
-        "add",
+    let err = locked.fails(&add_args(
         "y",
-        "--engine-url",
-        "wss://localhost:4747",
-        "--cert-dir",
-        certs.path().to_str().unwrap(),
-        "--user-directory",
-        "D",
-        "--user-id",
-        "u",
-    ]);
+        &["--cert-dir", certs.path().to_str().unwrap()],
+    ));
     assert!(
         err.contains("Secret Service") && err.contains("locked"),
         "{err}"

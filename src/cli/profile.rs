@@ -687,7 +687,7 @@ fn show(name: &str, json: bool, choice: Option<StoreChoice>) -> anyhow::Result<i
     let keyring = keyring_of(p, choice);
     let (secrets, keyring_note) = match &keyring {
         Ok(k) => match k.load(name) {
-            Ok(s) => (s, format!("{}", k.backend().label())),
+            Ok(s) => (s, k.backend().label().to_string()),
             Err(e) => (Secrets::default(), format!("unreadable: {e}")),
         },
         Err(e) => (Secrets::default(), format!("unavailable: {e}")),

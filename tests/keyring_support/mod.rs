@@ -225,3 +225,18 @@ pub fn require_openssl() -> bool {
         "not on PATH",
     )
 }
+
+/// `profile add NAME --engine-url wss://localhost:4747 EXTRA.. --user-directory INTERNAL
+/// --user-id sa_engine`.
+pub fn add_args<'a>(name: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "profile",
+        "add",
+        name,
+        "--engine-url",
+        "wss://localhost:4747",
+    ];
+    v.extend_from_slice(extra);
+    v.extend_from_slice(&["--user-directory", "INTERNAL", "--user-id", "sa_engine"]);
+    v
+}
