@@ -54,21 +54,20 @@ impl AtomicFile {
         })
     }
 
-    /// Flushes to disk and renames over the final path.
+    /// Flushes to disk and renames over the final path. On any failure the temp file is
+    /// removed, so nothing but the untouched final path remains.
     pub fn commit(mut self) -> std::io::Result<()> {
-        let file = self.file.take().expect("commit called once");
-        if let Err(e) = file.sync_all() {
+        let Some(file) = self.file.take() else {
+            return Err(std::io::Error::other("file already committed"));
+        };
+        let result = file.sync_all().and_then(|()| {
             drop(file);
+            std::fs::rename(&self.tmp_path, &self.final_path)
+        });
+        if result.is_err() {
             let _ = std::fs::remove_file(&self.tmp_path);
-            return Err(e);
         }
-        drop(file);
-        if let Err(e) = std::fs::rename(&self.tmp_path, &self.final_path) {
-            // The temp file holds the full content (maybe a secret): never leave it behind.
-            let _ = std::fs::remove_file(&self.tmp_path);
-            return Err(e);
-        }
-        Ok(())
+        result
     }
 }
 
@@ -113,19 +112,20 @@ mod tests {
     }
 
     #[test]
-    fn failed_rename_removes_the_temp_file() {
+    fn a_failed_rename_removes_the_temp_file() {
         let dir = tempfile::tempdir().unwrap();
-        // A directory in the way: renaming a file over a non-empty directory fails.
-        let target = dir.path().join("taken");
+        // A non-empty folder at the target: the rename over it fails.
+        let target = dir.path().join("out.json");
         std::fs::create_dir(&target).unwrap();
-        std::fs::write(target.join("inside"), b"x").unwrap();
-        let err = write_atomic(&target, b"secret", true).unwrap_err();
-        assert!(!err.to_string().is_empty());
+        std::fs::write(target.join("keep"), b"x").unwrap();
+        let mut f = AtomicFile::create(&target, false).unwrap();
+        f.write_all(b"data").unwrap();
+        assert!(f.commit().is_err());
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names, vec!["taken".to_string()], "temp file left behind");
+        assert_eq!(names, vec![std::ffi::OsString::from("out.json")]);
     }
 
     #[cfg(unix)]

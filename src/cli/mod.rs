@@ -4,7 +4,9 @@
 pub mod apps;
 pub mod conn;
 pub mod doctor;
+pub mod export;
 pub mod info;
+pub mod links;
 pub mod profile;
 pub mod profiles;
 pub mod table;
@@ -36,6 +38,10 @@ pub enum Command {
     Doctor(Box<doctor::DoctorArgs>),
     /// Connection profiles: settings in the profile file, secrets in the OS keyring.
     Profile(profile::ProfileArgs),
+    /// Export apps' metadata and links as json, ndjson, csv or md.
+    Export(Box<export::ExportArgs>),
+    /// Print the hub and single-object links of an app, sheet, object or bookmark.
+    Links(Box<links::LinksArgs>),
     /// Show where config, profiles, logs and the keymap live.
     Info {
         #[arg(long)]
@@ -50,6 +56,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Info { json }) => info::run(json),
         Some(Command::Profile(a)) => profile::run(a).await,
         Some(Command::Doctor(a)) => doctor::run(*a).await,
+        Some(Command::Export(a)) => export::run(*a).await,
+        Some(Command::Links(a)) => links::run(*a),
         None => {
             anyhow::bail!(
                 "no command given; try `qlik-tui --demo`, `qlik-tui apps -p PROFILE`, or `qlik-tui --help`"

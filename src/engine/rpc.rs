@@ -5,7 +5,7 @@
 //! When the socket closes or breaks, every pending request fails at once with the reason.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -78,7 +78,6 @@ struct Shared {
     /// Set once, when the socket is gone; every later call fails with it.
     closed: Mutex<Option<String>>,
     handles: Mutex<HandleEvents>,
-    in_flight: AtomicUsize,
     sent: AtomicU64,
 }
 
@@ -99,7 +98,6 @@ impl Shared {
                 reason: reason.to_string(),
             }));
         }
-        self.in_flight.store(0, Ordering::Relaxed);
     }
 }
 
@@ -120,7 +118,6 @@ impl RpcClient {
             pending: Mutex::new(HashMap::new()),
             closed: Mutex::new(None),
             handles: Mutex::new(HandleEvents::default()),
-            in_flight: AtomicUsize::new(0),
             sent: AtomicU64::new(0),
         });
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Message>();
@@ -207,15 +204,21 @@ impl RpcClient {
             return Err(EngineError::Closed { reason });
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let frame = serde_json::to_string(&Request::new(id, handle, method, params))
+            .map_err(|e| EngineError::Protocol(e.to_string()))?;
         let (tx, rx) = oneshot::channel();
         self.shared
             .pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, (method.to_string(), tx));
-        let frame = serde_json::to_string(&Request::new(id, handle, method, params))
-            .map_err(|e| EngineError::Protocol(e.to_string()))?;
-        self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
+        // The socket may have died between the check above and the insert: `fail_all` marks the
+        // client closed before it drains, so either it drained this request or we see the mark
+        // here. Without this re-check the request would wait for the full request timeout.
+        if let Some(reason) = self.closed_reason() {
+            self.forget(id);
+            return Err(EngineError::Closed { reason });
+        }
         self.shared.sent.fetch_add(1, Ordering::Relaxed);
         tracing::trace!(id, handle, method, "request");
         if self.out.send(Message::text(frame)).is_err() {
@@ -244,16 +247,11 @@ impl RpcClient {
     }
 
     fn forget(&self, id: u64) {
-        if self
-            .shared
+        self.shared
             .pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&id)
-            .is_some()
-        {
-            self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
-        }
+            .remove(&id);
     }
 
     pub fn closed_reason(&self) -> Option<String> {
@@ -270,7 +268,13 @@ impl RpcClient {
 
     /// Requests sent and not yet answered.
     pub fn in_flight(&self) -> usize {
-        self.shared.in_flight.load(Ordering::Relaxed)
+        // Counted from the pending map itself, so it can never drift from it (a separate counter
+        // could briefly wrap below zero when a reply beat the increment).
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     /// Requests sent on this socket so far.
@@ -330,7 +334,6 @@ fn route(shared: &Shared, notif: &broadcast::Sender<Notification>, text: &str) {
                 tracing::debug!(id, "reply to an unknown or timed-out request");
                 return;
             };
-            shared.in_flight.fetch_sub(1, Ordering::Relaxed);
             let outcome = match (resp.error, resp.result) {
                 (Some(err), _) => Err(EngineError::Rpc {
                     method,

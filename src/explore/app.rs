@@ -53,8 +53,19 @@ pub fn layout_title(layout: &Value) -> String {
 }
 
 impl AppSession {
+    /// Opens the app without its data (fast; enough for browsing metadata).
     pub async fn open(session: Session, app_id: &str) -> Result<AppSession, EngineError> {
-        let doc = session.global().open_doc(app_id, true).await?;
+        Self::open_with(session, app_id, true).await
+    }
+
+    /// Opens the app; with `no_data = false` its data is loaded, which the data model's tables
+    /// and row counts need (GetTablesAndKeys answers nothing for an app opened without data).
+    pub async fn open_with(
+        session: Session,
+        app_id: &str,
+        no_data: bool,
+    ) -> Result<AppSession, EngineError> {
+        let doc = session.global().open_doc(app_id, no_data).await?;
         Ok(AppSession {
             app_id: app_id.to_string(),
             session,
@@ -422,7 +433,8 @@ fn apply_titles(node: &mut ObjectNode, titles: &HashMap<String, String>) {
     }
 }
 
-fn fill_master_titles(node: &mut ObjectNode, masters: &HashMap<String, String>) {
+/// Gives objects built from a master visualization the master's title when they have none.
+pub fn fill_master_titles(node: &mut ObjectNode, masters: &HashMap<String, String>) {
     if node.title.is_empty()
         && let Some(t) = node.master_id.as_ref().and_then(|m| masters.get(m))
     {

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod doctor;
+pub mod export;
 pub mod links;
 pub mod model;
 pub mod site;

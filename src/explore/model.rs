@@ -19,6 +19,22 @@ pub struct AppEntry {
     pub raw: Value,
 }
 
+impl AppEntry {
+    /// An entry that knows only the app's id (the doc list did not show the app).
+    pub fn bare(id: &str) -> AppEntry {
+        AppEntry {
+            id: id.to_string(),
+            name: id.to_string(),
+            description: String::new(),
+            stream: None,
+            published: false,
+            last_reload_time: String::new(),
+            owner: None,
+            raw: Value::Null,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Stream {
     pub id: String,

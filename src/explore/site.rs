@@ -41,7 +41,15 @@ impl Site {
     }
 
     async fn connect(&self, app_id: Option<&str>) -> Result<Session, EngineError> {
-        let opts = self.spec.connect_options(app_id).await?;
+        self.connect_as(&self.spec, app_id).await
+    }
+
+    async fn connect_as(
+        &self,
+        spec: &ConnectionSpec,
+        app_id: Option<&str>,
+    ) -> Result<Session, EngineError> {
+        let opts = spec.connect_options(app_id).await?;
         let session = Session::connect(&opts).await?;
         let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
         sockets.retain(|w| w.strong_count() > 0);
@@ -125,6 +133,22 @@ impl Site {
     pub async fn open_app_uncached(&self, app_id: &str) -> Result<AppSession, EngineError> {
         let session = self.connect(Some(app_id)).await?;
         AppSession::open(session, app_id).await
+    }
+
+    /// Opens an app for the exporter on a socket the caller owns, under an identity of its own
+    /// (`/identity/qlik-tui-export`), so it never attaches to a session the explorer (or the
+    /// hub) has on the same app, and without a TTL, so the engine ends it at close. The app is
+    /// opened with its data.
+    pub async fn open_app_for_export(&self, app_id: &str) -> Result<AppSession, EngineError> {
+        let mut spec = self.spec.clone();
+        spec.identity = Some(match &self.spec.identity {
+            Some(i) => format!("{i}-qlik-tui-export"),
+            None => "qlik-tui-export".to_string(),
+        });
+        spec.ttl = None;
+        let session = self.connect_as(&spec, Some(app_id)).await?;
+        // With data: the export's data model needs the tables' row counts.
+        AppSession::open_with(session, app_id, false).await
     }
 
     /// Closes every app session except those in `keep`.

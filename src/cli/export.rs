@@ -1,0 +1,136 @@
+//! `qlik-tui export CONN (--all | --app ID...) --format json|ndjson|csv|md [-o PATH]
+//! [--concurrency N] [--include-script] [--include-properties]`: the domain export
+//! (`explore::export::export_to`), with progress on a terminal's stderr and Ctrl-C as cancel.
+
+use std::io::IsTerminal;
+
+use anyhow::bail;
+use clap::Args;
+use tokio_util::sync::CancellationToken;
+
+use super::conn::ConnArgs;
+use crate::explore::Site;
+use crate::explore::export::{
+    DEFAULT_CONCURRENCY, ExportOptions, Format, Output, Progress, Scope, export_to,
+};
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Export every app the user may open.
+    #[arg(long, conflicts_with = "apps")]
+    pub all: bool,
+    /// An app to export (repeat for several).
+    #[arg(long = "app", value_name = "ID")]
+    pub apps: Vec<String>,
+    /// Only this sheet of the (single) --app.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["all", "object"])]
+    pub sheet: Option<String>,
+    /// Only this object of the (single) --app, under its sheet and parents.
+    #[arg(long, value_name = "ID", conflicts_with = "all")]
+    pub object: Option<String>,
+    /// Output format.
+    #[arg(long, value_parser = Format::NAMES, default_value = "json")]
+    pub format: String,
+    /// Where to write: a file (replaced atomically when the export succeeds) or '-' for stdout.
+    #[arg(short = 'o', long = "output", value_name = "PATH", default_value = "-")]
+    pub output: String,
+    /// Apps exported at once, one engine session each (Qlik licences often allow 5 per user).
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Add each app's load script.
+    #[arg(long)]
+    pub include_script: bool,
+    /// Add the raw properties of apps, sheets and objects.
+    #[arg(long)]
+    pub include_properties: bool,
+}
+
+impl ExportArgs {
+    pub fn scope(&self) -> anyhow::Result<Scope> {
+        let one_app = || match self.apps.as_slice() {
+            [a] => Ok(a.clone()),
+            _ => bail!("--sheet and --object need exactly one --app (the app they belong to)"),
+        };
+        Ok(match (&self.sheet, &self.object) {
+            (Some(s), _) => Scope::Sheet {
+                app_id: one_app()?,
+                sheet_id: s.clone(),
+            },
+            (None, Some(o)) => Scope::Object {
+                app_id: one_app()?,
+                object_id: o.clone(),
+            },
+            (None, None) if self.all => Scope::All,
+            (None, None) if !self.apps.is_empty() => Scope::Apps(self.apps.clone()),
+            (None, None) => {
+                bail!("nothing to export: give --all, or --app ID (repeat it for several apps)")
+            }
+        })
+    }
+}
+
+pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
+    let scope = args.scope()?;
+    let format = Format::from_name(&args.format)
+        .ok_or_else(|| anyhow::anyhow!("unknown format '{}'", args.format))?;
+    let opts = ExportOptions {
+        concurrency: args.concurrency,
+        include_script: args.include_script,
+        include_properties: args.include_properties,
+    };
+    let output = Output::from_arg(&args.output);
+    let site = Site::new(args.conn.resolve()?);
+
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    let show = std::io::stderr().is_terminal();
+    let progress = move |p: &Progress| {
+        if show {
+            eprint!(
+                "\rexporting: apps {}/{} ({} failed), sheets {}, objects {}   ",
+                p.apps_done, p.apps_total, p.apps_failed, p.sheets_done, p.objects_done
+            );
+        }
+    };
+    let result = export_to(&site, &scope, &opts, format, &output, &progress, &cancel).await;
+    ctrl_c.abort();
+    site.close_all().await;
+    if show {
+        eprintln!();
+    }
+    let summary = result?;
+    for e in &summary.errors {
+        eprintln!(
+            "warning: app '{}'{}: {}",
+            e.app_id,
+            e.part
+                .as_deref()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default(),
+            e.message
+        );
+    }
+    let target = match &output {
+        Output::Stdout => "stdout".to_string(),
+        Output::Path(p) => p.display().to_string(),
+    };
+    eprintln!(
+        "exported {} apps, {} sheets, {} objects to {target}{}",
+        summary.apps,
+        summary.sheets,
+        summary.objects,
+        if summary.errors.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} errors listed in the export)", summary.errors.len())
+        }
+    );
+    Ok(0)
+}
