@@ -11,4 +11,6 @@ pub mod fsutil;
 pub mod logging;
 pub mod paths;
 pub mod profile;
+pub mod sim;
 pub mod tls;
+pub mod tui;

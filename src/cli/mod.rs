@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod conn;
+pub mod demo_engine;
 pub mod doctor;
 pub mod export;
 pub mod info;
@@ -26,6 +27,14 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Let the explorer use the mouse (click to select, wheel to scroll).
+    #[arg(long)]
+    pub mouse: bool,
+
+    /// Color theme of the explorer.
+    #[arg(long, value_enum, default_value_t = crate::tui::ThemeName::Dark)]
+    pub theme: crate::tui::ThemeName,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -34,6 +43,9 @@ pub struct Cli {
 pub enum Command {
     /// List the apps the user may open.
     Apps(Box<apps::AppsArgs>),
+    /// Run the engine simulator in the foreground (certificates written to a folder, the wss URL
+    /// printed on stdout).
+    DemoEngine(Box<demo_engine::DemoEngineArgs>),
     /// Walk the connection layer by layer and explain what fails, with the fix.
     Doctor(Box<doctor::DoctorArgs>),
     /// Connection profiles: settings in the profile file, secrets in the OS keyring.
@@ -55,6 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Apps(a)) => apps::run(*a).await,
         Some(Command::Info { json }) => info::run(json),
         Some(Command::Profile(a)) => profile::run(a).await,
+        Some(Command::DemoEngine(a)) => demo_engine::run(*a).await,
         Some(Command::Doctor(a)) => doctor::run(*a).await,
         Some(Command::Export(a)) => export::run(*a).await,
         Some(Command::Links(a)) => links::run(*a),

@@ -40,6 +40,18 @@ fn title_is_expression(props: &Value) -> bool {
         || props.pointer("/title/qValueExpression").is_some()
 }
 
+/// The strings of a JSON array joined by ", " (field definitions); "" for anything else.
+pub fn joined_strings(v: Option<&Value>) -> String {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
 /// Reads an evaluated title from a layout.
 pub fn layout_title(layout: &Value) -> String {
     for ptr in ["/title", "/qMeta/title"] {
@@ -65,7 +77,17 @@ impl AppSession {
         app_id: &str,
         no_data: bool,
     ) -> Result<AppSession, EngineError> {
-        let doc = session.global().open_doc(app_id, no_data).await?;
+        let global = session.global();
+        let doc = match global.open_doc(app_id, no_data).await {
+            Ok(doc) => doc,
+            // The socket joined a live session of this user and app (SESSION_ATTACHED: another
+            // window, or a `/ttl/` session), where the app is already open: use that doc.
+            Err(e @ EngineError::Rpc { code: 1002, .. }) => match global.get_active_doc().await {
+                Ok(doc) if doc.id == app_id => doc,
+                _ => return Err(e),
+            },
+            Err(e) => return Err(e),
+        };
         Ok(AppSession {
             app_id: app_id.to_string(),
             session,
@@ -236,16 +258,7 @@ impl AppSession {
             dimensions: d
                 .iter()
                 .map(|it| {
-                    let defs = it
-                        .pointer("/qData/fieldDefs")
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(Value::as_str)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        })
-                        .unwrap_or_default();
+                    let defs = joined_strings(it.pointer("/qData/fieldDefs"));
                     item(it, defs, "dimension".into())
                 })
                 .collect(),

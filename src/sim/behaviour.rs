@@ -1,0 +1,99 @@
+//! Fault knobs: how the simulator misbehaves on purpose, so the client's and the doctor's
+//! handling of each failure can be tested for real. `Behaviour::default()` is a healthy engine.
+
+use std::time::Duration;
+
+/// The greeting a healthy engine sends first on every socket.
+pub const SESSION_CREATED: &str = "SESSION_CREATED";
+
+#[derive(Debug, Clone, Default)]
+pub struct Behaviour {
+    /// Answer every WebSocket upgrade with this HTTP status (401 or 403) instead of upgrading.
+    pub reject_upgrade: Option<u16>,
+    /// The `OnConnected` state to send instead of SESSION_CREATED. A state other than
+    /// SESSION_CREATED / SESSION_ATTACHED is followed by a close, as the engine does.
+    pub session_state: Option<String>,
+    /// Send the proxy's fatal `OnMaxParallelSessionsExceeded` instead of a greeting, then close.
+    pub max_parallel_sessions: bool,
+    /// Complete TLS and the upgrade, then say nothing at all (no greeting, no replies).
+    pub silent: bool,
+    /// Requests for these methods are read and never answered (request-timeout tests).
+    pub silent_methods: Vec<String>,
+    /// When a request for one of these methods arrives, the socket is dropped without a close
+    /// frame (a connection lost mid-request).
+    pub drop_on_methods: Vec<String>,
+    /// Each reply waits `latency + a random part of jitter`, so replies overtake each other.
+    pub jitter: Duration,
+}
+
+impl Behaviour {
+    /// A healthy engine.
+    pub fn healthy() -> Self {
+        Behaviour::default()
+    }
+
+    pub fn reject_upgrade(status: u16) -> Self {
+        Behaviour {
+            reject_upgrade: Some(status),
+            ..Default::default()
+        }
+    }
+
+    pub fn session_state(state: &str) -> Self {
+        Behaviour {
+            session_state: Some(state.to_string()),
+            ..Default::default()
+        }
+    }
+
+    pub fn max_parallel_sessions() -> Self {
+        Behaviour {
+            max_parallel_sessions: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn silent() -> Self {
+        Behaviour {
+            silent: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn never_answer(method: &str) -> Self {
+        Behaviour {
+            silent_methods: vec![method.to_string()],
+            ..Default::default()
+        }
+    }
+
+    pub fn drop_on(method: &str) -> Self {
+        Behaviour {
+            drop_on_methods: vec![method.to_string()],
+            ..Default::default()
+        }
+    }
+
+    pub fn with_jitter(mut self, jitter: Duration) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The greeting state to send.
+    pub fn greeting_state(&self) -> &str {
+        self.session_state.as_deref().unwrap_or(SESSION_CREATED)
+    }
+
+    pub fn is_silent_method(&self, method: &str) -> bool {
+        self.silent_methods.iter().any(|m| m == method)
+    }
+
+    pub fn drops_on(&self, method: &str) -> bool {
+        self.drop_on_methods.iter().any(|m| m == method)
+    }
+}
+
+/// True for the states after which a session is usable.
+pub fn is_success_state(state: &str) -> bool {
+    state == "SESSION_CREATED" || state == "SESSION_ATTACHED"
+}

@@ -1,0 +1,133 @@
+//! From a request to a response: find the class behind the handle, check the method against
+//! the schema, map the parameters, call the class's handler, and key the result by the schema's
+//! Out names (or `qReturn` when there are none — never both).
+
+use serde_json::{Map, Value};
+
+use super::params::Args;
+use super::session::{Session, Target};
+use super::{doc, global, object};
+use crate::engine::rpc::READ_ONLY_METHODS;
+use crate::engine::schema::Schema;
+use crate::engine::wire::{GLOBAL_HANDLE, Request, Response, RpcErrorBody};
+
+pub const METHOD_NOT_FOUND: i64 = -32601;
+pub const INVALID_REQUEST: i64 = -32600;
+pub const INTERNAL_ERROR: i64 = -32603;
+pub const GENERIC_NOT_FOUND: i64 = 2;
+pub const ACCESS_DENIED: i64 = 5;
+pub const APP_ALREADY_OPEN: i64 = 1002;
+pub const APP_NOT_FOUND: i64 = 1003;
+pub const APP_NOT_OPEN: i64 = 1017;
+
+pub fn error(code: i64, parameter: &str, message: impl Into<String>) -> RpcErrorBody {
+    RpcErrorBody {
+        code,
+        parameter: parameter.to_string(),
+        message: message.into(),
+    }
+}
+
+/// A handler's answer: one value per result key, in the schema's order, plus handles it closed.
+#[derive(Debug, Default)]
+pub struct Reply {
+    pub values: Vec<Value>,
+    pub close: Vec<i64>,
+}
+
+impl Reply {
+    pub fn one(v: Value) -> Self {
+        Reply {
+            values: vec![v],
+            close: vec![],
+        }
+    }
+    pub fn many(values: Vec<Value>) -> Self {
+        Reply {
+            values,
+            close: vec![],
+        }
+    }
+}
+
+/// What a class handler returns: `Ok(None)` when the method is in the schema but not simulated.
+pub type Handled = Result<Option<Reply>, RpcErrorBody>;
+
+/// The schema class behind `handle` in this session.
+fn class_of(
+    session: &Session,
+    handle: i64,
+) -> Result<(&'static str, Option<Target>), RpcErrorBody> {
+    if handle == GLOBAL_HANDLE {
+        return Ok(("Global", None));
+    }
+    match session.state().target(handle) {
+        Some(Target::Doc) => Ok(("Doc", Some(Target::Doc))),
+        Some(t @ Target::Object(class, _)) => Ok((class.name(), Some(t.clone()))),
+        None => Err(error(
+            INVALID_REQUEST,
+            &handle.to_string(),
+            format!("no object has handle {handle} in this session"),
+        )),
+    }
+}
+
+/// Answers one request.
+pub fn respond(session: &Session, req: &Request) -> Response {
+    match answer(session, req) {
+        Ok(reply_value) => reply_value,
+        Err(e) => Response::err(req.id.clone(), e.code, e.parameter, e.message),
+    }
+}
+
+fn answer(session: &Session, req: &Request) -> Result<Response, RpcErrorBody> {
+    let (class, target) = class_of(session, req.handle)?;
+    let spec = Schema::get().method(class, &req.method).ok_or_else(|| {
+        error(
+            METHOD_NOT_FOUND,
+            &req.method,
+            format!("{class} has no method '{}'", req.method),
+        )
+    })?;
+    let args = Args::map(spec, &req.params)?;
+    let handled = match target {
+        None => global::call(session, &req.method, &args),
+        Some(Target::Doc) => doc::call(session, &req.method, &args),
+        Some(Target::Object(class, id)) => object::call(session, class, &id, &req.method, &args),
+    }?;
+    let reply = match handled {
+        Some(r) => r,
+        None if !READ_ONLY_METHODS.contains(&req.method.as_str()) => {
+            return Err(error(
+                ACCESS_DENIED,
+                &req.method,
+                format!(
+                    "{} would modify the app; the simulator is read-only",
+                    req.method
+                ),
+            ));
+        }
+        None => {
+            return Err(error(
+                METHOD_NOT_FOUND,
+                &req.method,
+                format!("{class}.{} is not simulated", req.method),
+            ));
+        }
+    };
+    let keys = spec.result_keys();
+    if keys.len() != reply.values.len() {
+        return Err(error(
+            INTERNAL_ERROR,
+            &req.method,
+            format!("the simulator built a wrong result for {}", req.method),
+        ));
+    }
+    let mut result = Map::new();
+    for (k, v) in keys.into_iter().zip(reply.values) {
+        result.insert(k.to_string(), v);
+    }
+    let mut resp = Response::ok(req.id.clone(), Value::Object(result));
+    resp.close = reply.close;
+    Ok(resp)
+}

@@ -1,0 +1,176 @@
+//! An in-repo Qlik Engine simulator: a peer that speaks the protocol (mutual TLS, the
+//! `X-Qlik-User` header, the greeting, JSON-RPC with schema-true result keys), serving the demo
+//! site from `assets/demo-site.json` or a generated large one. Tests, `--demo` and
+//! `qlik-tui demo-engine` run it. It shares wire types with `engine` and certificates with
+//! `tls`, and never imports the front ends or the domain.
+//!
+//! Modules: `server` (accept, TLS, HTTP routing) → `auth` (route table, who the user is) →
+//! `upgrade` (101 or refusal) → `socket` (greeting, concurrent requests) → `dispatch` (schema,
+//! params) → `global` / `doc` / `object` (the classes) over `data` (the site), `layout` and
+//! `lists` (computed parts), `model` (data model). `behaviour` holds the fault knobs; `qrs`
+//! the repository's about route; `scale` the generated site.
+
+pub mod auth;
+pub mod behaviour;
+pub mod data;
+pub mod dispatch;
+#[cfg(test)]
+mod dispatch_tests;
+pub mod doc;
+pub mod global;
+pub mod layout;
+pub mod lists;
+pub mod model;
+pub mod object;
+pub mod params;
+pub mod qrs;
+pub mod scale;
+pub mod server;
+pub mod session;
+pub mod socket;
+pub mod upgrade;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+
+pub use behaviour::Behaviour;
+pub use data::Site;
+
+use crate::tls::ClientTls;
+use crate::tls::pki::DemoPki;
+
+/// How to run a simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Every reply waits this long (before jitter).
+    pub latency: Duration,
+    /// Serve a generated site of this many apps instead of the demo site.
+    pub scale: Option<u32>,
+    pub behaviour: Behaviour,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            latency: Duration::ZERO,
+            scale: None,
+            behaviour: Behaviour::default(),
+        }
+    }
+}
+
+/// A running simulator. Dropping it stops it (like `kill`).
+pub struct SimServer {
+    addr: SocketAddr,
+    pki: DemoPki,
+    shared: Arc<server::Shared>,
+}
+
+impl SimServer {
+    /// Starts listening with a fresh PKI (a CA, a server certificate for the loopback names, a
+    /// client certificate).
+    pub async fn start(cfg: SimConfig) -> anyhow::Result<SimServer> {
+        crate::tls::ensure_crypto_provider();
+        let site = match cfg.scale {
+            Some(n) => Site::scaled(n)?,
+            None => Site::demo()?,
+        };
+        let pki = DemoPki::generate().context("cannot make the simulator's certificates")?;
+        let tls = crate::tls::server_config(
+            &pki.root_cert_pem,
+            &pki.server.cert_pem,
+            &pki.server.key_pem,
+        )
+        .context("cannot configure the simulator's TLS")?;
+        let listener = TcpListener::bind(cfg.listen).await.with_context(|| {
+            format!(
+                "cannot listen on {}: is the port in use? pick another with --listen",
+                cfg.listen
+            )
+        })?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(server::Shared {
+            site: Arc::new(site),
+            behaviour: cfg.behaviour,
+            latency: cfg.latency,
+            served: AtomicU64::new(0),
+            reply_log: Mutex::new(Vec::new()),
+            cancel: CancellationToken::new(),
+            sessions: Mutex::new(Default::default()),
+        });
+        tokio::spawn(server::serve(
+            listener,
+            TlsAcceptor::from(Arc::new(tls)),
+            shared.clone(),
+        ));
+        Ok(SimServer { addr, pki, shared })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `wss://localhost:PORT` (the server certificate names localhost).
+    pub fn engine_url(&self) -> String {
+        format!("wss://localhost:{}", self.addr.port())
+    }
+
+    pub fn pki(&self) -> &DemoPki {
+        &self.pki
+    }
+
+    /// Client TLS material for this server, host-name verification on.
+    pub fn client_tls(&self) -> ClientTls {
+        ClientTls {
+            root_pem: Some(self.pki.root_cert_pem.clone()),
+            cert_pem: Some(self.pki.client_cert_pem.clone()),
+            key_pem: Some(self.pki.client_key_pem.clone()),
+            verify_hostname: true,
+        }
+    }
+
+    /// Requests received on every socket so far.
+    pub fn requests_served(&self) -> u64 {
+        self.shared.served.load(Ordering::Relaxed)
+    }
+
+    /// Request ids (numeric ones) in the order their replies were written, over all sockets.
+    pub fn reply_log(&self) -> Vec<u64> {
+        self.shared
+            .reply_log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The site being served (app ids, titles...).
+    pub fn site(&self) -> &Site {
+        &self.shared.site
+    }
+
+    /// Drops every connection (no close frames) and stops listening.
+    pub fn kill(&self) {
+        self.shared.cancel.cancel();
+    }
+
+    /// Resolves when the server has been killed.
+    pub async fn killed(&self) {
+        self.shared.cancel.cancelled().await
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -1,0 +1,115 @@
+//! The listening side: TCP accept → TLS (client certificate required) → HTTP/1.1, routed by
+//! `auth::route` to the engine socket upgrade or a REST route. Every connection ends when the
+//! server is killed.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+
+use super::auth::{self, Route};
+use super::behaviour::Behaviour;
+use super::data::Site;
+use super::session::Session;
+use super::{qrs, upgrade};
+
+/// A TLS handshake that takes longer than this is dropped.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every connection of one server shares.
+pub struct Shared {
+    pub site: Arc<Site>,
+    pub behaviour: Behaviour,
+    pub latency: Duration,
+    pub served: AtomicU64,
+    /// Request ids in the order their replies were written (numeric ids only).
+    pub reply_log: Mutex<Vec<u64>>,
+    pub cancel: CancellationToken,
+    /// Live sessions a further socket attaches to (same user, app and identity).
+    pub sessions: Mutex<HashMap<SessionKey, Weak<Session>>>,
+}
+
+/// What makes two sockets one session: the user, the app in the URL, the `/identity/` part.
+pub type SessionKey = (String, String, Option<String>);
+
+pub type HttpResponse = hyper::Response<Full<Bytes>>;
+
+/// A plain response (errors, REST answers).
+pub fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> HttpResponse {
+    let mut r = hyper::Response::new(Full::new(body.into()));
+    *r.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = http::HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(http::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+/// Accepts connections until the server is killed.
+pub async fn serve(listener: TcpListener, acceptor: TlsAcceptor, shared: Arc<Shared>) {
+    loop {
+        tokio::select! {
+            _ = shared.cancel.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => {
+                    let _ = tcp.set_nodelay(true);
+                    tokio::spawn(connection(tcp, acceptor.clone(), shared.clone()));
+                }
+                Err(e) => {
+                    tracing::debug!("sim: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+        }
+    }
+}
+
+async fn connection(tcp: TcpStream, acceptor: TlsAcceptor, shared: Arc<Shared>) {
+    let cancel = shared.cancel.clone();
+    let tls = tokio::select! {
+        _ = cancel.cancelled() => return,
+        r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => match r {
+            Ok(Ok(s)) => s,
+            // A client without a certificate of our root, or not speaking TLS: nothing to do.
+            Ok(Err(e)) => {
+                tracing::debug!("sim: TLS handshake failed: {e}");
+                return;
+            }
+            Err(_) => return,
+        },
+    };
+    let svc = service_fn(move |req| {
+        let shared = shared.clone();
+        async move { Ok::<_, Infallible>(route(req, shared)) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(tls), svc)
+        .with_upgrades();
+    tokio::select! {
+        _ = cancel.cancelled() => {}
+        r = conn => {
+            if let Err(e) = r {
+                tracing::debug!("sim: HTTP connection ended: {e}");
+            }
+        }
+    }
+}
+
+fn route(req: hyper::Request<Incoming>, shared: Arc<Shared>) -> HttpResponse {
+    let (parts, _body) = req.into_parts();
+    match auth::route(&parts) {
+        Route::EngineSocket(target) => upgrade::accept(parts, target, shared),
+        Route::QrsAbout => qrs::about(&parts, &shared),
+        Route::NotFound => respond(404, "text/plain", "Not Found"),
+    }
+}

@@ -1,0 +1,172 @@
+//! One engine socket: the greeting, then requests read in order and answered concurrently (each
+//! in its own task, so with latency or jitter replies overtake each other), every reply through
+//! this one writer.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::behaviour::is_success_state;
+use super::dispatch;
+use super::server::Shared;
+use super::session::Session;
+use crate::engine::wire::{Notification, Request, Response};
+
+/// What request tasks hand to the writer.
+enum Out {
+    Reply { id: Option<u64>, text: String },
+}
+
+fn notification(method: &str, params: Value) -> Message {
+    let text = serde_json::to_string(&Notification::new(method, params)).unwrap_or_default();
+    Message::Text(text.into())
+}
+
+/// Serves one socket. `attached`: the socket joined a live session (SESSION_ATTACHED).
+pub async fn run<S>(
+    mut ws: WebSocketStream<S>,
+    session: Arc<Session>,
+    shared: Arc<Shared>,
+    attached: bool,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let b = &shared.behaviour;
+    if b.max_parallel_sessions {
+        let params = json!({"severity": "fatal", "timestamp": now_iso(),
+            "message": "The maximum number of parallel sessions has been exceeded"});
+        let _ = ws
+            .send(notification("OnMaxParallelSessionsExceeded", params))
+            .await;
+        let _ = ws.close(None).await;
+        return;
+    }
+    if !b.silent {
+        let state = match (&b.session_state, attached) {
+            (None, true) => "SESSION_ATTACHED".to_string(),
+            _ => b.greeting_state().to_string(),
+        };
+        let _ = ws
+            .send(notification("OnConnected", json!({"qSessionState": state})))
+            .await;
+        if !is_success_state(&state) {
+            let _ = ws.close(None).await;
+            return;
+        }
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
+    let cancel = shared.cancel.clone();
+    loop {
+        tokio::select! {
+            // Killed: drop the socket without a close frame.
+            _ = cancel.cancelled() => return,
+            Some(Out::Reply { id, text }) = rx.recv() => {
+                if let Some(id) = id {
+                    shared.reply_log.lock().unwrap_or_else(|e| e.into_inner()).push(id);
+                }
+                if ws.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            msg = ws.next() => match msg {
+                Some(Ok(Message::Text(text))) => {
+                    if shared.behaviour.silent {
+                        continue;
+                    }
+                    match on_request(text.as_str(), &session, &shared, &tx) {
+                        Flow::Continue => {}
+                        Flow::Drop => return,
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+enum Flow {
+    Continue,
+    Drop,
+}
+
+fn on_request(
+    text: &str,
+    session: &Arc<Session>,
+    shared: &Arc<Shared>,
+    tx: &mpsc::UnboundedSender<Out>,
+) -> Flow {
+    shared.served.fetch_add(1, Ordering::Relaxed);
+    let req: Request = match serde_json::from_str::<Value>(text) {
+        Err(e) => {
+            send_now(
+                tx,
+                Response::err(Value::Null, -32700, "", format!("Parse error: {e}")),
+            );
+            return Flow::Continue;
+        }
+        Ok(v) => match serde_json::from_value(v.clone()) {
+            Ok(r) => r,
+            Err(e) => {
+                let id = v.get("id").cloned().unwrap_or(Value::Null);
+                send_now(
+                    tx,
+                    Response::err(
+                        id,
+                        dispatch::INVALID_REQUEST,
+                        "",
+                        format!("Invalid request: {e}"),
+                    ),
+                );
+                return Flow::Continue;
+            }
+        },
+    };
+    let b = &shared.behaviour;
+    if b.drops_on(&req.method) {
+        return Flow::Drop;
+    }
+    if b.is_silent_method(&req.method) {
+        return Flow::Continue;
+    }
+    // The effect happens now, in arrival order; only the reply waits.
+    let resp = dispatch::respond(session, &req);
+    let delay = reply_delay(shared.latency, b.jitter);
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        send_now(&tx, resp);
+    });
+    Flow::Continue
+}
+
+fn send_now(tx: &mpsc::UnboundedSender<Out>, resp: Response) {
+    let id = resp.id.as_u64();
+    if let Ok(text) = serde_json::to_string(&resp) {
+        let _ = tx.send(Out::Reply { id, text });
+    }
+}
+
+fn reply_delay(latency: Duration, jitter: Duration) -> Duration {
+    if jitter.is_zero() {
+        return latency;
+    }
+    use rand::Rng;
+    let extra = rand::rng().random_range(0..=jitter.as_micros() as u64);
+    latency + Duration::from_micros(extra)
+}
+
+fn now_iso() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,1137 @@
+//! The explorer's state and its one mutator: keys become actions (through the keymap), actions
+//! and domain replies change state through `update` / `on_reply`, and anything that needs I/O
+//! leaves as a `Request` (domain work) or an `Effect` (clipboard, browser) for the event loop to
+//! run. Drawing reads this state and never changes it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+use serde_json::Value;
+use tui_input::{Input, InputRequest};
+
+use super::action::Action;
+use super::detail::{self, Tab};
+use super::domain::{FolderData, Part, Reply, Request, Target};
+use super::keymap::{Key, Keymap};
+use super::layout::Areas;
+use super::palette;
+use super::theme::Theme;
+use super::tree::{Folder, LoadState, MasterKind, NodeId, NodeKind, ObjectInfo, Tree};
+use crate::explore::doctor::{Report, StepResult};
+use crate::explore::model::{MasterItems, ObjectNode, SiteInfo};
+use crate::explore::{Links, Site};
+
+/// A value the detail pane is waiting for or has.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Load<T> {
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Tree,
+    Detail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a tree filter (`/` on the tree) or a detail search (`/` on the detail pane).
+    Filter,
+    Search,
+    Palette,
+    Help,
+    Doctor,
+    Export,
+}
+
+/// Side effects the event loop performs (they need the terminal or other processes).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Copy(String),
+    Open(String),
+}
+
+#[derive(Debug, Default)]
+pub struct StatusInfo {
+    pub profile: String,
+    pub site: Option<SiteInfo>,
+    /// "connecting", "connected", or the failure.
+    pub session: String,
+    pub last_error: Option<String>,
+    /// A transient message (copied, opened, ...).
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct DoctorView {
+    pub steps: Vec<StepResult>,
+    pub report: Option<Report>,
+}
+
+/// Names shown as profiles; the demo has one.
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    pub names: Vec<String>,
+    /// The connected profile (its node loads the site's apps).
+    pub active: String,
+}
+
+pub struct App {
+    pub tree: Tree,
+    pub cursor: usize,
+    pub scroll: usize,
+    pub focus: Focus,
+    pub mode: Mode,
+    pub tab: Tab,
+    pub size: Rect,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub mouse: bool,
+    pub details: HashMap<(NodeId, Part), Load<Value>>,
+    pub scripts: HashMap<NodeId, Load<String>>,
+    pub detail_cursor: usize,
+    pub detail_scroll: usize,
+    pub folded: HashSet<String>,
+    pub filter: Input,
+    pub search: Input,
+    pub palette: Input,
+    pub palette_pick: usize,
+    pub status: StatusInfo,
+    pub doctor: DoctorView,
+    pub export_status: String,
+    pub links: Links,
+    pub site: Option<Arc<Site>>,
+    pub masters: HashMap<String, HashMap<String, String>>,
+    pub ticks: u64,
+    pub quit: bool,
+    requests: Vec<Request>,
+    effects: Vec<Effect>,
+    profile_node: Option<NodeId>,
+}
+
+impl App {
+    pub fn new(profiles: Profiles, links: Links, keymap: Keymap, theme: Theme) -> App {
+        let mut app = App {
+            tree: Tree::new(),
+            cursor: 0,
+            scroll: 0,
+            focus: Focus::Tree,
+            mode: Mode::Normal,
+            tab: Tab::Summary,
+            size: Rect::new(0, 0, 80, 24),
+            theme,
+            keymap,
+            mouse: false,
+            details: HashMap::new(),
+            scripts: HashMap::new(),
+            detail_cursor: 0,
+            detail_scroll: 0,
+            folded: HashSet::new(),
+            filter: Input::default(),
+            search: Input::default(),
+            palette: Input::default(),
+            palette_pick: 0,
+            status: StatusInfo {
+                profile: profiles.active.clone(),
+                session: "connecting".into(),
+                ..StatusInfo::default()
+            },
+            doctor: DoctorView::default(),
+            export_status: String::new(),
+            links,
+            site: None,
+            masters: HashMap::new(),
+            ticks: 0,
+            quit: false,
+            requests: Vec::new(),
+            effects: Vec::new(),
+            profile_node: None,
+        };
+        for name in &profiles.names {
+            let id = app.tree.add_root(NodeKind::Profile { name: name.clone() });
+            if *name == profiles.active {
+                app.profile_node = Some(id);
+            }
+        }
+        app.tree.rebuild();
+        app
+    }
+
+    /// Asks for the site facts and opens the active profile.
+    pub fn start(&mut self) {
+        self.requests.push(Request::SiteInfo);
+        if let Some(p) = self.profile_node {
+            self.expand(p);
+            self.select(p);
+        }
+    }
+
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.requests)
+    }
+
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    pub fn areas(&self) -> Areas {
+        Areas::new(self.size, self.focus)
+    }
+
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = Rect::new(0, 0, width, height);
+        self.keep_cursor_visible();
+    }
+
+    pub fn selected(&self) -> Option<NodeId> {
+        self.tree.row_id(self.cursor)
+    }
+
+    pub fn selected_kind(&self) -> Option<&NodeKind> {
+        self.selected().map(|id| &self.tree.node(id).kind)
+    }
+
+    fn tree_height(&self) -> usize {
+        self.areas().tree_rows().max(1)
+    }
+
+    fn keep_cursor_visible(&mut self) {
+        let h = self.tree_height();
+        let rows = self.tree.row_count();
+        if rows == 0 {
+            self.cursor = 0;
+            self.scroll = 0;
+            return;
+        }
+        self.cursor = self.cursor.min(rows - 1);
+        if self.cursor < self.scroll {
+            self.scroll = self.cursor;
+        } else if self.cursor >= self.scroll + h {
+            self.scroll = self.cursor + 1 - h;
+        }
+        self.scroll = self.scroll.min(rows.saturating_sub(h));
+    }
+
+    /// Moves the cursor to a row; a new selection resets the detail pane and asks for its data.
+    fn move_to(&mut self, row: usize) {
+        let before = self.selected();
+        self.cursor = row;
+        self.keep_cursor_visible();
+        if self.selected() != before {
+            self.on_selection_changed();
+        }
+    }
+
+    pub fn select(&mut self, id: NodeId) {
+        if let Some(i) = self.tree.index_of(id) {
+            self.move_to(i);
+        }
+    }
+
+    fn on_selection_changed(&mut self) {
+        self.detail_cursor = 0;
+        self.detail_scroll = 0;
+        self.folded.clear();
+        self.status.message = None;
+        if let Some(kind) = self.selected_kind() {
+            let tabs = detail::tabs_for(kind);
+            if !tabs.contains(&self.tab) {
+                self.tab = tabs[0];
+            }
+        }
+        self.request_detail();
+    }
+
+    /// Asks for what the current tab of the selected node shows, unless it is there already.
+    fn request_detail(&mut self) {
+        let Some(id) = self.selected() else { return };
+        let kind = self.tree.node(id).kind.clone();
+        if let (Tab::Script, NodeKind::Script { app }) = (self.tab, &kind) {
+            if let std::collections::hash_map::Entry::Vacant(e) = self.scripts.entry(id) {
+                e.insert(Load::Loading);
+                self.requests.push(Request::Script {
+                    node: id,
+                    app: app.clone(),
+                });
+            }
+            return;
+        }
+        let part = match self.tab {
+            Tab::Properties => Part::Properties,
+            Tab::Layout => Part::Layout,
+            Tab::Tree => Part::FullTree,
+            // The summary of these reads their properties.
+            Tab::Summary if matches!(kind, NodeKind::Sheet { .. } | NodeKind::Story { .. }) => {
+                Part::Properties
+            }
+            _ => return,
+        };
+        if self.details.contains_key(&(id, part)) {
+            return;
+        }
+        if let (Part::Properties, NodeKind::Object { info, .. }) = (part, &kind) {
+            // The sheet's property tree already brought these.
+            self.details
+                .insert((id, part), Load::Ready(info.properties.clone()));
+            return;
+        }
+        let Some(app) = kind.app_id().map(str::to_string) else {
+            return;
+        };
+        let target = match &kind {
+            NodeKind::App(_) => Target::App,
+            NodeKind::Sheet { entry, .. } | NodeKind::Story { entry, .. } => {
+                Target::Object(entry.id.clone())
+            }
+            NodeKind::Object { info, .. } => Target::Object(info.id.clone()),
+            NodeKind::MasterItem { kind: mk, item, .. } => match mk {
+                MasterKind::Dimension => Target::Dimension(item.id.clone()),
+                MasterKind::Measure => Target::Measure(item.id.clone()),
+                MasterKind::Visualization => Target::Object(item.id.clone()),
+            },
+            NodeKind::Bookmark { entry, .. } => Target::Bookmark(entry.id.clone()),
+            NodeKind::Variable { entry, .. } => Target::Variable(entry.id.clone()),
+            _ => return,
+        };
+        self.details.insert((id, part), Load::Loading);
+        self.requests.push(Request::Detail {
+            node: id,
+            app,
+            target,
+            part,
+        });
+    }
+
+    // ----- tree operations -------------------------------------------------------------
+
+    fn rebuild_keeping_selection(&mut self) {
+        let sel = self.selected();
+        self.tree.rebuild();
+        if self.tree.filter_active() {
+            let q = self.filter.value().to_string();
+            self.tree.set_filter(&q);
+        }
+        if let Some(s) = sel
+            && let Some(i) = self.tree.index_of(s)
+        {
+            self.cursor = i;
+        }
+        self.keep_cursor_visible();
+    }
+
+    fn expand(&mut self, id: NodeId) {
+        let node = self.tree.node(id);
+        if node.kind.loads_children() && matches!(node.load, LoadState::Idle | LoadState::Failed(_))
+        {
+            self.load_children(id);
+        }
+        self.tree.node_mut(id).expanded = true;
+        self.rebuild_keeping_selection();
+    }
+
+    fn collapse(&mut self, id: NodeId) {
+        self.tree.node_mut(id).expanded = false;
+        self.rebuild_keeping_selection();
+        if matches!(self.tree.node(id).kind, NodeKind::App(_)) {
+            self.close_unused_sessions();
+        }
+    }
+
+    /// Keeps one session per app that is expanded; closes the others.
+    fn close_unused_sessions(&mut self) {
+        let apps: Vec<String> = self
+            .tree
+            .reachable()
+            .into_iter()
+            .filter_map(|id| {
+                let n = self.tree.node(id);
+                match &n.kind {
+                    NodeKind::App(a) if n.expanded => Some(a.id.clone()),
+                    _ => None,
+                }
+            })
+            .collect();
+        self.requests.push(Request::KeepApps { apps });
+    }
+
+    fn load_children(&mut self, id: NodeId) {
+        let kind = self.tree.node(id).kind.clone();
+        match kind {
+            NodeKind::Profile { .. } => {
+                self.tree.node_mut(id).load = LoadState::Loading;
+                self.requests.push(Request::Apps { node: id });
+            }
+            NodeKind::App(a) => {
+                // The folders are known; their contents load together (pipelined on the app's
+                // socket) so each shows its count.
+                self.tree.clear_children(id);
+                for folder in Folder::OF_APP {
+                    let f = self.tree.add_child(
+                        id,
+                        NodeKind::Folder {
+                            app: a.id.clone(),
+                            folder,
+                        },
+                    );
+                    self.load_children(f);
+                }
+                self.tree
+                    .add_child(id, NodeKind::Script { app: a.id.clone() });
+                self.tree.node_mut(id).load = LoadState::Loaded;
+            }
+            NodeKind::Folder { app, folder } => {
+                self.tree.node_mut(id).load = LoadState::Loading;
+                self.requests.push(Request::Folder {
+                    node: id,
+                    app,
+                    folder,
+                });
+            }
+            NodeKind::Sheet { app, entry } => {
+                self.tree.node_mut(id).load = LoadState::Loading;
+                let masters = self.masters.get(&app).cloned().unwrap_or_default();
+                self.requests.push(Request::Sheet {
+                    node: id,
+                    app,
+                    sheet: entry.id,
+                    masters,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn reload(&mut self, id: NodeId) {
+        self.details.retain(|(n, _), _| *n != id);
+        self.scripts.remove(&id);
+        let node = self.tree.node(id);
+        let is_profile = matches!(node.kind, NodeKind::Profile { .. });
+        if node.kind.loads_children() && node.load != LoadState::Idle {
+            self.tree.clear_children(id);
+            self.load_children(id);
+            self.rebuild_keeping_selection();
+        }
+        if is_profile {
+            self.requests.push(Request::SiteInfo);
+        }
+        self.request_detail();
+        self.status.message = Some(format!("reloading {}", self.tree.node(id).kind.title()));
+    }
+
+    // ----- replies ---------------------------------------------------------------------
+
+    fn fail_node(&mut self, node: NodeId, error: String) {
+        self.tree.node_mut(node).load = LoadState::Failed(error.clone());
+        self.status.last_error = Some(error);
+    }
+
+    pub fn on_reply(&mut self, reply: Reply) {
+        match reply {
+            Reply::SiteInfo(Ok(info)) => {
+                self.status.site = Some(info);
+                self.status.session = "connected".into();
+            }
+            Reply::SiteInfo(Err(e)) => {
+                self.status.session = "disconnected".into();
+                self.status.last_error = Some(e);
+            }
+            Reply::Apps { node, result } => match result {
+                Ok(apps) => {
+                    self.tree.clear_children(node);
+                    let mut groups: Vec<(Option<String>, Vec<_>)> = Vec::new();
+                    for a in apps {
+                        let key = a.stream.as_ref().map(|s| s.name.clone());
+                        match groups.iter_mut().find(|(k, _)| *k == key) {
+                            Some((_, v)) => v.push(a),
+                            None => groups.push((key, vec![a])),
+                        }
+                    }
+                    for (stream, apps) in groups {
+                        let g = self.tree.add_child(
+                            node,
+                            NodeKind::Stream {
+                                personal: stream.is_none(),
+                                name: stream.unwrap_or_else(|| "Personal / unpublished".into()),
+                            },
+                        );
+                        for a in apps {
+                            self.tree.add_child(g, NodeKind::App(a));
+                        }
+                        self.tree.node_mut(g).expanded = true;
+                        self.tree.node_mut(g).load = LoadState::Loaded;
+                    }
+                    self.tree.node_mut(node).load = LoadState::Loaded;
+                }
+                Err(e) => self.fail_node(node, e),
+            },
+            Reply::Folder { node, result } => match result {
+                Ok(data) => self.fill_folder(node, data),
+                Err(e) => self.fail_node(node, e),
+            },
+            Reply::Sheet { node, result } => match result {
+                Ok(root) => {
+                    self.tree.clear_children(node);
+                    let (app, sheet) = match &self.tree.node(node).kind {
+                        NodeKind::Sheet { app, entry } => (app.clone(), entry.id.clone()),
+                        _ => return,
+                    };
+                    for child in &root.children {
+                        self.add_object(node, &app, &sheet, child);
+                    }
+                    self.details
+                        .entry((node, Part::Properties))
+                        .or_insert(Load::Ready(root.properties.clone()));
+                    self.tree.node_mut(node).load = LoadState::Loaded;
+                }
+                Err(e) => self.fail_node(node, e),
+            },
+            Reply::Detail { node, part, result } => {
+                let v = match result {
+                    Ok(v) => Load::Ready(v),
+                    Err(e) => {
+                        self.status.last_error = Some(e.clone());
+                        Load::Failed(e)
+                    }
+                };
+                self.details.insert((node, part), v);
+            }
+            Reply::Script { node, result } => {
+                let v = match result {
+                    Ok(s) => Load::Ready(s),
+                    Err(e) => {
+                        self.status.last_error = Some(e.clone());
+                        Load::Failed(e)
+                    }
+                };
+                self.scripts.insert(node, v);
+            }
+            Reply::DoctorStep(s) => self.doctor.steps.push(s),
+            Reply::DoctorDone(r) => self.doctor.report = Some(r),
+            Reply::Done => {}
+        }
+        self.rebuild_keeping_selection();
+    }
+
+    fn add_object(&mut self, parent: NodeId, app: &str, sheet: &str, obj: &ObjectNode) {
+        let id = self.tree.add_child(
+            parent,
+            NodeKind::Object {
+                app: app.to_string(),
+                sheet: sheet.to_string(),
+                info: ObjectInfo {
+                    id: obj.id.clone(),
+                    r#type: obj.r#type.clone(),
+                    title: obj.title.clone(),
+                    master_id: obj.master_id.clone(),
+                    properties: obj.properties.clone(),
+                },
+            },
+        );
+        self.tree.node_mut(id).load = LoadState::Loaded;
+        for c in &obj.children {
+            self.add_object(id, app, sheet, c);
+        }
+    }
+
+    fn fill_folder(&mut self, node: NodeId, data: FolderData) {
+        let NodeKind::Folder { app, .. } = self.tree.node(node).kind.clone() else {
+            return;
+        };
+        self.tree.clear_children(node);
+        let a = || app.clone();
+        let kinds: Vec<NodeKind> = match data {
+            FolderData::Sheets(v) => v
+                .into_iter()
+                .map(|entry| NodeKind::Sheet { app: a(), entry })
+                .collect(),
+            FolderData::Stories(v) => v
+                .into_iter()
+                .map(|entry| NodeKind::Story { app: a(), entry })
+                .collect(),
+            FolderData::Bookmarks(v) => v
+                .into_iter()
+                .map(|entry| NodeKind::Bookmark { app: a(), entry })
+                .collect(),
+            FolderData::Variables(v) => v
+                .into_iter()
+                .map(|entry| NodeKind::Variable { app: a(), entry })
+                .collect(),
+            FolderData::Masters(m) => {
+                self.fill_masters(node, &app, m);
+                Vec::new()
+            }
+            FolderData::DataModel(dm) => {
+                for entry in dm.tables {
+                    let fields = entry.fields.clone();
+                    let table = entry.name.clone();
+                    let t = self.tree.add_child(
+                        node,
+                        NodeKind::Table {
+                            app: app.clone(),
+                            entry,
+                        },
+                    );
+                    self.tree.node_mut(t).load = LoadState::Loaded;
+                    for field in fields {
+                        let f = self.tree.add_child(
+                            t,
+                            NodeKind::Field {
+                                app: app.clone(),
+                                table: table.clone(),
+                                field,
+                            },
+                        );
+                        self.tree.node_mut(f).load = LoadState::Loaded;
+                    }
+                }
+                Vec::new()
+            }
+        };
+        for kind in kinds {
+            let leaf = !kind.loads_children();
+            let id = self.tree.add_child(node, kind);
+            if leaf {
+                self.tree.node_mut(id).load = LoadState::Loaded;
+            }
+        }
+        self.tree.node_mut(node).load = LoadState::Loaded;
+    }
+
+    fn fill_masters(&mut self, node: NodeId, app: &str, m: MasterItems) {
+        let titles: HashMap<String, String> = m
+            .visualizations
+            .iter()
+            .map(|v| (v.id.clone(), v.title.clone()))
+            .collect();
+        self.masters.insert(app.to_string(), titles);
+        for (folder, kind, items) in [
+            (Folder::Dimensions, MasterKind::Dimension, m.dimensions),
+            (Folder::Measures, MasterKind::Measure, m.measures),
+            (
+                Folder::Visualizations,
+                MasterKind::Visualization,
+                m.visualizations,
+            ),
+        ] {
+            let f = self.tree.add_child(
+                node,
+                NodeKind::Folder {
+                    app: app.to_string(),
+                    folder,
+                },
+            );
+            for item in items {
+                let i = self.tree.add_child(
+                    f,
+                    NodeKind::MasterItem {
+                        app: app.to_string(),
+                        kind,
+                        item,
+                    },
+                );
+                self.tree.node_mut(i).load = LoadState::Loaded;
+            }
+            self.tree.node_mut(f).load = LoadState::Loaded;
+        }
+    }
+
+    // ----- input -----------------------------------------------------------------------
+
+    pub fn on_tick(&mut self) {
+        self.ticks = self.ticks.wrapping_add(1);
+    }
+
+    pub fn on_key(&mut self, e: KeyEvent) {
+        let key = Key::from_event(&e);
+        let ctrl_c = key.code == KeyCode::Char('c') && key.mods.contains(KeyModifiers::CONTROL);
+        match self.mode {
+            Mode::Normal => {
+                if let Some(a) = self.keymap.action(&key) {
+                    self.update(a);
+                }
+            }
+            _ if ctrl_c => self.quit = true,
+            Mode::Help | Mode::Doctor | Mode::Export => match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => {
+                    self.mode = Mode::Normal
+                }
+                _ => {}
+            },
+            Mode::Filter => match key.code {
+                KeyCode::Esc => {
+                    self.filter.reset();
+                    self.tree.clear_filter();
+                    self.mode = Mode::Normal;
+                    self.rebuild_keeping_selection();
+                }
+                KeyCode::Enter | KeyCode::Down | KeyCode::Up => {
+                    // Keep the filter and go back to moving through the matches.
+                    self.mode = Mode::Normal;
+                    if key.code != KeyCode::Enter {
+                        self.update(if key.code == KeyCode::Down {
+                            Action::Down
+                        } else {
+                            Action::Up
+                        });
+                    }
+                }
+                _ => {
+                    if edit_input(&mut self.filter, &e) {
+                        let q = self.filter.value().to_string();
+                        self.tree.set_filter(&q);
+                        // Land on the first match.
+                        let first = (0..self.tree.row_count()).find(|&i| {
+                            self.tree
+                                .rows(i, 1)
+                                .first()
+                                .is_some_and(|r| r.matched.is_some())
+                        });
+                        self.move_to(first.unwrap_or(0));
+                    }
+                }
+            },
+            Mode::Search => match key.code {
+                KeyCode::Esc => {
+                    self.search.reset();
+                    self.mode = Mode::Normal;
+                }
+                KeyCode::Enter => self.search_next(self.detail_cursor + 1),
+                _ => {
+                    if edit_input(&mut self.search, &e) {
+                        self.search_next(self.detail_cursor);
+                    }
+                }
+            },
+            Mode::Palette => match key.code {
+                KeyCode::Esc => {
+                    self.palette.reset();
+                    self.mode = Mode::Normal;
+                }
+                KeyCode::Tab => {
+                    let candidates = self.palette_candidates();
+                    if let Some(c) = candidates.get(self.palette_pick % candidates.len().max(1)) {
+                        self.palette = Input::new(c.clone());
+                    }
+                    self.palette_pick = 0;
+                }
+                KeyCode::Up => self.palette_pick = self.palette_pick.saturating_sub(1),
+                KeyCode::Down => self.palette_pick += 1,
+                KeyCode::Enter => {
+                    let line = self.palette.value().to_string();
+                    self.palette.reset();
+                    self.mode = Mode::Normal;
+                    self.run_command(&line);
+                }
+                _ => {
+                    if edit_input(&mut self.palette, &e) {
+                        self.palette_pick = 0;
+                    }
+                }
+            },
+        }
+    }
+
+    pub fn on_mouse(&mut self, m: MouseEvent) {
+        if !self.mouse || self.mode != Mode::Normal {
+            return;
+        }
+        let areas = self.areas();
+        let pos = Position::new(m.column, m.row);
+        match m.kind {
+            MouseEventKind::ScrollDown => self.update(Action::Down),
+            MouseEventKind::ScrollUp => self.update(Action::Up),
+            MouseEventKind::Down(_) => {
+                if areas.tree.contains(pos) {
+                    self.focus = Focus::Tree;
+                    let inner_top = areas.tree.y + 1;
+                    if m.row >= inner_top {
+                        let row = self.scroll + (m.row - inner_top) as usize;
+                        if row < self.tree.row_count() {
+                            if row == self.cursor {
+                                self.update(Action::Expand);
+                            } else {
+                                self.move_to(row);
+                            }
+                        }
+                    }
+                } else if areas.detail.is_some_and(|d| d.contains(pos)) {
+                    self.focus = Focus::Detail;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The lines of the detail pane as they are now (used for cursor bounds and search).
+    pub fn detail_lines(&self) -> Vec<super::json_view::DLine> {
+        detail::lines(self)
+    }
+
+    fn search_next(&mut self, from: usize) {
+        let q = self.search.value().to_lowercase();
+        if q.is_empty() {
+            return;
+        }
+        let lines = self.detail_lines();
+        let n = lines.len();
+        let found = (0..n)
+            .map(|k| (from + k) % n.max(1))
+            .find(|&i| lines[i].text().to_lowercase().contains(&q));
+        match found {
+            Some(i) => self.detail_move(i as isize - self.detail_cursor as isize),
+            None => self.status.message = Some(format!("not found: {q}")),
+        }
+    }
+
+    fn detail_move(&mut self, delta: isize) {
+        let n = self.detail_lines().len();
+        let h = self.areas().detail_rows().max(1);
+        let c = (self.detail_cursor as isize + delta).clamp(0, n.saturating_sub(1) as isize);
+        self.detail_cursor = c as usize;
+        if self.detail_cursor < self.detail_scroll {
+            self.detail_scroll = self.detail_cursor;
+        } else if self.detail_cursor >= self.detail_scroll + h {
+            self.detail_scroll = self.detail_cursor + 1 - h;
+        }
+    }
+
+    fn toggle_fold(&mut self) -> bool {
+        let lines = self.detail_lines();
+        let Some(path) = lines.get(self.detail_cursor).and_then(|l| l.fold.clone()) else {
+            return false;
+        };
+        if !self.folded.remove(&path) {
+            self.folded.insert(path);
+        }
+        true
+    }
+
+    fn set_tab(&mut self, step: isize) {
+        let Some(kind) = self.selected_kind() else {
+            return;
+        };
+        let tabs = detail::tabs_for(kind);
+        let i = tabs.iter().position(|t| *t == self.tab).unwrap_or(0) as isize;
+        let n = tabs.len() as isize;
+        self.tab = tabs[((i + step) % n + n) as usize % tabs.len()];
+        self.detail_cursor = 0;
+        self.detail_scroll = 0;
+        self.folded.clear();
+        self.request_detail();
+    }
+
+    pub fn update(&mut self, action: Action) {
+        let page = self.tree_height().saturating_sub(1).max(1) as isize;
+        if self.focus == Focus::Detail {
+            let dpage = self.areas().detail_rows().saturating_sub(1).max(1) as isize;
+            match action {
+                Action::Up => return self.detail_move(-1),
+                Action::Down => return self.detail_move(1),
+                Action::PageUp => return self.detail_move(-dpage),
+                Action::PageDown => return self.detail_move(dpage),
+                Action::Top => return self.detail_move(-(self.detail_cursor as isize)),
+                Action::Bottom => return self.detail_move(isize::MAX / 2),
+                Action::Expand | Action::Right | Action::Left if self.toggle_fold() => return,
+                Action::Left => {
+                    self.focus = Focus::Tree;
+                    return;
+                }
+                Action::Filter => {
+                    self.search.reset();
+                    self.mode = Mode::Search;
+                    return;
+                }
+                _ => {}
+            }
+        }
+        let rows = self.tree.row_count();
+        match action {
+            Action::Up => self.move_to(self.cursor.saturating_sub(1)),
+            Action::Down => self.move_to((self.cursor + 1).min(rows.saturating_sub(1))),
+            Action::PageUp => self.move_to((self.cursor as isize - page).max(0) as usize),
+            Action::PageDown => {
+                self.move_to(((self.cursor as isize + page) as usize).min(rows.saturating_sub(1)))
+            }
+            Action::Top => self.move_to(0),
+            Action::Bottom => self.move_to(rows.saturating_sub(1)),
+            Action::Right => {
+                let Some(id) = self.selected() else { return };
+                let n = self.tree.node(id);
+                if !n.expanded && n.expandable() {
+                    self.expand(id);
+                } else if n.expanded && !n.children.is_empty() {
+                    self.update(Action::Down);
+                }
+            }
+            Action::Expand => {
+                let Some(id) = self.selected() else { return };
+                let n = self.tree.node(id);
+                if n.expanded {
+                    self.collapse(id);
+                } else if n.expandable() {
+                    self.expand(id);
+                } else {
+                    self.focus = Focus::Detail;
+                }
+            }
+            Action::Left => {
+                let Some(id) = self.selected() else { return };
+                let n = self.tree.node(id);
+                if n.expanded {
+                    self.collapse(id);
+                } else if let Some(p) = n.parent {
+                    self.select(p);
+                }
+            }
+            Action::FocusNext => {
+                self.focus = match self.focus {
+                    Focus::Tree => Focus::Detail,
+                    Focus::Detail => Focus::Tree,
+                };
+                self.keep_cursor_visible();
+            }
+            Action::NextTab => self.set_tab(1),
+            Action::PrevTab => self.set_tab(-1),
+            Action::Filter => {
+                self.mode = Mode::Filter;
+                self.focus = Focus::Tree;
+            }
+            Action::Palette => {
+                self.palette.reset();
+                self.palette_pick = 0;
+                self.mode = Mode::Palette;
+            }
+            Action::YankLink => match self.selected_link() {
+                Some(l) => {
+                    self.status.message = Some(format!("copied link {l}"));
+                    self.effects.push(Effect::Copy(l));
+                }
+                None => self.status.message = Some("this node has no link".into()),
+            },
+            Action::YankId => {
+                match self
+                    .selected_kind()
+                    .and_then(|k| k.id().map(str::to_string))
+                {
+                    Some(id) => {
+                        self.status.message = Some(format!("copied id {id}"));
+                        self.effects.push(Effect::Copy(id));
+                    }
+                    None => self.status.message = Some("this node has no id".into()),
+                }
+            }
+            Action::OpenLink => match self.selected_link() {
+                Some(l) => self.effects.push(Effect::Open(l)),
+                None => self.status.message = Some("this node has no link".into()),
+            },
+            Action::Reload => {
+                if let Some(id) = self.selected() {
+                    self.reload(id);
+                }
+            }
+            Action::Export => self.open_export(),
+            Action::Help => self.mode = Mode::Help,
+            Action::Quit => self.quit = true,
+        }
+    }
+
+    fn open_export(&mut self) {
+        self.export_status = "export: not available".into();
+        self.mode = Mode::Export;
+    }
+
+    /// The hub link of the selected node (the single-object link for objects).
+    pub fn selected_link(&self) -> Option<String> {
+        detail::links_of(self, self.selected()?)
+            .first()
+            .map(|(_, l)| l.clone())
+    }
+
+    /// Completions for the palette's current text.
+    pub fn palette_candidates(&self) -> Vec<String> {
+        let apps: Vec<String> = self
+            .tree
+            .reachable()
+            .into_iter()
+            .filter_map(|id| match &self.tree.node(id).kind {
+                NodeKind::App(a) => Some(a.name.clone()),
+                _ => None,
+            })
+            .collect();
+        let profiles: Vec<String> = self
+            .tree
+            .roots()
+            .iter()
+            .map(|&id| self.tree.node(id).kind.title())
+            .collect();
+        palette::complete(self.palette.value(), &profiles, &apps)
+    }
+
+    fn run_command(&mut self, line: &str) {
+        match palette::parse(line) {
+            Ok(palette::Command::Quit) => self.quit = true,
+            Ok(palette::Command::Reload) => self.update(Action::Reload),
+            Ok(palette::Command::Export) => self.open_export(),
+            Ok(palette::Command::Doctor) => {
+                self.doctor = DoctorView::default();
+                self.mode = Mode::Doctor;
+                self.requests.push(Request::Doctor);
+            }
+            Ok(palette::Command::Profile(name)) => {
+                let found = self
+                    .tree
+                    .roots()
+                    .iter()
+                    .copied()
+                    .find(|&id| self.tree.node(id).kind.title().eq_ignore_ascii_case(&name));
+                match found {
+                    Some(id) => {
+                        self.tree.clear_filter();
+                        self.select(id);
+                    }
+                    None => self.status.message = Some(format!("no profile named '{name}'")),
+                }
+            }
+            Ok(palette::Command::App(name)) => {
+                let found = self.tree.reachable().into_iter().find(|&id| {
+                    matches!(&self.tree.node(id).kind, NodeKind::App(a)
+                        if a.name.eq_ignore_ascii_case(&name) || a.id == name)
+                });
+                match found {
+                    Some(id) => {
+                        self.tree.clear_filter();
+                        self.filter.reset();
+                        for a in self.tree.ancestry(id) {
+                            if a != id {
+                                self.tree.node_mut(a).expanded = true;
+                            }
+                        }
+                        self.expand(id);
+                        self.select(id);
+                    }
+                    None => self.status.message = Some(format!("no app named '{name}'")),
+                }
+            }
+            Err(e) => self.status.message = Some(e),
+        }
+    }
+}
+
+/// Applies an editing key to a text input; returns whether the text changed.
+fn edit_input(input: &mut Input, e: &KeyEvent) -> bool {
+    let ctrl = e.modifiers.contains(KeyModifiers::CONTROL);
+    let req = match e.code {
+        KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
+        KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
+        KeyCode::Char(c) if !ctrl => InputRequest::InsertChar(c),
+        KeyCode::Backspace => InputRequest::DeletePrevChar,
+        KeyCode::Delete => InputRequest::DeleteNextChar,
+        KeyCode::Left => InputRequest::GoToPrevChar,
+        KeyCode::Right => InputRequest::GoToNextChar,
+        KeyCode::Home => InputRequest::GoToStart,
+        KeyCode::End => InputRequest::GoToEnd,
+        _ => return false,
+    };
+    input.handle(req).is_some_and(|r| r.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::model::{AppEntry, Stream};
+    use crate::tui::theme::ThemeName;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn entry(id: &str, name: &str, stream: Option<&str>) -> AppEntry {
+        AppEntry {
+            id: id.into(),
+            name: name.into(),
+            description: String::new(),
+            stream: stream.map(|s| Stream {
+                id: format!("s-{s}"),
+                name: s.into(),
+            }),
+            published: stream.is_some(),
+            last_reload_time: String::new(),
+            owner: None,
+            raw: Value::Null,
+        }
+    }
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn keys_drive_lazy_loading_and_failures_mark_the_node() {
+        let mut app = App::new(
+            Profiles {
+                names: vec!["demo".into()],
+                active: "demo".into(),
+            },
+            Links::new("https://qlik.example"),
+            Keymap::default(),
+            Theme::new(ThemeName::Dark),
+        );
+        app.start();
+        let reqs = app.take_requests();
+        assert_eq!(reqs[0], Request::SiteInfo);
+        let Request::Apps { node } = reqs[1] else {
+            panic!("the profile loads its apps first: {reqs:?}")
+        };
+        app.on_reply(Reply::Apps {
+            node,
+            result: Ok(vec![
+                entry("a1", "Sales", Some("Sales")),
+                entry("a2", "Scratch", None),
+            ]),
+        });
+        // profile, stream Sales, app, personal group, app
+        assert_eq!(app.tree.row_count(), 5);
+        app.on_key(key('j'));
+        app.on_key(key('j'));
+        assert_eq!(app.selected_kind().and_then(|k| k.id()), Some("a1"));
+        app.on_key(key('l'));
+        let folders: Vec<Request> = app
+            .take_requests()
+            .into_iter()
+            .filter(|r| matches!(r, Request::Folder { .. }))
+            .collect();
+        assert_eq!(
+            folders.len(),
+            Folder::OF_APP.len(),
+            "every folder loads with its app"
+        );
+        let Request::Folder { node: sheets, .. } = folders[0] else {
+            unreachable!()
+        };
+        app.on_reply(Reply::Folder {
+            node: sheets,
+            result: Err("GetLayout failed: engine error 5 (ACCESS_DENIED): denied".into()),
+        });
+        assert!(matches!(app.tree.node(sheets).load, LoadState::Failed(_)));
+        app.on_key(key('j'));
+        app.on_key(key('y'));
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Copy(
+                "https://qlik.example/sense/app/a1/overview".into()
+            )]
+        );
+        let mut term = Terminal::new(TestBackend::new(90, 20)).unwrap();
+        term.draw(|f| super::super::ui::draw(f, &app)).unwrap();
+        let screen = format!("{}", term.backend());
+        assert!(
+            screen.contains("✗ error: GetLayout failed: engine error 5"),
+            "{screen}"
+        );
+        app.on_key(key('q'));
+        assert!(app.quit);
+    }
+}

@@ -1,0 +1,355 @@
+//! The detail pane's content for the selected node: which tabs it has, and the lines each tab
+//! shows (Summary facts, JSON views, links, the script). Pure functions of the app state.
+
+use serde_json::Value;
+
+use super::app::{App, Load};
+use super::domain::Part;
+use super::json_view::{DLine, Seg, json_lines};
+use super::tree::{LoadState, MasterKind, NodeId, NodeKind};
+use crate::explore::app::joined_strings;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Summary,
+    Properties,
+    Layout,
+    Tree,
+    Links,
+    Script,
+}
+
+impl Tab {
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Summary => "Summary",
+            Tab::Properties => "Properties",
+            Tab::Layout => "Layout",
+            Tab::Tree => "Full property tree",
+            Tab::Links => "Links",
+            Tab::Script => "Script",
+        }
+    }
+}
+
+pub fn tabs_for(kind: &NodeKind) -> &'static [Tab] {
+    use Tab::*;
+    match kind {
+        NodeKind::Script { .. } => &[Script],
+        NodeKind::Sheet { .. } | NodeKind::Story { .. } | NodeKind::Object { .. } => {
+            &[Summary, Properties, Layout, Tree, Links]
+        }
+        NodeKind::MasterItem {
+            kind: MasterKind::Visualization,
+            ..
+        } => &[Summary, Properties, Layout, Tree, Links],
+        NodeKind::App(_)
+        | NodeKind::MasterItem { .. }
+        | NodeKind::Bookmark { .. }
+        | NodeKind::Variable { .. } => &[Summary, Properties, Layout, Links],
+        _ => &[Summary],
+    }
+}
+
+fn field(label: &str, value: impl Into<String>) -> DLine {
+    DLine::new(vec![
+        (Seg::Label, format!("{label:<12} ")),
+        (Seg::Plain, value.into()),
+    ])
+}
+
+fn heading(text: &str) -> DLine {
+    DLine::new(vec![(Seg::Heading, text.to_string())])
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
+    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The hub links of a node: (what, url). The first is what `y` and `o` use.
+pub fn links_of(app: &App, id: NodeId) -> Vec<(String, String)> {
+    let l = &app.links;
+    let kind = &app.tree.node(id).kind;
+    let Some(app_id) = kind.app_id() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    match kind {
+        NodeKind::Sheet { entry, .. } => out.push(("sheet".into(), l.sheet(app_id, &entry.id))),
+        NodeKind::Object { sheet, info, .. } => {
+            out.push(("object".into(), l.object(app_id, &info.id)));
+            out.push(("sheet".into(), l.sheet(app_id, sheet)));
+        }
+        NodeKind::MasterItem {
+            kind: MasterKind::Visualization,
+            item,
+            ..
+        } => out.push(("object".into(), l.object(app_id, &item.id))),
+        NodeKind::Bookmark { entry, .. } => {
+            if let Some(s) = &entry.sheet_id {
+                out.push((
+                    "bookmark".into(),
+                    l.sheet_with_bookmark(app_id, s, &entry.id),
+                ));
+            }
+        }
+        _ => {}
+    }
+    out.push(("app".into(), l.app(app_id)));
+    out
+}
+
+fn load_lines(load: Option<&Load<Value>>, app: &App) -> Vec<DLine> {
+    match load {
+        None | Some(Load::Loading) => vec![DLine::new(vec![(
+            Seg::Dim,
+            format!("{} loading…", spinner(app.ticks)),
+        )])],
+        Some(Load::Failed(e)) => vec![DLine::new(vec![(Seg::Error, format!("✗ error: {e}"))])],
+        Some(Load::Ready(v)) => json_lines(v, &app.folded),
+    }
+}
+
+pub fn spinner(ticks: u64) -> &'static str {
+    const FRAMES: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+    FRAMES[(ticks % FRAMES.len() as u64) as usize]
+}
+
+/// The lines of the current tab for the selected node.
+pub fn lines(app: &App) -> Vec<DLine> {
+    let Some(id) = app.selected() else {
+        return vec![DLine::plain("nothing selected")];
+    };
+    match app.tab {
+        Tab::Summary => summary(app, id),
+        Tab::Properties => load_lines(app.details.get(&(id, Part::Properties)), app),
+        Tab::Layout => load_lines(app.details.get(&(id, Part::Layout)), app),
+        Tab::Tree => load_lines(app.details.get(&(id, Part::FullTree)), app),
+        Tab::Links => links_of(app, id)
+            .into_iter()
+            .map(|(what, url)| {
+                DLine::new(vec![(Seg::Label, format!("{what:<10} ")), (Seg::Link, url)])
+            })
+            .collect(),
+        Tab::Script => match app.scripts.get(&id) {
+            None | Some(Load::Loading) => {
+                vec![DLine::new(vec![(
+                    Seg::Dim,
+                    format!("{} loading…", spinner(app.ticks)),
+                )])]
+            }
+            Some(Load::Failed(e)) => vec![DLine::new(vec![(Seg::Error, format!("✗ error: {e}"))])],
+            Some(Load::Ready(s)) => s
+                .lines()
+                .enumerate()
+                .map(|(i, l)| {
+                    DLine::new(vec![
+                        (Seg::Dim, format!("{:>4} ", i + 1)),
+                        (
+                            if l.trim_start().starts_with("//") {
+                                Seg::Dim
+                            } else {
+                                Seg::Plain
+                            },
+                            l.to_string(),
+                        ),
+                    ])
+                })
+                .collect(),
+        },
+    }
+}
+
+fn summary(app: &App, id: NodeId) -> Vec<DLine> {
+    let node = app.tree.node(id);
+    let mut out = vec![heading(&format!(
+        "{} · {}",
+        node.kind.tag(),
+        node.kind.title()
+    ))];
+    match &node.kind {
+        NodeKind::Profile { name } => {
+            out.push(field("profile", name.clone()));
+            if let Some(site) = &app.status.site {
+                out.push(field("engine", site.engine_version.clone()));
+                out.push(field("user", site.user.clone()));
+            }
+            out.push(field("session", app.status.session.clone()));
+        }
+        NodeKind::Stream { name, personal } => {
+            out.push(field("stream", name.clone()));
+            if *personal {
+                out.push(field(
+                    "",
+                    "apps in no stream: personal or not yet published",
+                ));
+            }
+        }
+        NodeKind::App(a) => {
+            out.push(field("id", a.id.clone()));
+            out.push(field("title", a.name.clone()));
+            out.push(field("description", a.description.clone()));
+            out.push(field(
+                "stream",
+                a.stream
+                    .as_ref()
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| "(none)".into()),
+            ));
+            out.push(field("published", yes_no(a.published)));
+            out.push(field("owner", a.owner.clone().unwrap_or_default()));
+            out.push(field("last reload", a.last_reload_time.clone()));
+        }
+        NodeKind::Folder { folder, .. } => {
+            out.push(field("folder", folder.title()));
+            out.push(field("items", node.children.len().to_string()));
+        }
+        NodeKind::Sheet { entry, .. } | NodeKind::Story { entry, .. } => {
+            out.push(field("id", entry.id.clone()));
+            out.push(field("title", entry.title.clone()));
+            out.push(field("description", entry.description.clone()));
+            out.push(field("owner", entry.owner.clone().unwrap_or_default()));
+            out.push(field("created", str_at(&entry.meta, "/createdDate")));
+            out.push(field("modified", str_at(&entry.meta, "/modifiedDate")));
+            out.push(field("published", yes_no(entry.published)));
+            out.push(field("approved", yes_no(entry.approved)));
+            if matches!(node.kind, NodeKind::Sheet { .. }) {
+                out.push(field("objects", node.children.len().to_string()));
+            }
+        }
+        NodeKind::Object { info, .. } => {
+            let p = &info.properties;
+            out.push(field("id", info.id.clone()));
+            out.push(field("type", info.r#type.clone()));
+            out.push(field("title", info.title.clone()));
+            let description = match str_at(p, "/qMetaDef/description") {
+                "" => str_at(p, "/description"),
+                d => d,
+            };
+            out.push(field("description", description));
+            if let Some(m) = &info.master_id {
+                let title = node
+                    .kind
+                    .app_id()
+                    .and_then(|a| app.masters.get(a))
+                    .and_then(|t| t.get(m))
+                    .cloned()
+                    .unwrap_or_default();
+                out.push(field(
+                    "extends",
+                    format!("master visualization {m} {title}"),
+                ));
+            }
+            if !node.children.is_empty() {
+                out.push(field("children", node.children.len().to_string()));
+            }
+            hypercube(p, &mut out);
+        }
+        NodeKind::MasterItem { kind, item, .. } => {
+            out.push(field("id", item.id.clone()));
+            out.push(field("title", item.title.clone()));
+            out.push(field("description", item.description.clone()));
+            match kind {
+                MasterKind::Dimension => out.push(field("fields", item.definition.clone())),
+                MasterKind::Measure => out.push(field("expression", item.definition.clone())),
+                MasterKind::Visualization => out.push(field("chart", item.r#type.clone())),
+            }
+        }
+        NodeKind::Bookmark { entry, .. } => {
+            out.push(field("id", entry.id.clone()));
+            out.push(field("title", entry.title.clone()));
+            out.push(field("description", entry.description.clone()));
+            out.push(field("sheet", entry.sheet_id.clone().unwrap_or_default()));
+        }
+        NodeKind::Variable { entry, .. } => {
+            out.push(field("id", entry.id.clone()));
+            out.push(field("name", entry.name.clone()));
+            out.push(field("definition", entry.definition.clone()));
+            out.push(field("description", entry.description.clone()));
+        }
+        NodeKind::Table { entry, .. } => {
+            out.push(field("table", entry.name.clone()));
+            out.push(field("rows", entry.rows.to_string()));
+            out.push(field("fields", entry.fields.len().to_string()));
+            let keys: Vec<&str> = entry
+                .fields
+                .iter()
+                .filter(|f| f.is_key)
+                .map(|f| f.name.as_str())
+                .collect();
+            out.push(field("keys", keys.join(", ")));
+        }
+        NodeKind::Field {
+            table, field: f, ..
+        } => {
+            out.push(field("field", f.name.clone()));
+            out.push(field("table", table.clone()));
+            out.push(field(
+                "key",
+                if f.is_key { f.key_type.as_str() } else { "no" },
+            ));
+        }
+        NodeKind::Script { .. } => {}
+    }
+    if let LoadState::Failed(e) = &node.load {
+        out.push(DLine::plain(""));
+        out.push(DLine::new(vec![(Seg::Error, format!("✗ error: {e}"))]));
+        out.push(DLine::new(vec![(Seg::Dim, "press r to retry".to_string())]));
+    }
+    out
+}
+
+/// The object's dimensions and measures with their expressions (or master item ids).
+fn hypercube(p: &Value, out: &mut Vec<DLine>) {
+    let Some(hc) = p.get("qHyperCubeDef") else {
+        return;
+    };
+    let list = |key: &str| {
+        hc.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let dims = list("qDimensions");
+    if !dims.is_empty() {
+        out.push(heading("Dimensions"));
+        for d in &dims {
+            let lib = str_at(d, "/qLibraryId");
+            let text = if lib.is_empty() {
+                joined_strings(d.pointer("/qDef/qFieldDefs"))
+            } else {
+                format!("master dimension {lib}")
+            };
+            out.push(DLine::new(vec![
+                (Seg::Label, "  • ".into()),
+                (Seg::Str, text),
+            ]));
+        }
+    }
+    let measures = list("qMeasures");
+    if !measures.is_empty() {
+        out.push(heading("Measures"));
+        for m in &measures {
+            let lib = str_at(m, "/qLibraryId");
+            let text = if lib.is_empty() {
+                let label = str_at(m, "/qDef/qLabel");
+                let expr = str_at(m, "/qDef/qDef");
+                if label.is_empty() {
+                    expr.to_string()
+                } else {
+                    format!("{label}: {expr}")
+                }
+            } else {
+                format!("master measure {lib}")
+            };
+            out.push(DLine::new(vec![
+                (Seg::Label, "  • ".into()),
+                (Seg::Str, text),
+            ]));
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The TUI's boundary to the domain: what `App::update` asks for (`Request`) and what comes
+//! back (`Reply`). `execute` runs one request against a `Site` on a background task; the event
+//! loop feeds the reply back into `update`. Tests drive the same functions without a terminal.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::tree::{Folder, NodeId};
+use crate::engine::EngineError;
+use crate::engine::api::{GenericObject, ObjectHandle};
+use crate::explore::doctor::{self, DoctorOptions, Report, StepResult};
+use crate::explore::model::{
+    AppEntry, BookmarkEntry, DataModel, MasterItems, ObjectNode, SheetEntry, SiteInfo,
+    VariableEntry,
+};
+use crate::explore::{AppSession, Site};
+
+/// Which engine entity a detail request reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    App,
+    Object(String),
+    Dimension(String),
+    Measure(String),
+    Bookmark(String),
+    Variable(String),
+}
+
+/// Which part of an entity the detail pane wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Part {
+    Properties,
+    Layout,
+    FullTree,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    SiteInfo,
+    Apps {
+        node: NodeId,
+    },
+    Folder {
+        node: NodeId,
+        app: String,
+        folder: Folder,
+    },
+    /// A sheet's objects and their nested children; `masters` maps master visualization ids to
+    /// titles for objects without their own.
+    Sheet {
+        node: NodeId,
+        app: String,
+        sheet: String,
+        masters: HashMap<String, String>,
+    },
+    Detail {
+        node: NodeId,
+        app: String,
+        target: Target,
+        part: Part,
+    },
+    Script {
+        node: NodeId,
+        app: String,
+    },
+    /// Closes app sessions no longer shown.
+    KeepApps {
+        apps: Vec<String>,
+    },
+    Doctor,
+}
+
+#[derive(Debug, Clone)]
+pub enum FolderData {
+    Sheets(Vec<SheetEntry>),
+    Stories(Vec<SheetEntry>),
+    Masters(MasterItems),
+    Bookmarks(Vec<BookmarkEntry>),
+    Variables(Vec<VariableEntry>),
+    DataModel(DataModel),
+}
+
+/// A failure as the UI shows it: the engine's text, which carries its code and message.
+pub type Failure = String;
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    SiteInfo(Result<SiteInfo, Failure>),
+    Apps {
+        node: NodeId,
+        result: Result<Vec<AppEntry>, Failure>,
+    },
+    Folder {
+        node: NodeId,
+        result: Result<FolderData, Failure>,
+    },
+    Sheet {
+        node: NodeId,
+        result: Result<ObjectNode, Failure>,
+    },
+    Detail {
+        node: NodeId,
+        part: Part,
+        result: Result<Value, Failure>,
+    },
+    Script {
+        node: NodeId,
+        result: Result<String, Failure>,
+    },
+    DoctorStep(StepResult),
+    DoctorDone(Report),
+    Done,
+}
+
+fn fail(e: EngineError) -> Failure {
+    e.to_string()
+}
+
+async fn app(site: &Site, id: &str) -> Result<Arc<AppSession>, Failure> {
+    site.app(id).await.map_err(fail)
+}
+
+async fn folder(site: &Site, app_id: &str, folder: Folder) -> Result<FolderData, Failure> {
+    let a = app(site, app_id).await?;
+    Ok(match folder {
+        Folder::Sheets => FolderData::Sheets(a.sheets().await.map_err(fail)?),
+        Folder::Stories => FolderData::Stories(a.stories().await.map_err(fail)?),
+        Folder::MasterItems | Folder::Dimensions | Folder::Measures | Folder::Visualizations => {
+            FolderData::Masters(a.master_items().await.map_err(fail)?)
+        }
+        Folder::Bookmarks => FolderData::Bookmarks(a.bookmarks().await.map_err(fail)?),
+        Folder::Variables => FolderData::Variables(a.variables().await.map_err(fail)?),
+        Folder::DataModel => FolderData::DataModel(a.data_model().await.map_err(fail)?),
+    })
+}
+
+async fn detail(site: &Site, app_id: &str, target: &Target, part: Part) -> Result<Value, Failure> {
+    let a = app(site, app_id).await?;
+    let handle: ObjectHandle = match target {
+        Target::App => {
+            let r = match part {
+                Part::Layout => a.doc.get_app_layout().await,
+                _ => a.doc.get_app_properties().await,
+            };
+            return r.map_err(fail);
+        }
+        Target::Object(id) => a.object(id).await.map_err(fail)?.0,
+        Target::Dimension(id) => a.doc.get_dimension(id).await.map_err(fail)?.0,
+        Target::Measure(id) => a.doc.get_measure(id).await.map_err(fail)?.0,
+        Target::Bookmark(id) => a.doc.get_bookmark(id).await.map_err(fail)?.0,
+        Target::Variable(id) => a.doc.get_variable_by_id(id).await.map_err(fail)?.0,
+    };
+    let r = match part {
+        Part::Properties => handle.get_properties().await,
+        Part::Layout => handle.get_layout().await,
+        // Only generic objects have a property tree; other classes show their properties.
+        Part::FullTree if matches!(target, Target::Object(_)) => {
+            GenericObject(handle).get_full_property_tree().await
+        }
+        Part::FullTree => handle.get_properties().await,
+    };
+    r.map_err(fail)
+}
+
+/// Runs one request; doctor steps are sent as they complete, then the final reply.
+pub async fn execute<T: From<Reply> + Send + 'static>(
+    site: Arc<Site>,
+    req: Request,
+    tx: UnboundedSender<T>,
+) {
+    let reply = match req {
+        Request::SiteInfo => Reply::SiteInfo(site.info().await.map_err(fail)),
+        Request::Apps { node } => Reply::Apps {
+            node,
+            result: site.apps().await.map_err(fail),
+        },
+        Request::Folder {
+            node,
+            app,
+            folder: f,
+        } => Reply::Folder {
+            node,
+            result: folder(&site, &app, f).await,
+        },
+        Request::Sheet {
+            node,
+            app: app_id,
+            sheet,
+            masters,
+        } => {
+            let result = match app(&site, &app_id).await {
+                Ok(a) => a.object_tree(&sheet, &masters).await.map_err(fail),
+                Err(e) => Err(e),
+            };
+            Reply::Sheet { node, result }
+        }
+        Request::Detail {
+            node,
+            app,
+            target,
+            part,
+        } => Reply::Detail {
+            node,
+            part,
+            result: detail(&site, &app, &target, part).await,
+        },
+        Request::Script { node, app: app_id } => {
+            let result = match app(&site, &app_id).await {
+                Ok(a) => a.script().await.map_err(fail),
+                Err(e) => Err(e),
+            };
+            Reply::Script { node, result }
+        }
+        Request::KeepApps { apps } => {
+            let keep: Vec<&str> = apps.iter().map(String::as_str).collect();
+            site.keep_only(&keep).await;
+            Reply::Done
+        }
+        Request::Doctor => {
+            let steps = tx.clone();
+            let report = doctor::run(site.spec(), &DoctorOptions::default(), move |s| {
+                let _ = steps.send(Reply::DoctorStep(s.clone()).into());
+            })
+            .await;
+            Reply::DoctorDone(report)
+        }
+    };
+    let _ = tx.send(reply.into());
+}

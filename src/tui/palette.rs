@@ -1,0 +1,110 @@
+//! The `:` command palette: parsing a command line and completing it.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Profile(String),
+    App(String),
+    Export,
+    Doctor,
+    Reload,
+    Quit,
+}
+
+/// Command names with whether they take an argument.
+pub const COMMANDS: [(&str, bool); 6] = [
+    ("profile", true),
+    ("app", true),
+    ("export", false),
+    ("doctor", false),
+    ("reload", false),
+    ("quit", false),
+];
+
+pub fn parse(line: &str) -> Result<Command, String> {
+    let line = line.trim().trim_start_matches(':');
+    let (cmd, arg) = match line.split_once(char::is_whitespace) {
+        Some((c, a)) => (c, a.trim()),
+        None => (line, ""),
+    };
+    let need = |what: &str| -> Result<String, String> {
+        if arg.is_empty() {
+            Err(format!(":{cmd} needs the name of a{what} (Tab completes)"))
+        } else {
+            Ok(arg.to_string())
+        }
+    };
+    match cmd {
+        "profile" | "p" => Ok(Command::Profile(need(" profile")?)),
+        "app" | "a" => Ok(Command::App(need("n app")?)),
+        "export" => Ok(Command::Export),
+        "doctor" => Ok(Command::Doctor),
+        "reload" => Ok(Command::Reload),
+        "quit" | "q" => Ok(Command::Quit),
+        "" => Err("type a command: profile, app, export, doctor, reload, quit".into()),
+        other => Err(format!(
+            "unknown command ':{other}': try profile, app, export, doctor, reload or quit"
+        )),
+    }
+}
+
+/// Full command lines that complete `text`: command names first, then arguments (case-
+/// insensitive prefix matches first, then substring matches).
+pub fn complete(text: &str, profiles: &[String], apps: &[String]) -> Vec<String> {
+    let text = text.trim_start_matches(':');
+    match text.split_once(' ') {
+        None => COMMANDS
+            .iter()
+            .filter(|(c, _)| c.starts_with(text))
+            .map(|(c, arg)| if *arg { format!("{c} ") } else { c.to_string() })
+            .collect(),
+        Some((cmd, arg)) => {
+            let pool = match cmd {
+                "profile" | "p" => profiles,
+                "app" | "a" => apps,
+                _ => return Vec::new(),
+            };
+            let arg_l = arg.to_lowercase();
+            let mut starts: Vec<&String> = pool
+                .iter()
+                .filter(|n| n.to_lowercase().starts_with(&arg_l))
+                .collect();
+            let contains = pool.iter().filter(|n| {
+                !n.to_lowercase().starts_with(&arg_l) && n.to_lowercase().contains(&arg_l)
+            });
+            starts.extend(contains);
+            starts.into_iter().map(|n| format!("{cmd} {n}")).collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands_with_clear_errors() {
+        assert_eq!(parse(":app Sales").unwrap(), Command::App("Sales".into()));
+        assert_eq!(parse("quit").unwrap(), Command::Quit);
+        assert!(
+            parse("app")
+                .unwrap_err()
+                .contains("needs the name of an app")
+        );
+        assert!(parse("fly").unwrap_err().contains("unknown command ':fly'"));
+    }
+
+    #[test]
+    fn completes_commands_then_arguments() {
+        let apps = vec![
+            "Sales Overview".to_string(),
+            "HR".to_string(),
+            "Big sales".to_string(),
+        ];
+        assert_eq!(complete("a", &[], &apps), vec!["app "]);
+        assert_eq!(complete("d", &[], &apps), vec!["doctor"]);
+        assert_eq!(
+            complete("app sa", &[], &apps),
+            vec!["app Sales Overview", "app Big sales"]
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! Colors for a dark and a light terminal. Nothing relies on color alone: the selection also
+//! has a marker symbol, failures a ✗ and the word "error", keys a tag.
+
+use ratatui::style::{Color, Modifier, Style};
+
+use super::json_view::Seg;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ThemeName {
+    #[default]
+    Dark,
+    Light,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub base: Style,
+    pub dim: Style,
+    pub accent: Style,
+    pub border: Style,
+    pub border_focus: Style,
+    pub selected: Style,
+    pub tag: Style,
+    pub matched: Style,
+    pub error: Style,
+    pub ok: Style,
+    pub warn: Style,
+    pub bar: Style,
+    pub key: Style,
+    pub string: Style,
+    pub number: Style,
+    pub boolean: Style,
+    pub null: Style,
+}
+
+/// The symbol before the selected row (so the selection reads without color).
+pub const SELECTED_MARK: &str = "▶ ";
+pub const UNSELECTED_MARK: &str = "  ";
+
+impl Theme {
+    pub fn new(name: ThemeName) -> Theme {
+        match name {
+            ThemeName::Dark => Theme {
+                base: Style::new().fg(Color::Gray),
+                dim: Style::new().fg(Color::DarkGray),
+                accent: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                border: Style::new().fg(Color::DarkGray),
+                border_focus: Style::new().fg(Color::Cyan),
+                selected: Style::new()
+                    .bg(Color::Blue)
+                    .fg(Color::White)
+                    .add_modifier(Modifier::BOLD),
+                tag: Style::new().fg(Color::Magenta),
+                matched: Style::new()
+                    .fg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+                error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                ok: Style::new().fg(Color::Green),
+                warn: Style::new().fg(Color::Yellow),
+                bar: Style::new().bg(Color::DarkGray).fg(Color::White),
+                key: Style::new().fg(Color::Cyan),
+                string: Style::new().fg(Color::Green),
+                number: Style::new().fg(Color::Magenta),
+                boolean: Style::new().fg(Color::Yellow),
+                null: Style::new().fg(Color::DarkGray),
+            },
+            ThemeName::Light => Theme {
+                base: Style::new().fg(Color::Black),
+                dim: Style::new().fg(Color::DarkGray),
+                accent: Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
+                border: Style::new().fg(Color::Gray),
+                border_focus: Style::new().fg(Color::Blue),
+                selected: Style::new()
+                    .bg(Color::LightBlue)
+                    .fg(Color::Black)
+                    .add_modifier(Modifier::BOLD),
+                tag: Style::new().fg(Color::Magenta),
+                matched: Style::new()
+                    .fg(Color::Red)
+                    .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+                error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                ok: Style::new().fg(Color::Green),
+                warn: Style::new().fg(Color::Rgb(160, 100, 0)),
+                bar: Style::new().bg(Color::Gray).fg(Color::Black),
+                key: Style::new().fg(Color::Blue),
+                string: Style::new().fg(Color::Green),
+                number: Style::new().fg(Color::Magenta),
+                boolean: Style::new().fg(Color::Rgb(160, 100, 0)),
+                null: Style::new().fg(Color::DarkGray),
+            },
+        }
+    }
+
+    pub fn seg(&self, s: Seg) -> Style {
+        match s {
+            Seg::Plain | Seg::Punct => self.base,
+            Seg::Label => self.dim,
+            Seg::Heading => self.accent,
+            Seg::Key => self.key,
+            Seg::Str => self.string,
+            Seg::Num => self.number,
+            Seg::Bool => self.boolean,
+            Seg::Null | Seg::Dim => self.null,
+            Seg::Error => self.error,
+            Seg::Link => self.key.add_modifier(Modifier::UNDERLINED),
+        }
+    }
+}

@@ -1,0 +1,419 @@
+//! Drawing: a pure function of `&App`. Only the rows inside the tree's viewport are built, so a
+//! frame costs the same for ten nodes or a hundred thousand.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Tabs, Wrap};
+
+use super::action::Action;
+use super::app::{App, Focus, Mode};
+use super::detail::{self, spinner};
+use super::json_view::DLine;
+use super::theme::{SELECTED_MARK, Theme, UNSELECTED_MARK};
+use super::tree::{LoadState, Row};
+use crate::explore::doctor::Status;
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let areas = app.areas();
+    let t = &app.theme;
+    f.render_widget(Block::new().style(t.base), f.area());
+    draw_breadcrumb(f, app, areas.breadcrumb);
+    if areas.tree.width > 0 {
+        draw_tree(f, app, areas.tree);
+    }
+    if let Some(d) = areas.detail {
+        draw_detail(f, app, d);
+    }
+    draw_status(f, app, areas.status);
+    draw_bottom(f, app, areas.hints);
+    match app.mode {
+        Mode::Help => draw_help(f, app),
+        Mode::Palette => draw_palette(f, app, areas.hints),
+        Mode::Doctor => draw_doctor(f, app),
+        Mode::Export => draw_popup(
+            f,
+            t,
+            " Export ",
+            vec![
+                Line::from(app.export_status.clone()),
+                Line::from(""),
+                Line::styled("Esc closes", t.dim),
+            ],
+            50,
+            6,
+        ),
+        _ => {}
+    }
+}
+
+fn draw_breadcrumb(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let mut spans = vec![Span::styled(" qlik-tui ", t.accent)];
+    if let Some(id) = app.selected() {
+        for (i, n) in app.tree.ancestry(id).into_iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(" ▸ ", t.dim));
+            }
+            spans.push(Span::styled(app.tree.node(n).kind.title(), t.base));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn pane_block<'a>(title: String, focused: bool, t: &Theme) -> Block<'a> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(if focused { t.border_focus } else { t.border })
+        .title(Span::styled(title, if focused { t.accent } else { t.dim }))
+}
+
+/// The text of one tree row: indent, expander, tag, title (with filter matches), count, state.
+pub fn tree_row(app: &App, row: &Row, selected: bool, width: usize) -> Line<'static> {
+    let t = &app.theme;
+    let node = app.tree.node(row.id);
+    let mut spans = Vec::with_capacity(8);
+    spans.push(Span::raw(if selected {
+        SELECTED_MARK
+    } else {
+        UNSELECTED_MARK
+    }));
+    spans.push(Span::raw("  ".repeat(node.depth as usize)));
+    let expander = if node.expanded {
+        "▾ "
+    } else if node.expandable() {
+        "▸ "
+    } else {
+        "  "
+    };
+    spans.push(Span::styled(expander, t.dim));
+    spans.push(Span::styled(format!("[{}] ", node.kind.tag()), t.tag));
+    let title = node.kind.title();
+    match &row.matched {
+        Some(idx) if !idx.is_empty() => {
+            for (i, ch) in title.chars().enumerate() {
+                let style = if idx.binary_search(&(i as u32)).is_ok() {
+                    t.matched
+                } else {
+                    t.base
+                };
+                spans.push(Span::styled(ch.to_string(), style));
+            }
+        }
+        _ => spans.push(Span::styled(title, t.base)),
+    }
+    if !node.children.is_empty() {
+        spans.push(Span::styled(format!(" ({})", node.children.len()), t.dim));
+    }
+    match &node.load {
+        LoadState::Loading => spans.push(Span::styled(format!(" {}", spinner(app.ticks)), t.warn)),
+        LoadState::Failed(e) => spans.push(Span::styled(format!(" ✗ error: {e}"), t.error)),
+        _ => {}
+    }
+    let mut line = Line::from(spans);
+    if selected {
+        line = line.patch_style(t.selected);
+    }
+    let _ = width;
+    line
+}
+
+fn draw_tree(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let mut title = format!(" Explorer ({}) ", app.tree.row_count());
+    if app.tree.filter_active() {
+        title = format!(
+            " Explorer — filter: {} ({}) ",
+            app.filter.value(),
+            app.tree.row_count()
+        );
+    }
+    let block = pane_block(title, app.focus == Focus::Tree, t);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let rows = app.tree.rows(app.scroll, inner.height as usize);
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| tree_row(app, r, app.scroll + i == app.cursor, inner.width as usize))
+        .collect();
+    if lines.is_empty() {
+        f.render_widget(
+            Paragraph::new(Line::styled("(nothing matches)", t.dim)),
+            inner,
+        );
+    } else {
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+fn styled(line: &DLine, t: &Theme, highlight: Option<Style>) -> Line<'static> {
+    let l = Line::from(
+        line.segs
+            .iter()
+            .map(|(seg, s)| Span::styled(s.clone(), t.seg(*seg)))
+            .collect::<Vec<_>>(),
+    );
+    match highlight {
+        Some(h) => l.patch_style(h),
+        None => l,
+    }
+}
+
+fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let focused = app.focus == Focus::Detail;
+    let block = pane_block(" Detail ".into(), focused, t);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(kind) = app.selected_kind() else {
+        return;
+    };
+    let [tabs_area, body] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let tabs = detail::tabs_for(kind);
+    let selected = tabs.iter().position(|x| *x == app.tab).unwrap_or(0);
+    f.render_widget(
+        Tabs::new(tabs.iter().map(|x| x.title()))
+            .select(selected)
+            .style(t.dim)
+            .highlight_style(t.accent.add_modifier(Modifier::REVERSED))
+            .divider("│"),
+        tabs_area,
+    );
+    let lines = detail::lines(app);
+    let query = if app.mode == Mode::Search {
+        app.search.value().to_lowercase()
+    } else {
+        String::new()
+    };
+    let shown: Vec<Line> = lines
+        .iter()
+        .enumerate()
+        .skip(app.detail_scroll)
+        .take(body.height as usize)
+        .map(|(i, l)| {
+            let hl = if focused && i == app.detail_cursor {
+                Some(t.selected)
+            } else if !query.is_empty() && l.text().to_lowercase().contains(&query) {
+                Some(t.matched)
+            } else {
+                None
+            };
+            let mut line = styled(l, t, hl);
+            if focused && i == app.detail_cursor {
+                line.spans.insert(0, Span::raw("▶"));
+            }
+            line
+        })
+        .collect();
+    f.render_widget(Paragraph::new(shown), body);
+}
+
+fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let s = &app.status;
+    let (version, user) = s
+        .site
+        .as_ref()
+        .map(|i| (i.engine_version.clone(), i.user.clone()))
+        .unwrap_or_else(|| ("?".into(), "?".into()));
+    let in_flight = app
+        .site
+        .as_ref()
+        .map(|s| s.requests_in_flight())
+        .unwrap_or(0);
+    let mut spans = vec![
+        Span::raw(format!(" {} ", s.profile)),
+        Span::raw("│ engine "),
+        Span::raw(version),
+        Span::raw(" │ "),
+        Span::raw(user),
+        Span::raw(" │ "),
+        Span::raw(s.session.clone()),
+        Span::raw(format!(" │ ⇅ {in_flight} ")),
+    ];
+    if let Some(m) = &s.message {
+        spans.push(Span::raw(format!("│ {m} ")));
+    } else if let Some(e) = &s.last_error {
+        spans.push(Span::styled(format!("│ ✗ last error: {e} "), t.error));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)).style(t.bar), area);
+}
+
+const HINT_ACTIONS: [Action; 9] = [
+    Action::Expand,
+    Action::Left,
+    Action::FocusNext,
+    Action::NextTab,
+    Action::Filter,
+    Action::Palette,
+    Action::YankLink,
+    Action::Help,
+    Action::Quit,
+];
+
+fn draw_bottom(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let line = match app.mode {
+        Mode::Filter => Line::from(vec![
+            Span::styled("/", t.accent),
+            Span::raw(app.filter.value().to_string()),
+            Span::styled("█", t.dim),
+            Span::styled("   Enter keep · Esc clear", t.dim),
+        ]),
+        Mode::Search => Line::from(vec![
+            Span::styled("search: ", t.accent),
+            Span::raw(app.search.value().to_string()),
+            Span::styled("█", t.dim),
+            Span::styled("   Enter next · Esc close", t.dim),
+        ]),
+        Mode::Palette => Line::from(vec![
+            Span::styled(":", t.accent),
+            Span::raw(app.palette.value().to_string()),
+            Span::styled("█", t.dim),
+            Span::styled("   Tab complete · Enter run · Esc cancel", t.dim),
+        ]),
+        _ => {
+            let mut spans = Vec::new();
+            for (k, what) in app.keymap.hints(&HINT_ACTIONS) {
+                spans.push(Span::styled(k, t.key));
+                spans.push(Span::styled(format!(" {what}  "), t.dim));
+            }
+            Line::from(spans)
+        }
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn draw_popup(f: &mut Frame, t: &Theme, title: &str, lines: Vec<Line>, w: u16, h: u16) {
+    let area = centered(f.area(), w, h);
+    f.render_widget(Clear, area);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(t.border_focus)
+        .title(Span::styled(title.to_string(), t.accent))
+        .style(t.base);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn draw_help(f: &mut Frame, app: &App) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    for a in Action::ALL {
+        let keys: Vec<String> = app.keymap.keys_for(a).iter().map(|k| k.display()).collect();
+        if keys.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<14}", keys.join(" ")), t.key),
+            Span::raw(a.describe()),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        "Detail pane: Enter folds JSON, / searches. Filter: Esc clears.",
+        t.dim,
+    ));
+    lines.push(Line::styled(
+        format!("Keymap file: {}", crate::paths::keymap_path().display()),
+        t.dim,
+    ));
+    let h = lines.len() as u16 + 2;
+    draw_popup(f, t, " Help — keys (Esc closes) ", lines, 64, h);
+}
+
+fn draw_palette(f: &mut Frame, app: &App, hints: Rect) {
+    let t = &app.theme;
+    let candidates = app.palette_candidates();
+    if candidates.is_empty() {
+        return;
+    }
+    let n = candidates.len().min(8) as u16;
+    let w = hints.width.min(50);
+    let area = Rect::new(hints.x, hints.y.saturating_sub(n + 2), w, n + 2);
+    f.render_widget(Clear, area);
+    let pick = app.palette_pick % candidates.len();
+    let lines: Vec<Line> = candidates
+        .iter()
+        .take(8)
+        .enumerate()
+        .map(|(i, c)| {
+            if i == pick {
+                Line::from(format!("{SELECTED_MARK}{c}")).style(t.selected)
+            } else {
+                Line::from(format!("{UNSELECTED_MARK}{c}"))
+            }
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::new()
+                .borders(Borders::ALL)
+                .border_style(t.border_focus)
+                .title(" commands ")
+                .style(t.base),
+        ),
+        area,
+    );
+}
+
+fn draw_doctor(f: &mut Frame, app: &App) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    for s in &app.doctor.steps {
+        let style = match s.status {
+            Status::Ok => t.ok,
+            Status::Fail => t.error,
+            Status::Warn => t.warn,
+            Status::Skip => t.dim,
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{} {:<11}", s.status.symbol(), s.step.as_str()),
+                style,
+            ),
+            Span::raw(s.detail.clone()),
+        ]));
+        if let Some(h) = &s.hint {
+            lines.push(Line::styled(format!("              → {h}"), t.dim));
+        }
+    }
+    match &app.doctor.report {
+        None => lines.push(Line::styled(
+            format!("{} checking…", spinner(app.ticks)),
+            t.warn,
+        )),
+        Some(r) if r.ok => lines.push(Line::styled("all checks passed", t.ok)),
+        Some(r) => lines.push(Line::styled(
+            format!("failed: {}", r.cause.map(|c| c.code()).unwrap_or("unknown")),
+            t.error,
+        )),
+    }
+    let area = f.area();
+    draw_popup(
+        f,
+        t,
+        " Doctor (Esc closes) ",
+        lines,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(4),
+    );
+}
