@@ -136,11 +136,13 @@ fn on_request(
     if b.is_silent_method(&req.method) {
         return Flow::Continue;
     }
-    // The effect happens now, in arrival order; only the reply waits.
-    let resp = dispatch::respond(session, &req);
+    // Each request runs in its own task, as the engine handles requests concurrently: replies
+    // leave in completion order, not request order (clients wait for a handle before using it).
     let delay = reply_delay(shared.latency, b.jitter);
     let tx = tx.clone();
+    let session = session.clone();
     tokio::spawn(async move {
+        let resp = dispatch::respond(&session, &req);
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
