@@ -195,6 +195,11 @@ fn a_shared_session_keeps_its_open_doc() {
     let app = first_app(&s);
     ok(call(&s, 1, -1, "OpenDoc", json!([app])));
     assert_eq!(code(call(&s, 2, -1, "OpenDoc", json!([app]))), 1002);
+    // The same app without data is the other mode.
+    assert_eq!(
+        code(call(&s, 9, -1, "OpenDoc", json!([app, "", "", "", true]))),
+        1009
+    );
     let r = ok(call(&s, 3, -1, "GetActiveDoc", json!([])));
     assert_eq!(r["qReturn"]["qGenericId"], app.as_str());
 }
