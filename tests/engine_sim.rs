@@ -15,6 +15,7 @@ use futures_util::future::{BoxFuture, join_all};
 use serde_json::{Value, json};
 
 use common::sim_spec;
+use qlik_tui::engine::api::{Doc, ObjectHandle};
 use qlik_tui::engine::error::{EngineError, TlsFailure};
 use qlik_tui::engine::session::Session;
 use qlik_tui::engine::transport::{ConnectOptions, Resolver};
@@ -166,6 +167,15 @@ async fn connect(sim: &SimServer) -> Session {
         .expect("a session with the simulator")
 }
 
+/// Opens `app` (with data) on `session`.
+async fn open_app(session: &Session, app: &Value) -> Doc {
+    session
+        .global()
+        .open_doc(s(app, "id"), false)
+        .await
+        .expect("OpenDoc of an app sa_engine may open")
+}
+
 async fn bounded<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(HANG_GUARD, fut)
         .await
@@ -265,11 +275,7 @@ async fn doc_calls_answer_what_the_app_holds() {
     let app = asset.rich_app();
     let sim = start(Behaviour::healthy()).await;
     let session = connect(&sim).await;
-    let doc = session
-        .global()
-        .open_doc(s(app, "id"), false)
-        .await
-        .unwrap();
+    let doc = open_app(&session, app).await;
 
     let layout = doc.get_app_layout().await.unwrap();
     assert_eq!(layout["qTitle"], app["title"]);
@@ -371,62 +377,28 @@ async fn doc_calls_answer_what_the_app_holds() {
         Err(EngineError::ObjectNotFound { .. })
     ));
 
-    // Master items, a bookmark, a variable: the handles' GetLayout / GetProperties.
-    let measure = list(app, "measures")
-        .into_iter()
-        .next()
-        .expect("the app has a master measure");
+    // Master items, a bookmark, a variable: the handles' GetLayout / GetProperties, and the
+    // calls only their class has.
+    let measure = first(app, "measures");
     let m = doc.get_measure(entry_id(measure)).await.unwrap();
-    assert_eq!(m.obj.q_type, "GenericMeasure");
-    assert_eq!(m.get_properties().await.unwrap(), measure["qProperty"]);
-    assert_eq!(
-        m.get_layout().await.unwrap()["qInfo"]["qId"],
-        entry_id(measure)
-    );
+    check_handle(&m, measure, "GenericMeasure").await;
     assert_eq!(
         m.get_measure().await.unwrap(),
         measure["qProperty"]["qMeasure"]
     );
-
-    let dimension = list(app, "dimensions")
-        .into_iter()
-        .next()
-        .expect("the app has a master dimension");
+    let dimension = first(app, "dimensions");
     let d = doc.get_dimension(entry_id(dimension)).await.unwrap();
-    assert_eq!(d.obj.q_type, "GenericDimension");
-    assert_eq!(d.get_properties().await.unwrap(), dimension["qProperty"]);
-    assert_eq!(
-        d.get_layout().await.unwrap()["qInfo"]["qId"],
-        entry_id(dimension)
-    );
+    check_handle(&d, dimension, "GenericDimension").await;
     assert_eq!(
         d.get_dimension().await.unwrap(),
         dimension["qProperty"]["qDim"]
     );
-
-    let bookmark = list(app, "bookmarks")
-        .into_iter()
-        .next()
-        .expect("the app has a bookmark");
+    let bookmark = first(app, "bookmarks");
     let b = doc.get_bookmark(entry_id(bookmark)).await.unwrap();
-    assert_eq!(b.obj.q_type, "GenericBookmark");
-    assert_eq!(b.get_properties().await.unwrap(), bookmark["qProperty"]);
-    assert_eq!(
-        b.get_layout().await.unwrap()["qInfo"]["qId"],
-        entry_id(bookmark)
-    );
-
-    let variable = list(app, "variables")
-        .into_iter()
-        .next()
-        .expect("the app has a variable");
+    check_handle(&b, bookmark, "GenericBookmark").await;
+    let variable = first(app, "variables");
     let v = doc.get_variable_by_id(entry_id(variable)).await.unwrap();
-    assert_eq!(v.obj.q_type, "GenericVariable");
-    assert_eq!(v.get_properties().await.unwrap(), variable["qProperty"]);
-    assert_eq!(
-        v.get_layout().await.unwrap()["qInfo"]["qId"],
-        entry_id(variable)
-    );
+    check_handle(&v, variable, "GenericVariable").await;
     assert_eq!(
         v.get_raw_content().await.unwrap(),
         variable["qProperty"]["qDefinition"].as_str().unwrap_or("")
@@ -480,6 +452,26 @@ async fn doc_calls_answer_what_the_app_holds() {
     assert_eq!(doc.get_script().await.unwrap(), script_text(app));
 }
 
+/// The first entry of `key` (measures, dimensions, ...) in the app.
+fn first<'a>(app: &'a Value, key: &str) -> &'a Value {
+    list(app, key)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("the app has no {key} in the asset"))
+}
+
+/// The calls every object class shares, checked against the asset's entry.
+async fn check_handle(h: &ObjectHandle, entry: &Value, class: &str) {
+    assert_eq!(h.obj.q_type, class);
+    assert_eq!(h.get_properties().await.unwrap(), entry["qProperty"]);
+    assert_eq!(
+        h.get_layout().await.unwrap()["qInfo"]["qId"],
+        entry_id(entry)
+    );
+    let info = h.get_info().await.unwrap();
+    assert_eq!(info.id, entry_id(entry));
+}
+
 /// Compares a property tree from the engine with the asset's entry, recursively.
 fn assert_same_tree(got: &Value, want: &Value) {
     assert_eq!(got["qProperty"], want["qProperty"]);
@@ -506,11 +498,7 @@ async fn generic_object_calls_answer_what_each_sheet_holds() {
     let app = asset.rich_app();
     let sim = start(Behaviour::healthy()).await;
     let session = connect(&sim).await;
-    let doc = session
-        .global()
-        .open_doc(s(app, "id"), false)
-        .await
-        .unwrap();
+    let doc = open_app(&session, app).await;
 
     for sheet in sheets(app) {
         let id = entry_id(sheet);
@@ -596,11 +584,7 @@ async fn fifty_concurrent_requests_come_back_out_of_order_and_are_matched() {
         .collect();
     let sim = start(Behaviour::healthy().with_jitter(Duration::from_millis(40))).await;
     let session = connect(&sim).await;
-    let doc = session
-        .global()
-        .open_doc(s(app, "id"), false)
-        .await
-        .unwrap();
+    let doc = open_app(&session, app).await;
     let before = sim.reply_log().len();
 
     let asks: Vec<(String, String)> = (0..50)
@@ -640,11 +624,7 @@ async fn a_reply_that_never_comes_is_a_request_timeout() {
     let sim = start(Behaviour::never_answer("GetScript")).await;
     let spec = sim_spec(&sim).with_timeouts(Duration::from_secs(10), Duration::from_millis(400));
     let session = connect_with(&options(&spec).await).await.unwrap();
-    let doc = session
-        .global()
-        .open_doc(s(app, "id"), false)
-        .await
-        .unwrap();
+    let doc = open_app(&session, app).await;
     let err = bounded("a request with no reply", doc.get_script())
         .await
         .unwrap_err();
@@ -661,7 +641,7 @@ async fn a_reply_that_never_comes_is_a_request_timeout() {
 /// Starts `n` requests that the simulator never answers and waits until all are in flight.
 async fn pending_requests(
     session: &Session,
-    doc: &qlik_tui::engine::api::Doc,
+    doc: &Doc,
     n: usize,
 ) -> Vec<tokio::task::JoinHandle<Result<Value, EngineError>>> {
     let tasks: Vec<_> = (0..n)
@@ -704,11 +684,7 @@ async fn a_socket_dropped_mid_request_fails_every_pending_request() {
     // A long request timeout: only the dropped socket can end these requests in time.
     let spec = sim_spec(&sim).with_timeouts(Duration::from_secs(10), Duration::from_secs(300));
     let session = connect_with(&options(&spec).await).await.unwrap();
-    let doc = session
-        .global()
-        .open_doc(s(app, "id"), false)
-        .await
-        .unwrap();
+    let doc = open_app(&session, app).await;
     let tasks = pending_requests(&session, &doc, 5).await;
     let err = bounded("the request that drops the socket", doc.get_script())
         .await
@@ -731,11 +707,7 @@ async fn a_killed_server_fails_every_pending_request() {
     let sim = start(Behaviour::never_answer("GetAppLayout")).await;
     let spec = sim_spec(&sim).with_timeouts(Duration::from_secs(10), Duration::from_secs(300));
     let session = connect_with(&options(&spec).await).await.unwrap();
-    let doc = session
-        .global()
-        .open_doc(s(app, "id"), false)
-        .await
-        .unwrap();
+    let doc = open_app(&session, app).await;
     let tasks = pending_requests(&session, &doc, 5).await;
     sim.kill();
     assert_all_closed(tasks).await;
@@ -941,11 +913,7 @@ async fn the_client_never_sends_a_modifying_method() {
     let app = asset.rich_app();
     let sim = start(Behaviour::healthy()).await;
     let session = connect(&sim).await;
-    let doc = session
-        .global()
-        .open_doc(s(app, "id"), false)
-        .await
-        .unwrap();
+    let doc = open_app(&session, app).await;
     let served = sim.requests_served();
     for (handle, method) in [
         (doc.handle, "DoSave"),
