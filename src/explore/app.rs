@@ -77,7 +77,17 @@ impl AppSession {
         app_id: &str,
         no_data: bool,
     ) -> Result<AppSession, EngineError> {
-        let doc = session.global().open_doc(app_id, no_data).await?;
+        let global = session.global();
+        let doc = match global.open_doc(app_id, no_data).await {
+            Ok(doc) => doc,
+            // The socket joined a live session of this user and app (SESSION_ATTACHED: another
+            // window, or a `/ttl/` session), where the app is already open: use that doc.
+            Err(e @ EngineError::Rpc { code: 1002, .. }) => match global.get_active_doc().await {
+                Ok(doc) if doc.id == app_id => doc,
+                _ => return Err(e),
+            },
+            Err(e) => return Err(e),
+        };
         Ok(AppSession {
             app_id: app_id.to_string(),
             session,

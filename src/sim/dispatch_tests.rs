@@ -186,3 +186,46 @@ fn session_objects_list_sheets_and_are_destroyed() {
     assert_eq!(r.close, vec![h]);
     assert_eq!(ok(r), json!({"qSuccess": true}));
 }
+
+#[test]
+fn a_shared_session_keeps_its_open_doc() {
+    // Two sockets attached to one session share its state: the second OpenDoc is refused and
+    // GetActiveDoc finds the doc.
+    let s = session();
+    let app = first_app(&s);
+    ok(call(&s, 1, -1, "OpenDoc", json!([app])));
+    assert_eq!(code(call(&s, 2, -1, "OpenDoc", json!([app]))), 1002);
+    // The same app without data is the other mode.
+    assert_eq!(
+        code(call(&s, 9, -1, "OpenDoc", json!([app, "", "", "", true]))),
+        1009
+    );
+    let r = ok(call(&s, 3, -1, "GetActiveDoc", json!([])));
+    assert_eq!(r["qReturn"]["qGenericId"], app.as_str());
+}
+
+#[test]
+fn master_item_layouts_compute_their_parts() {
+    let s = session();
+    let app = first_app(&s);
+    ok(call(&s, 1, -1, "OpenDoc", json!([app])));
+    let props = json!({"qInfo": {"qType": "DimensionList"},
+        "qDimensionListDef": {"qType": "dimension", "qData": {"title": "/qMetaDef/title", "info": "/qDimInfos"}}});
+    let r = ok(call(&s, 2, 1, "CreateSessionObject", json!([props])));
+    let h = r["qReturn"]["qHandle"].as_i64().unwrap();
+    let l = ok(call(&s, 3, h, "GetLayout", json!([])));
+    let items = l["qLayout"]["qDimensionList"]["qItems"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i["qData"]["info"].is_array()));
+    let vars = s.site.app(&app).unwrap().index();
+    let var = vars
+        .of_type(super::data::Class::GenericVariable, "")
+        .next()
+        .unwrap();
+    let name = var.props["qName"].as_str().unwrap().to_string();
+    let r = ok(call(&s, 4, 1, "GetVariableByName", json!([name])));
+    assert_eq!(r["qReturn"]["qType"], "GenericVariable");
+    let h = r["qReturn"]["qHandle"].as_i64().unwrap();
+    let l = ok(call(&s, 5, h, "GetLayout", json!([])));
+    assert!(l["qLayout"]["qText"].is_string());
+}

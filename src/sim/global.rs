@@ -7,6 +7,8 @@ use super::dispatch::{
     ACCESS_DENIED, APP_ALREADY_OPEN, APP_NOT_FOUND, APP_NOT_OPEN, Handled, Reply, error,
 };
 use super::params::Args;
+
+const APP_ALREADY_OPEN_IN_DIFFERENT_MODE: i64 = 1009;
 use super::session::{OpenDoc, Session, Target};
 
 pub fn call(session: &Session, method: &str, args: &Args) -> Handled {
@@ -73,7 +75,15 @@ fn open_doc(
     }
     let index = app.index();
     let mut state = session.state();
-    if state.doc.is_some() {
+    if let Some(open) = &state.doc {
+        // On a shared session the app may be open already, perhaps in the other mode.
+        if open.meta.id == app_id && open.no_data != no_data {
+            return Err(error(
+                APP_ALREADY_OPEN_IN_DIFFERENT_MODE,
+                app_id,
+                "App already open in a different mode (with / without data) in this session",
+            ));
+        }
         return Err(error(
             APP_ALREADY_OPEN,
             app_id,

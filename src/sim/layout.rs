@@ -128,8 +128,42 @@ pub fn layout(
 }
 
 /// The layout of an indexed object.
+/// The layout of an indexed object, with what its class computes: a variable's value, a
+/// dimension's field infos.
 pub fn object_layout(ctx: &Ctx, obj: &Obj) -> Value {
-    layout(ctx, &obj.props, &obj.meta, &obj.children)
+    let mut l = layout(ctx, &obj.props, &obj.meta, &obj.children);
+    match obj.class {
+        Class::GenericVariable => {
+            let text = eval_string(str_at(&obj.props, "/qDefinition"));
+            if let Ok(n) = text.parse::<f64>() {
+                l["qNum"] = json!(n);
+            }
+            l["qText"] = json!(text);
+            l["qIsScriptCreated"] = obj
+                .meta
+                .get("isScriptCreated")
+                .cloned()
+                .unwrap_or(json!(false));
+        }
+        Class::GenericDimension => {
+            let grouping = obj
+                .props
+                .pointer("/qDim/qGrouping")
+                .cloned()
+                .unwrap_or(json!("N"));
+            let infos: Vec<Value> = obj
+                .props
+                .pointer("/qDim/qFieldDefs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|_| json!({"qGrouping": grouping, "qTags": [], "qIsSemantic": false}))
+                .collect();
+            l["qDimInfos"] = json!(infos);
+        }
+        _ => {}
+    }
+    l
 }
 
 /// Evaluates expressions and computes hypercubes / list objects anywhere below `v`.

@@ -106,6 +106,7 @@ impl SimServer {
             served: AtomicU64::new(0),
             reply_log: Mutex::new(Vec::new()),
             cancel: CancellationToken::new(),
+            sessions: Mutex::new(Default::default()),
         });
         tokio::spawn(server::serve(
             listener,

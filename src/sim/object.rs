@@ -46,7 +46,7 @@ pub fn call(session: &Session, class: Class, id: &str, method: &str, args: &Args
     };
     let one = |v: Value| Ok(Some(Reply::one(v)));
     match method {
-        "GetLayout" => one(object_layout(&ctx, &obj)),
+        "GetLayout" => one(layout::object_layout(&ctx, &obj)),
         "GetProperties" => one(obj.props.clone()),
         "GetEffectiveProperties" if class == Class::GenericObject => {
             one(layout::effective_properties(&doc.index, &obj.props))
@@ -105,28 +105,6 @@ fn handle_ref(session: &Session, index: &AppIndex, id: &str) -> Value {
         .state()
         .handle_for(Target::Object(Class::GenericObject, id.to_string()));
     obj_ref("GenericObject", h, o.object_type(), id)
-}
-
-fn object_layout(ctx: &Ctx, obj: &Obj) -> Value {
-    let mut l = layout::object_layout(ctx, obj);
-    if obj.class == Class::GenericVariable {
-        let def = obj
-            .props
-            .get("qDefinition")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let text = layout::eval_string(def);
-        l["qText"] = json!(text);
-        if let Ok(n) = text.parse::<f64>() {
-            l["qNum"] = json!(n);
-        }
-        l["qIsScriptCreated"] = obj
-            .meta
-            .get("isScriptCreated")
-            .cloned()
-            .unwrap_or(json!(false));
-    }
-    l
 }
 
 /// `{qProperty, qChildren, qEmbeddedSnapshotRef}` for the object and its whole subtree.

@@ -2,10 +2,10 @@
 //! `auth::route` to the engine socket upgrade or a REST route. Every connection ends when the
 //! server is killed.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::auth::{self, Route};
 use super::behaviour::Behaviour;
 use super::data::Site;
+use super::session::Session;
 use super::{qrs, upgrade};
 
 /// A TLS handshake that takes longer than this is dropped.
@@ -34,7 +35,12 @@ pub struct Shared {
     /// Request ids in the order their replies were written (numeric ids only).
     pub reply_log: Mutex<Vec<u64>>,
     pub cancel: CancellationToken,
+    /// Live sessions a further socket attaches to (same user, app and identity).
+    pub sessions: Mutex<HashMap<SessionKey, Weak<Session>>>,
 }
+
+/// What makes two sockets one session: the user, the app in the URL, the `/identity/` part.
+pub type SessionKey = (String, String, Option<String>);
 
 pub type HttpResponse = hyper::Response<Full<Bytes>>;
 

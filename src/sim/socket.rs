@@ -29,8 +29,13 @@ fn notification(method: &str, params: Value) -> Message {
     Message::Text(text.into())
 }
 
-pub async fn run<S>(mut ws: WebSocketStream<S>, session: Arc<Session>, shared: Arc<Shared>)
-where
+/// Serves one socket. `attached`: the socket joined a live session (SESSION_ATTACHED).
+pub async fn run<S>(
+    mut ws: WebSocketStream<S>,
+    session: Arc<Session>,
+    shared: Arc<Shared>,
+    attached: bool,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let b = &shared.behaviour;
@@ -44,7 +49,10 @@ where
         return;
     }
     if !b.silent {
-        let state = b.greeting_state().to_string();
+        let state = match (&b.session_state, attached) {
+            (None, true) => "SESSION_ATTACHED".to_string(),
+            _ => b.greeting_state().to_string(),
+        };
         let _ = ws
             .send(notification("OnConnected", json!({"qSessionState": state})))
             .await;
@@ -128,11 +136,13 @@ fn on_request(
     if b.is_silent_method(&req.method) {
         return Flow::Continue;
     }
-    // The effect happens now, in arrival order; only the reply waits.
-    let resp = dispatch::respond(session, &req);
+    // Each request runs in its own task, as the engine handles requests concurrently: replies
+    // leave in completion order, not request order (clients wait for a handle before using it).
     let delay = reply_delay(shared.latency, b.jitter);
     let tx = tx.clone();
+    let session = session.clone();
     tokio::spawn(async move {
+        let resp = dispatch::respond(&session, &req);
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }

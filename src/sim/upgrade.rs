@@ -1,7 +1,7 @@
 //! The WebSocket upgrade: refuse (401/403) before upgrading when the behaviour or the
 //! authentication says so; otherwise answer 101 and hand the upgraded stream to `socket`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use http::request::Parts;
 use hyper::upgrade::OnUpgrade;
@@ -10,10 +10,53 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use super::auth::{self, SocketTarget};
+use super::auth::{self, SocketTarget, User};
 use super::server::{HttpResponse, Shared, respond};
 use super::session::Session;
 use super::socket;
+
+/// The engine caps `/ttl/<s>` (MaxSessionTTL, 1800 s by default).
+const MAX_TTL_SECS: u32 = 1800;
+
+/// The session of a new socket: a live one with the same user, app and identity (the socket
+/// attaches to it), or a new one. Sockets without an app in the URL always get their own.
+fn session_for(shared: &Arc<Shared>, user: User, target: SocketTarget) -> (Arc<Session>, bool) {
+    let Some(app) = target.app.clone() else {
+        return (
+            Arc::new(Session::new(shared.site.clone(), user, target)),
+            false,
+        );
+    };
+    let key = (
+        user.key().to_ascii_lowercase(),
+        app,
+        target.identity.clone(),
+    );
+    let mut live = shared.sessions.lock().unwrap_or_else(|e| e.into_inner());
+    live.retain(|_, w| w.strong_count() > 0);
+    if let Some(s) = live.get(&key).and_then(Weak::upgrade) {
+        return (s, true);
+    }
+    let s = Arc::new(Session::new(shared.site.clone(), user, target));
+    live.insert(key, Arc::downgrade(&s));
+    (s, false)
+}
+
+/// With `/ttl/<s>` the session outlives its last socket by `s` seconds (until the server dies).
+fn keep_for_ttl(session: Arc<Session>, ttl: Option<u32>, shared: &Arc<Shared>) {
+    let Some(secs) = ttl.filter(|s| *s > 0) else {
+        return;
+    };
+    let cancel = shared.cancel.clone();
+    let keep = std::time::Duration::from_secs(u64::from(secs.min(MAX_TTL_SECS)));
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::time::sleep(keep) => {}
+            _ = cancel.cancelled() => {}
+        }
+        drop(session);
+    });
+}
 
 pub fn accept(mut parts: Parts, target: SocketTarget, shared: Arc<Shared>) -> HttpResponse {
     if let Some(status) = shared.behaviour.reject_upgrade {
@@ -50,14 +93,16 @@ pub fn accept(mut parts: Parts, target: SocketTarget, shared: Arc<Shared>) -> Ht
             "Bad Request: not an upgradable connection",
         );
     };
-    let session = Arc::new(Session::new(shared.site.clone(), user, target));
+    let ttl = target.ttl;
+    let (session, attached) = session_for(&shared, user, target);
     tokio::spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
                 let ws =
                     WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None)
                         .await;
-                socket::run(ws, session, shared).await;
+                socket::run(ws, session.clone(), shared.clone(), attached).await;
+                keep_for_ttl(session, ttl, &shared);
             }
             Err(e) => tracing::debug!("sim: upgrade failed: {e}"),
         }
