@@ -67,6 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Doctor(a)) => doctor::run(*a).await,
         Some(Command::Export(a)) => export::run(*a).await,
         Some(Command::Links(a)) => links::run(*a),
+        None if cli.demo => crate::tui::demo::run(cli.mouse, cli.theme).await,
         None => {
             anyhow::bail!(
                 "no command given; try `qlik-tui --demo`, `qlik-tui apps -p PROFILE`, or `qlik-tui --help`"

@@ -14,6 +14,7 @@ use tui_input::{Input, InputRequest};
 use super::action::Action;
 use super::detail::{self, Tab};
 use super::domain::{FolderData, Part, Reply, Request, Target};
+use super::export_dialog::{ExportDialog, ExportState};
 use super::keymap::{Key, Keymap};
 use super::layout::Areas;
 use super::palette;
@@ -103,7 +104,7 @@ pub struct App {
     pub palette_pick: usize,
     pub status: StatusInfo,
     pub doctor: DoctorView,
-    pub export_status: String,
+    pub export: Option<ExportDialog>,
     pub links: Links,
     pub site: Option<Arc<Site>>,
     pub masters: HashMap<String, HashMap<String, String>>,
@@ -142,7 +143,7 @@ impl App {
                 ..StatusInfo::default()
             },
             doctor: DoctorView::default(),
-            export_status: String::new(),
+            export: None,
             links,
             site: None,
             masters: HashMap::new(),
@@ -512,6 +513,31 @@ impl App {
             }
             Reply::DoctorStep(s) => self.doctor.steps.push(s),
             Reply::DoctorDone(r) => self.doctor.report = Some(r),
+            Reply::ExportProgress(p) => {
+                if let Some(d) = self.export.as_mut()
+                    && matches!(d.state, ExportState::Running(_))
+                {
+                    d.state = ExportState::Running(p);
+                }
+            }
+            Reply::ExportDone(r) => {
+                if let Err(e) = &r {
+                    self.status.last_error = Some(e.clone());
+                }
+                if let Some(d) = self.export.as_mut() {
+                    self.status.message = Some(match &r {
+                        Ok(s) => format!(
+                            "exported {} apps, {} sheets, {} objects to {}",
+                            s.apps,
+                            s.sheets,
+                            s.objects,
+                            d.path.value()
+                        ),
+                        Err(_) => "export failed".into(),
+                    });
+                    d.state = ExportState::Done(r);
+                }
+            }
             Reply::Done => {}
         }
         self.rebuild_keeping_selection();
@@ -656,7 +682,8 @@ impl App {
                 }
             }
             _ if ctrl_c => self.quit = true,
-            Mode::Help | Mode::Doctor | Mode::Export => match key.code {
+            Mode::Export => self.on_export_key(&e),
+            Mode::Help | Mode::Doctor => match key.code {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => {
                     self.mode = Mode::Normal
                 }
@@ -664,10 +691,14 @@ impl App {
             },
             Mode::Filter => match key.code {
                 KeyCode::Esc => {
+                    let selected = self.selected();
                     self.filter.reset();
                     self.tree.clear_filter();
                     self.mode = Mode::Normal;
                     self.rebuild_keeping_selection();
+                    if let Some(id) = selected {
+                        self.select(id);
+                    }
                 }
                 KeyCode::Enter | KeyCode::Down | KeyCode::Up => {
                     // Keep the filter and go back to moving through the matches.
@@ -941,8 +972,35 @@ impl App {
     }
 
     fn open_export(&mut self) {
-        self.export_status = "export: not available".into();
+        self.export = Some(ExportDialog::for_selection(&self.tree, self.selected()));
         self.mode = Mode::Export;
+    }
+
+    fn on_export_key(&mut self, e: &KeyEvent) {
+        let Some(d) = self.export.as_mut() else {
+            self.mode = Mode::Normal;
+            return;
+        };
+        match (&d.state, e.code) {
+            (ExportState::Editing, KeyCode::Esc) => self.mode = Mode::Normal,
+            (ExportState::Editing, KeyCode::Tab) => d.next_format(),
+            (ExportState::Editing, KeyCode::Enter) => {
+                d.state = ExportState::Running(Default::default());
+                self.requests.push(Request::Export {
+                    scope: d.scope.clone(),
+                    format: d.format,
+                    path: d.target(),
+                    cancel: d.cancel.clone(),
+                });
+            }
+            (ExportState::Editing, _) => {
+                edit_input(&mut d.path, e);
+            }
+            (ExportState::Running(_), KeyCode::Esc) => d.cancel.cancel(),
+            (ExportState::Running(_), _) => {}
+            (ExportState::Done(_), KeyCode::Esc | KeyCode::Enter) => self.mode = Mode::Normal,
+            (ExportState::Done(_), _) => {}
+        }
     }
 
     /// The hub link of the selected node (the single-object link for objects).
@@ -1081,7 +1139,7 @@ mod tests {
         );
         app.start();
         let reqs = app.take_requests();
-        assert_eq!(reqs[0], Request::SiteInfo);
+        assert!(matches!(reqs[0], Request::SiteInfo), "{reqs:?}");
         let Request::Apps { node } = reqs[1] else {
             panic!("the profile loads its apps first: {reqs:?}")
         };

@@ -3,15 +3,20 @@
 //! loop feeds the reply back into `update`. Tests drive the same functions without a terminal.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
 
 use super::tree::{Folder, NodeId};
 use crate::engine::EngineError;
 use crate::engine::api::{GenericObject, ObjectHandle};
 use crate::explore::doctor::{self, DoctorOptions, Report, StepResult};
+use crate::explore::export::{
+    ExportOptions, ExportSummary, Format, Output, Progress, Scope, export_to,
+};
 use crate::explore::model::{
     AppEntry, BookmarkEntry, DataModel, MasterItems, ObjectNode, SheetEntry, SiteInfo,
     VariableEntry,
@@ -37,7 +42,7 @@ pub enum Part {
     FullTree,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Request {
     SiteInfo,
     Apps {
@@ -71,6 +76,13 @@ pub enum Request {
         apps: Vec<String>,
     },
     Doctor,
+    /// The same export as `qlik-tui export`; progress comes back as it happens.
+    Export {
+        scope: Scope,
+        format: Format,
+        path: PathBuf,
+        cancel: CancellationToken,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +124,8 @@ pub enum Reply {
     },
     DoctorStep(StepResult),
     DoctorDone(Report),
+    ExportProgress(Progress),
+    ExportDone(Result<ExportSummary, Failure>),
     Done,
 }
 
@@ -133,7 +147,14 @@ async fn folder(site: &Site, app_id: &str, folder: Folder) -> Result<FolderData,
         }
         Folder::Bookmarks => FolderData::Bookmarks(a.bookmarks().await.map_err(fail)?),
         Folder::Variables => FolderData::Variables(a.variables().await.map_err(fail)?),
-        Folder::DataModel => FolderData::DataModel(a.data_model().await.map_err(fail)?),
+        Folder::DataModel => {
+            // Tables and row counts need the app's data, which the browsing session (opened
+            // without data, fast) lacks: a short-lived session opens it with data.
+            let with_data = site.open_app_for_export(app_id).await.map_err(fail)?;
+            let dm = with_data.data_model().await;
+            with_data.close();
+            FolderData::DataModel(dm.map_err(fail)?)
+        }
     })
 }
 
@@ -226,6 +247,29 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
             })
             .await;
             Reply::DoctorDone(report)
+        }
+        Request::Export {
+            scope,
+            format,
+            path,
+            cancel,
+        } => {
+            let progress_tx = tx.clone();
+            let progress = move |p: &Progress| {
+                let _ = progress_tx.send(Reply::ExportProgress(p.clone()).into());
+            };
+            let result = export_to(
+                &site,
+                &scope,
+                &ExportOptions::default(),
+                format,
+                &Output::Path(path),
+                &progress,
+                &cancel,
+            )
+            .await
+            .map_err(|e| e.to_string());
+            Reply::ExportDone(result)
         }
     };
     let _ = tx.send(reply.into());

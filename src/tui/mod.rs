@@ -6,8 +6,10 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod demo;
 pub mod detail;
 pub mod domain;
+pub mod export_dialog;
 pub mod json_view;
 pub mod keymap;
 pub mod layout;

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Tabs, Wrap};
 use super::action::Action;
 use super::app::{App, Focus, Mode};
 use super::detail::{self, spinner};
+use super::export_dialog::ExportState;
 use super::json_view::DLine;
 use super::theme::{SELECTED_MARK, Theme, UNSELECTED_MARK};
 use super::tree::{LoadState, Row};
@@ -32,18 +33,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Help => draw_help(f, app),
         Mode::Palette => draw_palette(f, app, areas.hints),
         Mode::Doctor => draw_doctor(f, app),
-        Mode::Export => draw_popup(
-            f,
-            t,
-            " Export ",
-            vec![
-                Line::from(app.export_status.clone()),
-                Line::from(""),
-                Line::styled("Esc closes", t.dim),
-            ],
-            50,
-            6,
-        ),
+        Mode::Export => draw_export(f, app),
         _ => {}
     }
 }
@@ -373,6 +363,65 @@ fn draw_palette(f: &mut Frame, app: &App, hints: Rect) {
         ),
         area,
     );
+}
+
+fn draw_export(f: &mut Frame, app: &App) {
+    let t = &app.theme;
+    let Some(d) = &app.export else { return };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("what    ", t.dim),
+            Span::raw(d.what.clone()),
+        ]),
+        Line::from(vec![
+            Span::styled("format  ", t.dim),
+            Span::styled(d.format.name(), t.accent),
+            Span::styled("   (Tab: json, ndjson, csv, md)", t.dim),
+        ]),
+        Line::from(vec![
+            Span::styled("file    ", t.dim),
+            Span::raw(d.path.value().to_string()),
+            Span::styled(
+                if d.state == ExportState::Editing {
+                    "█"
+                } else {
+                    ""
+                },
+                t.dim,
+            ),
+        ]),
+        Line::from(""),
+    ];
+    lines.push(match &d.state {
+        ExportState::Editing => Line::styled("Enter exports · Esc closes", t.dim),
+        ExportState::Running(p) => Line::styled(
+            format!(
+                "{} apps {}/{} · sheets {} · objects {} · Esc cancels",
+                spinner(app.ticks),
+                p.apps_done,
+                p.apps_total,
+                p.sheets_done,
+                p.objects_done
+            ),
+            t.warn,
+        ),
+        ExportState::Done(Ok(s)) => Line::styled(
+            format!(
+                "✓ wrote {} apps, {} sheets, {} objects{} · Esc closes",
+                s.apps,
+                s.sheets,
+                s.objects,
+                if s.errors.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} errors recorded", s.errors.len())
+                }
+            ),
+            t.ok,
+        ),
+        ExportState::Done(Err(e)) => Line::styled(format!("✗ error: {e}"), t.error),
+    });
+    draw_popup(f, t, " Export ", lines, 72, 8);
 }
 
 fn draw_doctor(f: &mut Frame, app: &App) {

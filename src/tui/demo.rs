@@ -1,0 +1,46 @@
+//! `qlik-tui --demo`: the built-in engine simulator on 127.0.0.1 with fresh certificates, and
+//! the explorer connected to it over real TLS. Nothing is written to the keyring or the config
+//! dir: the certificates live in memory and die with the process.
+
+use anyhow::Context;
+
+use super::{Profiles, ThemeName, TuiOptions};
+use crate::engine::transport::Timeouts;
+use crate::explore::Site;
+use crate::profile::{Auth, ConnectionSpec, Deployment};
+use crate::sim::{SimConfig, SimServer};
+
+/// The profile name the demo shows.
+pub const DEMO_PROFILE: &str = "demo";
+
+pub async fn run(mouse: bool, theme: ThemeName) -> anyhow::Result<i32> {
+    let sim = SimServer::start(SimConfig::default())
+        .await
+        .context("cannot start the built-in engine simulator")?;
+    tracing::info!(url = %sim.engine_url(), "demo: simulator started");
+    let spec = ConnectionSpec {
+        name: Some(DEMO_PROFILE.into()),
+        deployment: Deployment::Qseow,
+        engine_url: sim.engine_url(),
+        display_url: None,
+        auth: Auth::Certificate {
+            user_directory: "INTERNAL".into(),
+            user_id: "sa_engine".into(),
+        },
+        tls: sim.client_tls(),
+        timeouts: Timeouts::default(),
+        ttl: None,
+        identity: None,
+    };
+    let opts = TuiOptions {
+        mouse,
+        theme,
+        profiles: Profiles {
+            names: vec![DEMO_PROFILE.into()],
+            active: DEMO_PROFILE.into(),
+        },
+    };
+    let result = super::run(Site::new(spec), opts).await;
+    sim.kill();
+    result.map(|()| 0)
+}

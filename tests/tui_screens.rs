@@ -1,0 +1,249 @@
+//! Snapshot tests of each explorer screen (ratatui TestBackend + insta), on the simulator's demo
+//! site through the real domain layer over real TLS. Keys are injected as the terminal would
+//! send them; volatile text (the port, the engine version) is masked.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use qlik_tui::explore::Site;
+use qlik_tui::sim::{SimConfig, SimServer};
+use qlik_tui::tui::domain::{self, Reply};
+use qlik_tui::tui::keymap::Keymap;
+use qlik_tui::tui::{App, Profiles, ThemeName, TuiOptions, new_app, ui};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::Value;
+
+struct Harness {
+    app: App,
+    site: Arc<Site>,
+    sim: SimServer,
+    term: Terminal<TestBackend>,
+}
+
+impl Harness {
+    async fn new(width: u16, height: u16) -> Harness {
+        let sim = SimServer::start(SimConfig::default())
+            .await
+            .expect("simulator starts");
+        let site = Site::new(common::sim_spec(&sim));
+        let opts = TuiOptions {
+            mouse: false,
+            theme: ThemeName::Dark,
+            profiles: Profiles {
+                names: vec!["demo".into()],
+                active: "demo".into(),
+            },
+        };
+        let mut app = new_app(&site, &opts, Keymap::default());
+        app.resize(width, height);
+        app.start();
+        let mut h = Harness {
+            app,
+            site,
+            sim,
+            term: Terminal::new(TestBackend::new(width, height)).expect("test backend"),
+        };
+        h.settle().await;
+        h
+    }
+
+    /// Runs every queued domain request to completion and feeds the replies back, until the
+    /// app asks for nothing more (each request bounded).
+    async fn settle(&mut self) {
+        for _ in 0..50 {
+            let reqs = self.app.take_requests();
+            if reqs.is_empty() {
+                return;
+            }
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Reply>();
+            for r in reqs {
+                tokio::time::timeout(
+                    Duration::from_secs(20),
+                    domain::execute(self.site.clone(), r, tx.clone()),
+                )
+                .await
+                .expect("every request finishes");
+            }
+            drop(tx);
+            while let Some(reply) = rx.recv().await {
+                self.app.on_reply(reply);
+            }
+        }
+        panic!("the app kept asking for more work");
+    }
+
+    async fn key(&mut self, code: KeyCode) {
+        self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+        self.settle().await;
+    }
+
+    async fn typed(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c)).await;
+        }
+    }
+
+    /// Selects the visible row titled `title` with the filter, then clears the filter.
+    async fn goto(&mut self, title: &str) {
+        self.typed("/").await;
+        self.typed(title).await;
+        self.key(KeyCode::Enter).await;
+        self.typed("/").await;
+        self.key(KeyCode::Esc).await;
+        let got = self.app.selected_kind().map(|k| k.title());
+        if got.as_deref() != Some(title) {
+            let screen = self.screen();
+            panic!("the filter should land on '{title}', not {got:?}:\n{screen}");
+        }
+    }
+
+    fn screen(&mut self) -> String {
+        self.term.draw(|f| ui::draw(f, &self.app)).expect("draw");
+        let buf = self.term.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            let mut line = String::new();
+            for x in 0..buf.area.width {
+                line.push_str(buf[(x, y)].symbol());
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        let version = common::demo_site()["engine"]["componentVersion"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string();
+        out.replace(&format!(":{}", self.sim.addr().port()), ":PORT")
+            .replace(&version, "<engine-version>")
+    }
+}
+
+/// The first app's sheet holding a container with children: (app, sheet, container, child).
+fn container_path() -> (String, String, String, String) {
+    let site = common::demo_site();
+    let title = |p: &Value| -> String {
+        p.pointer("/qMetaDef/title")
+            .or_else(|| p.get("title"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    for app in site["apps"].as_array().expect("apps") {
+        for sheet in app["objects"].as_array().into_iter().flatten() {
+            if sheet.pointer("/qProperty/qInfo/qType") != Some(&Value::from("sheet")) {
+                continue;
+            }
+            for obj in sheet["qChildren"].as_array().into_iter().flatten() {
+                let kids = obj["qChildren"].as_array().cloned().unwrap_or_default();
+                if obj.pointer("/qProperty/qInfo/qType") == Some(&Value::from("container"))
+                    && !kids.is_empty()
+                {
+                    return (
+                        app["title"].as_str().unwrap_or("").to_string(),
+                        title(&sheet["qProperty"]),
+                        title(&obj["qProperty"]),
+                        title(&kids[0]["qProperty"]),
+                    );
+                }
+            }
+        }
+    }
+    panic!("the demo site has a container with children");
+}
+
+/// The app the demo user may not open (OpenDoc answers error 5).
+fn denied_app() -> String {
+    let site = common::demo_site();
+    site["apps"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .find(|a| {
+            a.get("deniedUsers")
+                .is_some_and(|d| d.to_string().contains("sa_engine"))
+        })
+        .and_then(|a| a["title"].as_str())
+        .expect("the demo site has an app denied to sa_engine")
+        .to_string()
+}
+
+#[tokio::test]
+async fn profiles_screen() {
+    let mut h = Harness::new(100, 30).await;
+    insta::assert_snapshot!("profiles", h.screen());
+}
+
+#[tokio::test]
+async fn object_summary_and_properties() {
+    let (app, sheet, container, child) = container_path();
+    let mut h = Harness::new(120, 34).await;
+    h.typed(":").await;
+    h.typed(&format!("app {app}")).await;
+    h.key(KeyCode::Enter).await;
+    h.typed("j").await; // Sheets
+    h.typed("l").await;
+    h.goto(&sheet).await;
+    h.typed("l").await;
+    h.goto(&container).await;
+    h.typed("l").await;
+    h.typed("j").await;
+    assert_eq!(
+        h.app.selected_kind().map(|k| k.title()),
+        Some(child.clone())
+    );
+    let summary = h.screen();
+    assert!(summary.contains(&child));
+    insta::assert_snapshot!("object_summary", summary);
+    h.typed("]").await;
+    let props = h.screen();
+    assert!(props.contains("\"qInfo\""), "{props}");
+    insta::assert_snapshot!("object_properties", props);
+}
+
+#[tokio::test]
+async fn filter_screen() {
+    let mut h = Harness::new(100, 30).await;
+    h.typed("/sal").await;
+    insta::assert_snapshot!("filter", h.screen());
+    h.key(KeyCode::Esc).await;
+    assert!(!h.app.tree.filter_active());
+}
+
+#[tokio::test]
+async fn palette_screen() {
+    let mut h = Harness::new(100, 30).await;
+    h.typed(":app ").await;
+    insta::assert_snapshot!("palette", h.screen());
+}
+
+#[tokio::test]
+async fn help_overlay() {
+    let mut h = Harness::new(100, 34).await;
+    h.typed("?").await;
+    insta::assert_snapshot!("help", h.screen());
+}
+
+#[tokio::test]
+async fn error_on_a_node() {
+    let denied = denied_app();
+    let mut h = Harness::new(120, 30).await;
+    h.typed(":").await;
+    h.typed(&format!("app {denied}")).await;
+    h.key(KeyCode::Enter).await;
+    h.typed("j").await;
+    let screen = h.screen();
+    assert!(screen.contains("✗ error"), "{screen}");
+    insta::assert_snapshot!("node_error", screen);
+}
+
+#[tokio::test]
+async fn narrow_terminal() {
+    let mut h = Harness::new(50, 16).await;
+    insta::assert_snapshot!("narrow_tree", h.screen());
+    h.key(KeyCode::Tab).await;
+    insta::assert_snapshot!("narrow_detail", h.screen());
+}
