@@ -65,6 +65,10 @@ pub struct ConnArgs {
     /// Seconds to wait for each engine reply.
     #[arg(long, global = true, value_name = "SECONDS")]
     pub request_timeout: Option<f64>,
+
+    /// Keyring backend holding the profile's secrets (default: the profile's own setting).
+    #[arg(long, value_enum, env = "QLIK_TUI_SECRET_STORE", global = true)]
+    pub secret_store: Option<crate::profile::secrets::StoreChoice>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -208,8 +212,12 @@ impl ConnArgs {
         if self.has_inline() {
             return self.inline_spec();
         }
-        match &self.profile {
-            Some(name) => crate::cli::profiles::resolve_profile(name, self),
+        let name = match &self.profile {
+            Some(name) => Some(name.clone()),
+            None => crate::cli::profiles::default_profile()?,
+        };
+        match name {
+            Some(name) => crate::cli::profiles::resolve_profile(&name, self),
             None => bail!(
                 "no connection: give -p PROFILE (or set QLIK_TUI_PROFILE), or --engine-url with the auth flags; try `qlik-tui --demo` for the built-in demo"
             ),

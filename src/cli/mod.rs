@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod export;
 pub mod info;
 pub mod links;
+pub mod profile;
 pub mod profiles;
 pub mod table;
 
@@ -47,6 +48,8 @@ pub enum Command {
     DemoEngine(Box<demo_engine::DemoEngineArgs>),
     /// Walk the connection layer by layer and explain what fails, with the fix.
     Doctor(Box<doctor::DoctorArgs>),
+    /// Connection profiles: settings in the profile file, secrets in the OS keyring.
+    Profile(profile::ProfileArgs),
     /// Export apps' metadata and links as json, ndjson, csv or md.
     Export(Box<export::ExportArgs>),
     /// Print the hub and single-object links of an app, sheet, object or bookmark.
@@ -63,6 +66,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Some(Command::Apps(a)) => apps::run(*a).await,
         Some(Command::Info { json }) => info::run(json),
+        Some(Command::Profile(a)) => profile::run(a).await,
         Some(Command::DemoEngine(a)) => demo_engine::run(*a).await,
         Some(Command::Doctor(a)) => doctor::run(*a).await,
         Some(Command::Export(a)) => export::run(*a).await,

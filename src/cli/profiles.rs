@@ -1,12 +1,29 @@
-//! Profile resolution for CONN. Profiles (TOML + keyring) arrive with the profile store; until
-//! then a named profile is a clear error.
+//! Profile resolution for CONN: `-p NAME` (or `QLIK_TUI_PROFILE`, or the file's `default =`)
+//! → the profile file's settings plus the profile's secrets from its keyring backend.
 
 use super::conn::ConnArgs;
 use crate::profile::ConnectionSpec;
+use crate::profile::resolve;
 
-pub fn resolve_profile(name: &str, _args: &ConnArgs) -> anyhow::Result<ConnectionSpec> {
-    anyhow::bail!(
-        "profile '{name}' not found in {}: add it with `qlik-tui profile add`, or pass --engine-url and the auth flags",
-        crate::paths::profiles_path().display()
-    )
+/// The named profile as a spec; `--timeout`/`--request-timeout` given on the command line win
+/// over the profile's.
+pub fn resolve_profile(name: &str, args: &ConnArgs) -> anyhow::Result<ConnectionSpec> {
+    let mut spec = resolve::resolve_named(name, args.secret_store)?;
+    if args.timeout.is_some() || args.request_timeout.is_some() {
+        let t = args.timeouts()?;
+        if args.timeout.is_some() {
+            spec.timeouts.connect = t.connect;
+            spec.timeouts.greeting = t.greeting;
+        }
+        if args.request_timeout.is_some() {
+            spec.timeouts.request = t.request;
+        }
+    }
+    Ok(spec)
+}
+
+/// The profile file's `default =`, when no profile was named.
+pub fn default_profile() -> anyhow::Result<Option<String>> {
+    let store = crate::profile::store::ProfileStore::open_default()?;
+    Ok(store.default_name().map(str::to_string))
 }

@@ -1,6 +1,12 @@
-//! Connection profiles: what the user keeps (a TOML file, no secrets) and the secrets (OS
-//! keyring), resolved into a `ConnectionSpec` for the other layers.
+//! Connection profiles: what the user keeps (a TOML file, no secrets: [`store`]) and the
+//! secrets (OS keyring: [`secrets`]), resolved into a `ConnectionSpec` for the other layers
+//! ([`resolve`]); [`manage`] changes both together.
 
+pub mod manage;
+pub mod openmetadata;
+pub mod resolve;
+pub mod secrets;
 pub mod spec;
+pub mod store;
 
 pub use spec::{Auth, ConnectionSpec, Deployment};

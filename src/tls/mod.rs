@@ -1,6 +1,7 @@
 //! TLS foundations: PEM intake, rustls configurations, and run-time certificates.
 
 pub mod config;
+pub mod intake;
 pub mod pem;
 pub mod pki;
 pub mod x509;

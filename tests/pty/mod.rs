@@ -38,7 +38,8 @@ impl Pty {
         };
         assert_eq!(rc, 0, "openpty failed: {}", std::io::Error::last_os_error());
         // SAFETY: both fds were just returned by openpty and are owned here.
-        let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let (master, slave) =
+            unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
         let out = slave.try_clone().expect("dup slave");
         let err = slave.try_clone().expect("dup slave");
         cmd.stdin(Stdio::from(slave))
@@ -116,7 +117,14 @@ impl Pty {
                 return;
             }
             if start.elapsed() > within {
-                let shown: String = tail.chars().rev().take(3000).collect::<Vec<_>>().into_iter().rev().collect();
+                let shown: String = tail
+                    .chars()
+                    .rev()
+                    .take(3000)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
                 panic!("'{needle}' did not appear within {within:?}; output tail:\n{shown:?}");
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -134,7 +142,10 @@ impl Pty {
             }
             if start.elapsed() > within {
                 let _ = self.child.kill();
-                panic!("the binary did not exit within {within:?}; output:\n{:?}", self.text());
+                panic!(
+                    "the binary did not exit within {within:?}; output:\n{:?}",
+                    self.text()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -146,6 +157,106 @@ impl Drop for Pty {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+    }
+}
+
+impl Pty {
+    /// Whether the terminal is back in cooked mode (canonical input and echo), as a shell
+    /// needs it. On Linux the master reports the slave's settings.
+    pub fn cooked(&self) -> bool {
+        // SAFETY: tcgetattr fills a zeroed termios for a valid fd.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(self.master.as_raw_fd(), &mut t) != 0 {
+                return false;
+            }
+            t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+        }
+    }
+}
+
+/// Replays terminal output onto a grid: enough of a VT100 for what ratatui writes (cursor
+/// positioning, clears, text); colors and other sequences are skipped. Drawing writes only the
+/// cells that changed, so text must be read from the screen, not from the byte stream.
+pub fn render(output: &[u8], cols: usize, rows: usize) -> Vec<String> {
+    let text = String::from_utf8_lossy(output);
+    let mut grid = vec![vec![' '; cols]; rows];
+    let (mut r, mut c) = (0usize, 0usize);
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\x1b' => match chars.next() {
+                Some('[') => {
+                    let mut params = String::new();
+                    let mut fin = ' ';
+                    for p in chars.by_ref() {
+                        if ('\x40'..='\x7e').contains(&p) {
+                            fin = p;
+                            break;
+                        }
+                        params.push(p);
+                    }
+                    let nums: Vec<usize> = params
+                        .trim_start_matches('?')
+                        .split(';')
+                        .map(|n| n.parse().unwrap_or(0))
+                        .collect();
+                    match fin {
+                        'H' | 'f' => {
+                            r = nums.first().copied().unwrap_or(1).max(1) - 1;
+                            c = nums.get(1).copied().unwrap_or(1).max(1) - 1;
+                        }
+                        'J' if nums.first() == Some(&2) => {
+                            grid = vec![vec![' '; cols]; rows];
+                        }
+                        'h' | 'l' if params == "?1049" => {
+                            grid = vec![vec![' '; cols]; rows];
+                        }
+                        _ => {}
+                    }
+                }
+                Some(']') => {
+                    // OSC: up to BEL or ST.
+                    while let Some(p) = chars.next() {
+                        if p == '\x07' || (p == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            '\r' => c = 0,
+            '\n' => r += 1,
+            ch if ch >= ' ' => {
+                if r < rows && c < cols {
+                    grid[r][c] = ch;
+                }
+                c += unicode_width::UnicodeWidthChar::width(ch)
+                    .unwrap_or(1)
+                    .max(1);
+            }
+            _ => {}
+        }
+    }
+    grid.into_iter()
+        .map(|row| row.into_iter().collect::<String>().trim_end().to_string())
+        .collect()
+}
+
+impl Pty {
+    /// Waits until the screen shows `needle`; panics with the screen.
+    pub fn expect_screen(&self, needle: &str, cols: usize, rows: usize, within: Duration) {
+        let start = Instant::now();
+        loop {
+            let screen = render(&self.output(), cols, rows).join("\n");
+            if screen.contains(needle) {
+                return;
+            }
+            if start.elapsed() > within {
+                panic!("'{needle}' is not on the screen after {within:?}:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 }

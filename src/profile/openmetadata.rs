@@ -1,0 +1,294 @@
+//! OpenMetadata's QlikSense connection (YAML or JSON) → the settings and certificates of a
+//! profile. Accepted shapes: the bare connection object, `serviceConnection: {config: ..}`, or a
+//! whole ingestion workflow (`source: {serviceConnection: {config: ..}}`).
+//!
+//! Keys read: `hostPort`, `displayUrl`, `userDirectory`, `userId`, `validateHostName`, and
+//! `certificates` with either paths (`clientCertificate`, `clientKeyCertificate`,
+//! `rootCertificate`) or pasted values (`clientCertificateData`, `clientKeyCertificateData`,
+//! `rootCertificateData`; `stagingDir` is OpenMetadata's own temp folder and is ignored — the
+//! keyring replaces it).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::tls::intake::{self, AskSecret, Material, Origin, PemInput};
+use crate::tls::pem::PemRole;
+
+/// Pasted PEM text from the file, wiped when dropped.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct SecretText(String);
+impl Drop for SecretText {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Certificates {
+    client_certificate: Option<PathBuf>,
+    client_key_certificate: Option<PathBuf>,
+    root_certificate: Option<PathBuf>,
+    client_certificate_data: Option<SecretText>,
+    client_key_certificate_data: Option<SecretText>,
+    root_certificate_data: Option<SecretText>,
+    #[allow(dead_code)]
+    staging_dir: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Raw {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    host_port: Option<String>,
+    display_url: Option<String>,
+    user_directory: Option<String>,
+    user_id: Option<String>,
+    validate_host_name: Option<bool>,
+    certificates: Option<Certificates>,
+}
+
+/// A connection read from an OpenMetadata file. PEM text is held zeroized.
+pub struct OpenMetadataConnection {
+    pub file: PathBuf,
+    pub engine_url: String,
+    pub display_url: Option<String>,
+    pub user_directory: Option<String>,
+    pub user_id: Option<String>,
+    pub verify_hostname: bool,
+    cert: PemInput,
+    key: PemInput,
+    root: Option<PemInput>,
+}
+
+/// Reads and checks the file (no certificate validation yet: see [`OpenMetadataConnection::material`]).
+pub fn read(path: &Path) -> anyhow::Result<OpenMetadataConnection> {
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+        anyhow!(
+            "cannot read the OpenMetadata connection at {}: {e}; check the path",
+            path.display()
+        )
+    })?);
+    parse(path, &text)
+}
+
+/// Finds the connection object inside whichever wrapper the file uses.
+fn connection_value(v: serde_yaml_ng::Value) -> serde_yaml_ng::Value {
+    let get = |v: &serde_yaml_ng::Value, k: &str| v.get(k).cloned();
+    if v.get("hostPort").is_some() {
+        return v;
+    }
+    for path in [
+        &["source", "serviceConnection", "config"][..],
+        &["serviceConnection", "config"][..],
+        &["config"][..],
+    ] {
+        let mut cur = Some(v.clone());
+        for k in path {
+            cur = cur.and_then(|c| get(&c, k));
+        }
+        if let Some(c) = cur
+            && c.get("hostPort").is_some()
+        {
+            return c;
+        }
+    }
+    v
+}
+
+pub fn parse(path: &Path, text: &str) -> anyhow::Result<OpenMetadataConnection> {
+    let file = path.display();
+    // YAML is a superset of JSON: one parser reads both.
+    let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(" at line {}", l.line()))
+            .unwrap_or_default();
+        anyhow!("{file}{at}: not valid YAML or JSON; fix the file (an OpenMetadata QlikSense connection)")
+    })?;
+    let raw: Raw = serde_yaml_ng::from_value(connection_value(value)).map_err(|e| {
+        anyhow!(
+            "{file}: not an OpenMetadata QlikSense connection ({}); expected hostPort, certificates, userDirectory, userId",
+            redact(&e.to_string())
+        )
+    })?;
+    if let Some(k) = &raw.kind
+        && !k.eq_ignore_ascii_case("qliksense")
+    {
+        bail!(
+            "{file}: the connection's type is '{k}', not QlikSense; only QlikSense connections (certificate auth) can be imported"
+        );
+    }
+    let host = raw.host_port.ok_or_else(|| {
+        anyhow!("{file}: no hostPort; add the engine URL, e.g. hostPort: wss://qlik.corp:4747")
+    })?;
+    let engine_url = engine_url(&host);
+    let certs = raw.certificates.unwrap_or_default();
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let by_path = |p: &Option<PathBuf>, role: PemRole| -> anyhow::Result<Option<PemInput>> {
+        p.as_ref()
+            .map(|p| {
+                // Relative paths are relative to the file, as a user would expect.
+                let full = if p.is_relative() {
+                    dir.join(p)
+                } else {
+                    p.clone()
+                };
+                PemInput::read(&full, role).map_err(anyhow::Error::from)
+            })
+            .transpose()
+    };
+    let by_value = |v: &Option<SecretText>| {
+        v.as_ref()
+            .map(|t| PemInput::new(Origin::File(path.to_path_buf()), t.0.as_str()))
+    };
+    let pick = |data: &Option<SecretText>,
+                p: &Option<PathBuf>,
+                role: PemRole|
+     -> anyhow::Result<Option<PemInput>> {
+        match by_value(data) {
+            Some(v) => Ok(Some(v)),
+            None => by_path(p, role),
+        }
+    };
+    let cert = pick(
+        &certs.client_certificate_data,
+        &certs.client_certificate,
+        PemRole::ClientCert,
+    )?;
+    let key = pick(
+        &certs.client_key_certificate_data,
+        &certs.client_key_certificate,
+        PemRole::ClientKey,
+    )?;
+    let root = pick(
+        &certs.root_certificate_data,
+        &certs.root_certificate,
+        PemRole::RootCert,
+    )?;
+    let (Some(cert), Some(key)) = (cert, key) else {
+        bail!(
+            "{file}: the certificates section needs the client certificate and key: clientCertificate and clientKeyCertificate (paths) or clientCertificateData and clientKeyCertificateData (PEM text)"
+        );
+    };
+    Ok(OpenMetadataConnection {
+        file: path.to_path_buf(),
+        engine_url,
+        display_url: raw.display_url,
+        user_directory: raw.user_directory,
+        user_id: raw.user_id,
+        // OpenMetadata's default is to skip the host-name check.
+        verify_hostname: raw.validate_host_name.unwrap_or(false),
+        cert,
+        key,
+        root,
+    })
+}
+
+impl OpenMetadataConnection {
+    /// Parses the certificates (asking for a passphrase if the key is encrypted).
+    pub fn material(&self, ask: &mut dyn AskSecret) -> Result<Material, intake::IntakeError> {
+        intake::from_pem_inputs(&self.cert, &self.key, self.root.as_ref(), ask)
+    }
+}
+
+/// `host:4747` / `https://host` → `wss://...`.
+fn engine_url(host: &str) -> String {
+    let h = host.trim().trim_end_matches('/');
+    if let Some(rest) = h.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = h.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else if h.starts_with("wss://") || h.starts_with("ws://") {
+        h.to_string()
+    } else {
+        format!("wss://{h}")
+    }
+}
+
+/// serde_yaml quotes values in type errors; a value may be a key.
+fn redact(msg: &str) -> String {
+    msg.split(" at line")
+        .next()
+        .unwrap_or(msg)
+        .chars()
+        .take(120)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::intake::CannotAsk;
+    use crate::tls::pki::DemoPki;
+
+    #[test]
+    fn workflow_yaml_with_pasted_one_line_values() {
+        crate::tls::ensure_crypto_provider();
+        let pki = DemoPki::generate().unwrap();
+        let one = |s: &str| s.replace('\n', "\\n");
+        let yaml = format!(
+            "source:\n  type: qliksense\n  serviceName: q\n  serviceConnection:\n    config:\n      type: QlikSense\n      hostPort: wss://localhost:4747\n      displayUrl: https://localhost\n      certificates:\n        clientCertificateData: \"{}\"\n        clientKeyCertificateData: \"{}\"\n        rootCertificateData: \"{}\"\n        stagingDir: /tmp/stage\n      userId: sa_engine\n      userDirectory: INTERNAL\n      validateHostName: true\n",
+            one(&pki.client_cert_pem),
+            one(&pki.client_key_pem),
+            one(&pki.root_cert_pem)
+        );
+        // YAML double quotes turn \n into newlines; single-line form is also what users paste.
+        let c = parse(Path::new("om.yaml"), &yaml).unwrap();
+        assert_eq!(c.engine_url, "wss://localhost:4747");
+        assert_eq!(c.user_directory.as_deref(), Some("INTERNAL"));
+        assert!(c.verify_hostname);
+        let m = c.material(&mut CannotAsk("")).unwrap();
+        assert!(intake::validate(&m, false).unwrap().key_matches);
+    }
+
+    #[test]
+    fn json_with_paths_relative_to_the_file() {
+        crate::tls::ensure_crypto_provider();
+        let dir = tempfile::tempdir().unwrap();
+        let pki = DemoPki::generate().unwrap();
+        pki.write_client_files(&dir.path().join("certs")).unwrap();
+        let json = r#"{"type":"QlikSense","hostPort":"qlik.corp:4747","certificates":{"clientCertificate":"certs/client.pem","clientKeyCertificate":"certs/client_key.pem","rootCertificate":"certs/root.pem"},"userDirectory":"D","userId":"u"}"#;
+        let file = dir.path().join("om.json");
+        std::fs::write(&file, json).unwrap();
+        let c = read(&file).unwrap();
+        assert_eq!(c.engine_url, "wss://qlik.corp:4747");
+        assert!(!c.verify_hostname);
+        c.material(&mut CannotAsk("")).unwrap();
+    }
+
+    #[test]
+    fn bad_files_say_what_is_missing() {
+        let e = parse(Path::new("x.yaml"), "a: [")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("x.yaml") && e.contains("YAML"), "{e}");
+        let e = parse(Path::new("x.yaml"), "hostPort: wss://h:4747\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("clientCertificate"), "{e}");
+        let e = parse(Path::new("x.yaml"), "type: Tableau\nhostPort: h\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("not QlikSense"), "{e}");
+        let e = parse(
+            Path::new("x.yaml"),
+            "hostPort: h\ncertificates:\n  clientCertificate: /nope/c.pem\n  clientKeyCertificate: /nope/k.pem\n",
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            e.contains("/nope/c.pem") && e.contains("no such file"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! The real binary in a pseudo-terminal: `qlik-tui --demo` starts the simulator in-process,
+//! and keys a person would type reach a nested container child, show its properties, yank its
+//! link (the OSC 52 sequence appears in the output), and quit with the terminal restored.
+
+mod common;
+mod pty;
+
+use std::process::Command;
+use std::time::Duration;
+
+use base64::Engine;
+use pty::Pty;
+use serde_json::Value;
+
+const WAIT: Duration = Duration::from_secs(30);
+const COLS: u16 = 120;
+const ROWS: u16 = 36;
+
+/// (app title, sheet title, container title, first child's title, first child's id).
+fn container_path() -> (String, String, String, String, String) {
+    let site = common::demo_site();
+    let title = |p: &Value| -> String {
+        p.pointer("/qMetaDef/title")
+            .or_else(|| p.get("title"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    for app in site["apps"].as_array().expect("apps") {
+        for sheet in app["objects"].as_array().into_iter().flatten() {
+            if sheet.pointer("/qProperty/qInfo/qType") != Some(&Value::from("sheet")) {
+                continue;
+            }
+            for obj in sheet["qChildren"].as_array().into_iter().flatten() {
+                let kids = obj["qChildren"].as_array().cloned().unwrap_or_default();
+                if obj.pointer("/qProperty/qInfo/qType") == Some(&Value::from("container"))
+                    && !kids.is_empty()
+                {
+                    let kid = &kids[0]["qProperty"];
+                    return (
+                        app["title"].as_str().unwrap_or("").to_string(),
+                        title(&sheet["qProperty"]),
+                        title(&obj["qProperty"]),
+                        title(kid),
+                        kid.pointer("/qInfo/qId")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                    );
+                }
+            }
+        }
+    }
+    panic!("the demo site has a container with children");
+}
+
+fn demo(config: &std::path::Path, state: &std::path::Path) -> Pty {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+    cmd.arg("--demo")
+        .env("QLIK_TUI_CONFIG_DIR", config)
+        .env("QLIK_TUI_STATE_DIR", state)
+        .env("TERM", "xterm-256color")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("QLIK_TUI_TEST_PANIC");
+    Pty::spawn(cmd, COLS, ROWS)
+}
+
+#[test]
+fn demo_reaches_a_nested_child_yanks_its_link_and_restores_the_terminal() {
+    let (app, sheet, container, child, child_id) = container_path();
+    let config = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut t = demo(config.path(), state.path());
+    t.expect_after(0, "\x1b[?1049h", WAIT);
+    t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
+
+    // Open the app from the palette, then Sheets.
+    t.keys(":");
+    t.keys(&format!("app {app}\r"));
+    t.expect_screen("Sheets", COLS as usize, ROWS as usize, WAIT);
+    t.keys("jl");
+    t.expect_screen(&sheet, COLS as usize, ROWS as usize, WAIT);
+
+    // The sheet, found with the filter; Enter keeps the match, `/` Esc clears the filter.
+    t.keys(&format!("/{sheet}\r/\x1b"));
+    t.keys("l");
+    t.expect_screen(&container, COLS as usize, ROWS as usize, WAIT);
+    t.keys(&format!("/{container}\r/\x1b"));
+    t.keys("l");
+    t.expect_screen(&child, COLS as usize, ROWS as usize, WAIT);
+
+    // The nested child: its summary, then its properties.
+    t.keys("j");
+    t.expect_screen(&child_id, COLS as usize, ROWS as usize, WAIT);
+    t.keys("]");
+    t.expect_screen("\"qInfo\"", COLS as usize, ROWS as usize, WAIT);
+    t.expect_screen("\"qHyperCubeDef\"", COLS as usize, ROWS as usize, WAIT);
+
+    // Yank its link: OSC 52 carries the single-object link of this child.
+    let m = t.mark();
+    t.keys("y");
+    t.expect_after(m, "\x1b]52;c;", WAIT);
+    let text = t.text();
+    let start = text.rfind("\x1b]52;c;").unwrap() + "\x1b]52;c;".len();
+    let end = start
+        + text[start..]
+            .find(['\x07', '\x1b'])
+            .expect("the OSC 52 sequence is terminated");
+    let link = base64::engine::general_purpose::STANDARD
+        .decode(&text[start..end])
+        .expect("OSC 52 carries base64");
+    let link = String::from_utf8(link).unwrap();
+    assert!(
+        link.contains("/single/?appid=") && link.ends_with(&format!("&obj={child_id}")),
+        "{link}"
+    );
+
+    // Quit: the alternate screen is left, the cursor shown, the tty back in cooked mode.
+    let m = t.mark();
+    t.keys("q");
+    let status = t.wait_exit(WAIT);
+    assert!(status.success(), "{status:?}");
+    let after = String::from_utf8_lossy(&t.output()[m..]).into_owned();
+    assert!(
+        after.contains("\x1b[?1049l"),
+        "alternate screen left: {after:?}"
+    );
+    assert!(after.contains("\x1b[?25h"), "cursor shown: {after:?}");
+    assert!(t.cooked(), "the terminal is back in cooked mode");
+    // The demo writes nothing to the config dir (profiles, keyring references).
+    assert_eq!(std::fs::read_dir(config.path()).unwrap().count(), 0);
+}
