@@ -22,9 +22,10 @@ fn an_injected_panic_restores_the_terminal() {
     assert!(!status.success(), "the panic ends the process: {status:?}");
     let out = t.text();
     let entered = out.find("\x1b[?1049h").expect("the TUI started");
-    let left = out
-        .rfind("\x1b[?1049l")
-        .expect("the alternate screen was left");
+    let left = entered
+        + out[entered..]
+            .find("\x1b[?1049l")
+            .expect("the alternate screen was left");
     let message = out
         .find("QLIK_TUI_TEST_PANIC")
         .expect("the panic message printed");

@@ -9,7 +9,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::Args;
 
 use crate::engine::transport::Timeouts;
-use crate::profile::{Auth, ConnectionSpec, Deployment};
+use crate::profile::{Auth, ConnectionSpec, Deployment, JwtSource, JwtTemplate, SecretString};
 use crate::tls::ClientTls;
 
 #[derive(Debug, Clone, Args, Default)]
@@ -58,6 +58,64 @@ pub struct ConnArgs {
     #[arg(long, global = true)]
     pub display_url: Option<String>,
 
+    /// Deployment kind; inferred from --auth when absent (cloud-key, cloud-jwt → cloud).
+    #[arg(long, value_enum, global = true)]
+    pub deployment: Option<DeploymentArg>,
+
+    /// A stored JWT (--auth jwt or cloud-jwt): a file path, or '-' for stdin. The QLIK_TUI_JWT
+    /// environment variable is read when this is absent.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub jwt_file: Option<String>,
+
+    /// RSA private key (PEM) that signs a JWT at connect time (--auth jwt-key, or cloud-jwt):
+    /// a file path, or '-' for stdin.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub jwt_key_file: Option<String>,
+
+    /// The claim carrying the user id in a minted JWT (the virtual proxy's "JWT attribute for
+    /// user ID"; 'sub' for Qlik Cloud).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub jwt_claim_user: Option<String>,
+
+    /// The claim carrying the user directory in a minted JWT.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub jwt_claim_directory: Option<String>,
+
+    /// The `aud` claim of a minted JWT (Qlik Cloud: qlik.api/login/jwt-session).
+    #[arg(long, global = true)]
+    pub jwt_audience: Option<String>,
+
+    /// The `iss` claim of a minted JWT (Qlik Cloud: the JWT identity provider's issuer).
+    #[arg(long, global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// The `kid` header of a minted JWT (Qlik Cloud: the JWT identity provider's key id).
+    #[arg(long, global = true)]
+    pub jwt_key_id: Option<String>,
+
+    /// Seconds a minted JWT stays valid (default 300).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub jwt_lifetime: Option<u64>,
+
+    /// Another claim for a minted JWT, NAME=VALUE (VALUE as JSON when it parses, else a
+    /// string); repeatable. Qlik Cloud wants subType, name, email, email_verified.
+    #[arg(long = "jwt-claim", global = true, value_name = "NAME=VALUE")]
+    pub jwt_claims: Vec<String>,
+
+    /// A Qlik Cloud API key (--auth cloud-key): a file path, or '-' for stdin. The
+    /// QLIK_TUI_API_KEY environment variable is read when this is absent.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub api_key_file: Option<String>,
+
+    /// The header a header-authentication virtual proxy reads the user from (--auth header).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub header_name: Option<String>,
+
+    /// The header's value (--auth header); default USER_DIRECTORY\USER_ID from --user-directory
+    /// and --user-id.
+    #[arg(long, global = true, value_name = "VALUE")]
+    pub header_user: Option<String>,
+
     /// Seconds to wait for each network step (connect, TLS, greeting).
     #[arg(long, global = true, value_name = "SECONDS")]
     pub timeout: Option<f64>,
@@ -76,6 +134,22 @@ pub enum AuthMode {
     /// Client certificate + X-Qlik-User (QSEoW engine port 4747).
     #[default]
     Cert,
+    /// A stored JWT through a JWT virtual proxy (QSEoW).
+    Jwt,
+    /// A JWT minted at connect time from --jwt-key-file, through a JWT virtual proxy (QSEoW).
+    JwtKey,
+    /// A Qlik Cloud API key.
+    CloudKey,
+    /// A JWT (stored, or minted from --jwt-key-file) exchanged for a Qlik Cloud session.
+    CloudJwt,
+    /// A header-authentication virtual proxy (QSEoW): --header-name carries the user.
+    Header,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeploymentArg {
+    Qseow,
+    Cloud,
 }
 
 /// Reads a PEM flag's value: PEM text as given, '-' from stdin, or a file path.
@@ -114,6 +188,46 @@ fn read_pem_file(path: &Path, what: &str) -> anyhow::Result<String> {
     })
 }
 
+/// Reads a secret (a token, an API key, a key PEM) from a file path or '-' for stdin, trimmed.
+/// Errors name the path, never the content.
+fn read_secret_arg(value: &str, what: &str, stdin_used: &mut bool) -> anyhow::Result<SecretString> {
+    let text = if value == "-" {
+        if *stdin_used {
+            bail!("only one flag can read stdin ('-'); give the {what} as a file path");
+        }
+        *stdin_used = true;
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .with_context(|| format!("reading the {what} from stdin"))?;
+        s
+    } else {
+        std::fs::read_to_string(value).map_err(|e| {
+            anyhow!(
+                "cannot read the {what} at {value}: {}",
+                match e.kind() {
+                    std::io::ErrorKind::NotFound => "no such file; check the path".to_string(),
+                    std::io::ErrorKind::PermissionDenied =>
+                        "permission denied; check the file's owner and mode".to_string(),
+                    _ => e.kind().to_string(),
+                }
+            )
+        })?
+    };
+    let text = SecretString::new(text.trim());
+    if text.is_empty() {
+        bail!("the {what} at {value} is empty");
+    }
+    Ok(text)
+}
+
+fn env_secret(name: &str) -> Option<SecretString> {
+    std::env::var(name)
+        .ok()
+        .map(|v| SecretString::new(v.trim()))
+        .filter(|v| !v.is_empty())
+}
+
 fn secs(v: f64, flag: &str) -> anyhow::Result<Duration> {
     if !(v.is_finite() && v > 0.0 && v <= 3600.0) {
         bail!("{flag} must be a number of seconds between 0 and 3600");
@@ -139,6 +253,129 @@ impl ConnArgs {
         self.engine_url.is_some()
     }
 
+    /// The auth mode these flags describe, secrets read from their files.
+    fn auth_from_flags(&self, stdin_used: &mut bool) -> anyhow::Result<Auth> {
+        Ok(match self.auth {
+            AuthMode::Cert => {
+                let has_cert = self.cert_dir.is_some()
+                    || (self.client_cert.is_some() && self.client_key.is_some());
+                if !has_cert {
+                    bail!(
+                        "certificate auth needs --client-cert and --client-key (or --cert-dir with client.pem, client_key.pem, root.pem)"
+                    );
+                }
+                Auth::Certificate {
+                    user_directory: self.user_directory.clone().ok_or_else(|| {
+                        anyhow!("certificate auth needs --user-directory (e.g. INTERNAL) for the X-Qlik-User header")
+                    })?,
+                    user_id: self.user_id.clone().ok_or_else(|| {
+                        anyhow!("certificate auth needs --user-id (e.g. sa_engine) for the X-Qlik-User header")
+                    })?,
+                }
+            }
+            AuthMode::Jwt => Auth::Jwt {
+                jwt: JwtSource::Token(self.stored_jwt(stdin_used)?.ok_or_else(|| {
+                    anyhow!("--auth jwt needs the token: --jwt-file PATH (or QLIK_TUI_JWT); to mint one from a key use --auth jwt-key --jwt-key-file PATH")
+                })?),
+            },
+            AuthMode::JwtKey => Auth::Jwt {
+                jwt: self.minted_jwt(stdin_used, false)?.ok_or_else(|| {
+                    anyhow!("--auth jwt-key needs --jwt-key-file PATH (an RSA private key in PEM)")
+                })?,
+            },
+            AuthMode::CloudJwt => Auth::CloudJwt {
+                jwt: match self.minted_jwt(stdin_used, true)? {
+                    Some(m) => m,
+                    None => JwtSource::Token(self.stored_jwt(stdin_used)?.ok_or_else(|| {
+                        anyhow!("--auth cloud-jwt needs --jwt-file PATH (a token) or --jwt-key-file PATH (a key to mint one)")
+                    })?),
+                },
+            },
+            AuthMode::CloudKey => {
+                let key = match &self.api_key_file {
+                    Some(p) => read_secret_arg(p, "API key", stdin_used)?,
+                    None => env_secret("QLIK_TUI_API_KEY").ok_or_else(|| {
+                        anyhow!("--auth cloud-key needs --api-key-file PATH (or the QLIK_TUI_API_KEY environment variable)")
+                    })?,
+                };
+                Auth::CloudApiKey { api_key: key }
+            }
+            AuthMode::Header => {
+                let header_name = self.header_name.clone().ok_or_else(|| {
+                    anyhow!("--auth header needs --header-name (the virtual proxy's 'Header authentication header name', e.g. hdr-usr)")
+                })?;
+                if header_name.to_ascii_lowercase().contains("x-qlik-user") {
+                    bail!("--header-name may not contain X-Qlik-User (Qlik refuses it for header authentication); use the name configured on the virtual proxy");
+                }
+                let user = match (&self.header_user, &self.user_directory, &self.user_id) {
+                    (Some(u), _, _) => u.clone(),
+                    (None, Some(d), Some(i)) => format!("{d}\\{i}"),
+                    (None, None, Some(i)) => i.clone(),
+                    _ => bail!("--auth header needs --header-user VALUE (or --user-id, with --user-directory for DIRECTORY\\USER)"),
+                };
+                Auth::Header { header_name, user }
+            }
+        })
+    }
+
+    fn stored_jwt(&self, stdin_used: &mut bool) -> anyhow::Result<Option<SecretString>> {
+        match &self.jwt_file {
+            Some(p) => Ok(Some(read_secret_arg(p, "JWT", stdin_used)?)),
+            None => Ok(env_secret("QLIK_TUI_JWT")),
+        }
+    }
+
+    /// A key-minted JWT source when --jwt-key-file is given. Qlik Cloud's defaults differ: the
+    /// user goes in `sub`, with `subType: user` and the jwt-session audience.
+    fn minted_jwt(&self, stdin_used: &mut bool, cloud: bool) -> anyhow::Result<Option<JwtSource>> {
+        let Some(path) = &self.jwt_key_file else {
+            return Ok(None);
+        };
+        let key = read_secret_arg(path, "JWT signing key", stdin_used)?;
+        crate::engine::jwt::check_signing_key(&key).map_err(|e| anyhow!("{e} (in {path})"))?;
+        let user_id = self.user_id.clone().ok_or_else(|| {
+            anyhow!("a minted JWT needs --user-id (the user the token speaks for)")
+        })?;
+        let mut t = JwtTemplate {
+            user_id,
+            user_directory: self.user_directory.clone(),
+            audience: self.jwt_audience.clone(),
+            issuer: self.jwt_issuer.clone(),
+            key_id: self.jwt_key_id.clone(),
+            ..Default::default()
+        };
+        if cloud {
+            t.claim_user = "sub".into();
+            t.audience
+                .get_or_insert_with(|| "qlik.api/login/jwt-session".into());
+            t.extra.push(("subType".into(), serde_json::json!("user")));
+        }
+        if let Some(c) = &self.jwt_claim_user {
+            t.claim_user = c.clone();
+        }
+        if let Some(c) = &self.jwt_claim_directory {
+            t.claim_directory = c.clone();
+        }
+        if let Some(l) = self.jwt_lifetime {
+            if l == 0 || l > 86_400 {
+                bail!("--jwt-lifetime must be between 1 and 86400 seconds");
+            }
+            t.lifetime = Duration::from_secs(l);
+        }
+        for c in &self.jwt_claims {
+            let (k, v) = c
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--jwt-claim '{c}' is not NAME=VALUE"))?;
+            let v = serde_json::from_str(v).unwrap_or_else(|_| serde_json::json!(v));
+            t.extra.retain(|(n, _)| n != k);
+            t.extra.push((k.to_string(), v));
+        }
+        Ok(Some(JwtSource::Key {
+            private_key_pem: key,
+            template: t,
+        }))
+    }
+
     /// Resolves the inline flags into a spec.
     pub fn inline_spec(&self) -> anyhow::Result<ConnectionSpec> {
         let engine_url = self.engine_url.clone().ok_or_else(|| {
@@ -157,6 +394,19 @@ impl ConnArgs {
                     Some(file("root.pem", "root certificate")?),
                 )
             }
+            None if self.auth != AuthMode::Cert
+                && self.client_cert.is_none()
+                && self.client_key.is_none() =>
+            {
+                (
+                    None,
+                    None,
+                    self.root_cert
+                        .as_deref()
+                        .map(|v| read_pem_arg(v, "root certificate", &mut stdin_used))
+                        .transpose()?,
+                )
+            }
             None => (
                 self.client_cert
                     .as_deref()
@@ -172,26 +422,27 @@ impl ConnArgs {
                     .transpose()?,
             ),
         };
-        let auth = match self.auth {
-            AuthMode::Cert => {
-                if cert.is_none() || key.is_none() {
-                    bail!(
-                        "certificate auth needs --client-cert and --client-key (or --cert-dir with client.pem, client_key.pem, root.pem)"
-                    );
-                }
-                Auth::Certificate {
-                    user_directory: self.user_directory.clone().ok_or_else(|| {
-                        anyhow!("certificate auth needs --user-directory (e.g. INTERNAL) for the X-Qlik-User header")
-                    })?,
-                    user_id: self.user_id.clone().ok_or_else(|| {
-                        anyhow!("certificate auth needs --user-id (e.g. sa_engine) for the X-Qlik-User header")
-                    })?,
-                }
-            }
+        let auth = self.auth_from_flags(&mut stdin_used)?;
+        let deployment = match (self.deployment, auth.is_cloud()) {
+            (None | Some(DeploymentArg::Cloud), true) => Deployment::Cloud,
+            (None | Some(DeploymentArg::Qseow), false) => Deployment::Qseow,
+            (Some(DeploymentArg::Qseow), true) => bail!(
+                "--auth {} is a Qlik Cloud mode; drop --deployment qseow (or use --auth jwt, jwt-key, header or cert for QSEoW)",
+                auth.mode()
+            ),
+            (Some(DeploymentArg::Cloud), false) => bail!(
+                "--deployment cloud needs --auth cloud-key or cloud-jwt (Qlik Cloud has no certificate, header or virtual-proxy JWT auth)"
+            ),
         };
+        if !matches!(auth, Auth::Certificate { .. }) && (cert.is_some() || key.is_some()) {
+            bail!(
+                "--client-cert and --client-key are for --auth cert only; --auth {} uses server-authenticated TLS (give --root-cert if the server's CA is not a public one)",
+                auth.mode()
+            );
+        }
         Ok(ConnectionSpec {
             name: None,
-            deployment: Deployment::Qseow,
+            deployment,
             engine_url,
             display_url: self.display_url.clone(),
             auth,

@@ -130,8 +130,14 @@ pub struct AddArgs {
     pub jwt_key_id: Option<String>,
     #[arg(long)]
     pub jwt_expiry_secs: Option<u64>,
+    /// An extra claim of a minted JWT, NAME=VALUE (true/false/numbers typed); repeatable.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub jwt_claim: Vec<String>,
     #[arg(long)]
     pub header_name: Option<String>,
+    /// The exact header value for header auth (default: DIRECTORY\USER, or USER).
+    #[arg(long)]
+    pub header_user: Option<String>,
 
     #[command(flatten)]
     pub certs: CertArgs,
@@ -509,6 +515,21 @@ fn apply_settings(p: &mut Profile, a: &AddArgs) {
     set(&mut p.jwt_key_id, &a.jwt_key_id);
     set(&mut p.jwt_expiry_secs, &a.jwt_expiry_secs);
     set(&mut p.header_name, &a.header_name);
+    set(&mut p.header_user, &a.header_user);
+    for c in &a.jwt_claim {
+        let (k, v) = c.split_once('=').unwrap_or((c.as_str(), ""));
+        let value = match v {
+            "true" => toml::Value::Boolean(true),
+            "false" => toml::Value::Boolean(false),
+            _ => v
+                .parse::<i64>()
+                .map(toml::Value::Integer)
+                .unwrap_or_else(|_| toml::Value::String(v.to_string())),
+        };
+        p.jwt_claims
+            .get_or_insert_with(Default::default)
+            .insert(k.trim().to_string(), value);
+    }
 }
 
 /// The keyring for a new profile (flag, else auto).

@@ -100,6 +100,19 @@ pub enum EngineError {
     #[error("protocol error: {0} (is this a Qlik engine?)")]
     Protocol(String),
 
+    #[error("{what} answered HTTP {status}{}: {fix}", if .detail.is_empty() { String::new() } else { format!(" ({})", .detail) })]
+    HttpRefused {
+        /// The request, e.g. "the virtual proxy's CSRF token endpoint (https://host/jwt/qps/csrftoken)".
+        what: String,
+        status: u16,
+        /// What the server said (an error title or code), never a credential.
+        detail: String,
+        fix: String,
+    },
+
+    #[error("cannot make the JWT: {0}")]
+    Jwt(#[from] crate::engine::jwt::JwtError),
+
     #[error(
         "refused to send {0}: qlik-tui is read-only towards Qlik and never sends a method that could change an app"
     )]

@@ -38,6 +38,27 @@ impl HttpResponse {
             .collect()
     }
 
+    /// What a refusal says, from Qlik's JSON error shapes (`{"errors":[{"code","title"}]}`,
+    /// `{"code","message"}`). Plain-text bodies are left out: they are not ours to vet.
+    pub fn error_detail(&self) -> String {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&self.body) else {
+            return String::new();
+        };
+        let e = v.pointer("/errors/0").unwrap_or(&v);
+        let field = |k: &str| e.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+        let (code, title) = (field("code"), {
+            let t = field("title");
+            if t.is_empty() { field("message") } else { t }
+        });
+        let text = match (code.is_empty(), title.is_empty()) {
+            (false, false) => format!("{code}: {title}"),
+            (false, true) => code,
+            (true, false) => title,
+            (true, true) => String::new(),
+        };
+        text.chars().take(200).collect()
+    }
+
     pub fn json(&self) -> Result<serde_json::Value, EngineError> {
         serde_json::from_slice(&self.body).map_err(|e| {
             EngineError::Protocol(format!("the reply (HTTP {}) is not JSON: {e}", self.status))
@@ -142,6 +163,18 @@ pub async fn request(
             after: opts.timeouts.request,
         }),
     }
+}
+
+/// `opts` for `method url` with Qlik's cross-site request forgery key: the same 16 characters
+/// in the `xrfkey` query parameter and the `X-Qlik-Xrfkey` header (QRS and the proxy's REST).
+pub fn with_xrfkey(opts: &ConnectOptions, url: &str) -> ConnectOptions {
+    let key = xrfkey();
+    let mut o = opts.clone();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    o.url = format!("{url}{sep}xrfkey={key}");
+    o.headers
+        .retain(|h| !h.name.eq_ignore_ascii_case("x-qlik-xrfkey"));
+    o.header("X-Qlik-Xrfkey", key)
 }
 
 /// 16 random characters from `[0-9a-zA-Z]`, for Qlik's `xrfkey` query parameter and

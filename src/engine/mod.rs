@@ -2,8 +2,12 @@
 //! Knows nothing of trees, terminals or profiles.
 
 pub mod api;
+pub mod cloud;
+pub mod cookie;
 pub mod error;
 pub mod http;
+pub mod jwt;
+pub mod proxy;
 pub mod rpc;
 pub mod schema;
 pub mod session;

@@ -100,8 +100,9 @@ pub struct ConnectOptions {
 
 impl std::fmt::Debug for ConnectOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The query may carry a CSRF token or a ticket.
         f.debug_struct("ConnectOptions")
-            .field("url", &self.url)
+            .field("url", &super::url::redact(&self.url))
             .field("headers", &self.headers)
             .field("tls", &self.tls)
             .field("timeouts", &self.timeouts)

@@ -55,6 +55,20 @@ pub fn app_url(base: &str, app_id: Option<&str>, parts: &UrlParts) -> String {
     url
 }
 
+/// The https base for REST calls next to the engine: `wss://host[:port][/prefix]` →
+/// `https://host[:port][/prefix]` (the port is kept: REST goes to the same proxy or tenant).
+pub fn rest_base(engine_url: &str) -> String {
+    let base = engine_url.trim_end_matches('/');
+    let base = base.strip_suffix("/app").unwrap_or(base);
+    if let Some(rest) = base.strip_prefix("wss://") {
+        format!("https://{rest}")
+    } else if let Some(rest) = base.strip_prefix("ws://") {
+        format!("http://{rest}")
+    } else {
+        base.to_string()
+    }
+}
+
 /// `X-Qlik-User: UserDirectory=<dir>; UserId=<id>`, both values URL-encoded UTF-8 (Qlik help,
 /// "X-Qlik-User header").
 pub fn qlik_user_header(user_directory: &str, user_id: &str) -> String {
@@ -119,6 +133,16 @@ mod tests {
             "wss://h/app/x?qlik-csrf-token=***&a=***"
         );
         assert_eq!(redact("wss://h/app/x"), "wss://h/app/x");
+    }
+
+    #[test]
+    fn rest_base_keeps_host_port_and_prefix() {
+        assert_eq!(rest_base("wss://h:9443/jwt/"), "https://h:9443/jwt");
+        assert_eq!(
+            rest_base("wss://t.eu.qlikcloud.com"),
+            "https://t.eu.qlikcloud.com"
+        );
+        assert_eq!(rest_base("ws://h/hdr/app"), "http://h/hdr");
     }
 
     #[test]

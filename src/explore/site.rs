@@ -10,12 +10,15 @@ use tokio::sync::Mutex;
 use super::app::AppSession;
 use super::links::Links;
 use super::model::{AppEntry, SiteInfo, Stream};
+use crate::engine::cloud::{self, CloudCredential};
 use crate::engine::rpc::RpcClient;
 use crate::engine::{EngineError, Session};
-use crate::profile::ConnectionSpec;
+use crate::profile::{Auth, AuthCache, ConnectionSpec, Deployment};
 
 pub struct Site {
     spec: ConnectionSpec,
+    /// The auth pre-flight (proxy or tenant session) shared by every socket and REST call.
+    auth: AuthCache,
     global: Mutex<Option<Arc<Session>>>,
     apps: Mutex<HashMap<String, Arc<AppSession>>>,
     /// Every socket opened, for the requests-in-flight gauge.
@@ -26,6 +29,7 @@ impl Site {
     pub fn new(spec: ConnectionSpec) -> Arc<Site> {
         Arc::new(Site {
             spec,
+            auth: AuthCache::default(),
             global: Mutex::new(None),
             apps: Mutex::new(HashMap::new()),
             sockets: StdMutex::new(Vec::new()),
@@ -44,13 +48,25 @@ impl Site {
         self.connect_as(&self.spec, app_id).await
     }
 
+    /// Connects with `spec` (this site's, or a variant of it with another identity), sharing
+    /// the site's auth pre-flight: the auth is the same whatever the identity.
     async fn connect_as(
         &self,
         spec: &ConnectionSpec,
         app_id: Option<&str>,
     ) -> Result<Session, EngineError> {
-        let opts = spec.connect_options(app_id).await?;
-        let session = Session::connect(&opts).await?;
+        let (pre, cached) = self.auth.get(spec).await?;
+        let session = match Session::connect(&spec.socket_options(app_id, &pre)).await {
+            // A cached proxy or tenant session may have expired: fetch a fresh one, once.
+            Err(EngineError::UpgradeRejected {
+                status: 401 | 403, ..
+            }) if cached => {
+                self.auth.clear().await;
+                let (pre, _) = self.auth.get(spec).await?;
+                Session::connect(&spec.socket_options(app_id, &pre)).await?
+            }
+            other => other?,
+        };
         let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
         sockets.retain(|w| w.strong_count() > 0);
         sockets.push(Arc::downgrade(session.rpc()));
@@ -80,10 +96,72 @@ impl Site {
         })
     }
 
-    /// The apps this user may open, sorted by stream (published first) then name.
+    /// The apps this user may open, sorted by stream (published first) then name. Qlik Cloud
+    /// lists them over REST (the items API); QSEoW with GetDocList.
     pub async fn apps(&self) -> Result<Vec<AppEntry>, EngineError> {
+        let mut apps = if self.spec.deployment == Deployment::Cloud || self.spec.auth.is_cloud() {
+            self.cloud_apps().await?
+        } else {
+            self.doc_list_apps().await?
+        };
+        apps.sort_by(|a, b| {
+            (
+                a.stream.is_none(),
+                a.stream.as_ref().map(|s| s.name.as_str()),
+                a.name.as_str(),
+            )
+                .cmp(&(
+                    b.stream.is_none(),
+                    b.stream.as_ref().map(|s| s.name.as_str()),
+                    b.name.as_str(),
+                ))
+        });
+        Ok(apps)
+    }
+
+    /// Qlik Cloud: every app item over all pages; a space stands in for the stream.
+    async fn cloud_apps(&self) -> Result<Vec<AppEntry>, EngineError> {
+        let credential = match self.spec.auth {
+            Auth::CloudJwt { .. } => CloudCredential::JwtSession,
+            _ => CloudCredential::ApiKey,
+        };
+        let (pre, _) = self.auth.get(&self.spec).await?;
+        let opts = self.spec.rest_options(&pre);
+        let base = opts.url.clone();
+        let items = cloud::list_apps(&opts, &base, credential).await?;
+        // Space names are a nicety: an app list without them beats no app list.
+        let spaces: HashMap<String, String> =
+            match cloud::list_spaces(&opts, &base, credential).await {
+                Ok(s) => s.into_iter().collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot list Qlik Cloud spaces; showing space ids");
+                    HashMap::new()
+                }
+            };
+        Ok(items
+            .into_iter()
+            .map(|i| AppEntry {
+                stream: (!i.space_id.is_empty()).then(|| Stream {
+                    name: spaces
+                        .get(&i.space_id)
+                        .cloned()
+                        .unwrap_or_else(|| i.space_id.clone()),
+                    id: i.space_id.clone(),
+                }),
+                published: i.published,
+                description: i.description,
+                name: i.name,
+                last_reload_time: i.last_reload_time,
+                owner: (!i.owner_id.is_empty()).then_some(i.owner_id),
+                id: i.resource_id,
+                raw: i.raw,
+            })
+            .collect())
+    }
+
+    async fn doc_list_apps(&self) -> Result<Vec<AppEntry>, EngineError> {
         let docs = self.global().await?.global().get_doc_list().await?;
-        let mut apps: Vec<AppEntry> = docs
+        let apps: Vec<AppEntry> = docs
             .into_iter()
             .map(|d| AppEntry {
                 stream: d.stream().map(|(id, name)| Stream { id, name }),
@@ -101,18 +179,6 @@ impl Site {
                 raw: serde_json::to_value(&d).unwrap_or_default(),
             })
             .collect();
-        apps.sort_by(|a, b| {
-            (
-                a.stream.is_none(),
-                a.stream.as_ref().map(|s| s.name.as_str()),
-                a.name.as_str(),
-            )
-                .cmp(&(
-                    b.stream.is_none(),
-                    b.stream.as_ref().map(|s| s.name.as_str()),
-                    b.name.as_str(),
-                ))
-        });
         Ok(apps)
     }
 

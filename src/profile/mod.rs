@@ -4,9 +4,11 @@
 
 pub mod manage;
 pub mod openmetadata;
+pub mod preflight;
 pub mod resolve;
 pub mod secrets;
 pub mod spec;
 pub mod store;
 
-pub use spec::{Auth, ConnectionSpec, Deployment};
+pub use preflight::{AuthCache, Preflight};
+pub use spec::{Auth, ConnectionSpec, Deployment, JwtSource, JwtTemplate, SecretString};

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::preflight::{self, Preflight};
 use crate::engine::EngineError;
+pub use crate::engine::jwt::JwtTemplate;
 use crate::engine::transport::{ConnectOptions, Timeouts};
-use crate::engine::url::{UrlParts, app_url, qlik_user_header};
+use crate::engine::url::{UrlParts, app_url, rest_base};
 use crate::tls::ClientTls;
 
 /// Which kind of Qlik deployment a profile points at.
@@ -20,27 +22,54 @@ pub enum Deployment {
     Cloud,
 }
 
-/// How the connection authenticates. Secret fields are zeroized on drop and never printed.
-#[derive(Clone)]
+/// How the connection authenticates. Secret fields are `SecretString`s: wiped on drop, and
+/// Debug prints `<redacted>` for them.
+#[derive(Clone, Debug)]
 pub enum Auth {
     /// QSEoW direct (engine port 4747): mutual TLS plus `X-Qlik-User`.
     Certificate {
         user_directory: String,
         user_id: String,
     },
+    /// QSEoW through a JWT virtual proxy: the token fetches the proxy's CSRF token and session
+    /// cookie, which then open the socket (engine-api.md §1.3).
+    Jwt { jwt: JwtSource },
+    /// QSEoW through a header-authentication virtual proxy: `header_name: user` on each request
+    /// (e.g. `hdr-usr: INTERNAL\sa_engine`).
+    Header { header_name: String, user: String },
+    /// Qlik Cloud with an API key: `Authorization: Bearer <key>` on REST and the socket.
+    CloudApiKey { api_key: SecretString },
+    /// Qlik Cloud with a JWT: `POST /login/jwt-session`, then the session cookies.
+    CloudJwt { jwt: JwtSource },
 }
 
-impl std::fmt::Debug for Auth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// Where a JWT comes from.
+// One per connection, so the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub enum JwtSource {
+    /// A token made elsewhere and stored.
+    Token(SecretString),
+    /// Minted at connect time (RS256) from a stored private key.
+    Key {
+        private_key_pem: SecretString,
+        template: JwtTemplate,
+    },
+}
+
+impl JwtSource {
+    /// The token to present now: the stored one, or a freshly minted one.
+    pub fn token(&self) -> Result<SecretString, EngineError> {
         match self {
-            Auth::Certificate {
-                user_directory,
-                user_id,
-            } => f
-                .debug_struct("Certificate")
-                .field("user_directory", user_directory)
-                .field("user_id", user_id)
-                .finish(),
+            JwtSource::Token(t) => Ok(t.clone()),
+            JwtSource::Key {
+                private_key_pem,
+                template,
+            } => Ok(SecretString::new(crate::engine::jwt::mint(
+                private_key_pem.expose(),
+                template,
+                std::time::SystemTime::now(),
+            )?)),
         }
     }
 }
@@ -50,7 +79,21 @@ impl Auth {
     pub fn mode(&self) -> &'static str {
         match self {
             Auth::Certificate { .. } => "cert",
+            Auth::Jwt {
+                jwt: JwtSource::Token(_),
+            } => "jwt",
+            Auth::Jwt {
+                jwt: JwtSource::Key { .. },
+            } => "jwt-key",
+            Auth::Header { .. } => "header",
+            Auth::CloudApiKey { .. } => "cloud-key",
+            Auth::CloudJwt { .. } => "cloud-jwt",
         }
+    }
+
+    /// The deployment this mode belongs to (None: certificate or proxy modes, QSEoW).
+    pub fn is_cloud(&self) -> bool {
+        matches!(self, Auth::CloudApiKey { .. } | Auth::CloudJwt { .. })
     }
 }
 
@@ -71,34 +114,84 @@ pub struct ConnectionSpec {
     pub identity: Option<String>,
 }
 
-/// Secret text that is wiped from memory when dropped.
-pub type SecretString = Zeroizing<String>;
+/// Secret text (a key, a token): wiped from memory when dropped, and printed by Debug as
+/// `<redacted>`, so a secret cannot leak through a `{:?}` in a log line or an error.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SecretString(Zeroizing<String>);
+
+impl SecretString {
+    pub fn new(s: impl Into<String>) -> Self {
+        SecretString(Zeroizing::new(s.into()))
+    }
+
+    /// The secret itself, for the one place that sends or stores it.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl From<String> for SecretString {
+    fn from(s: String) -> Self {
+        SecretString::new(s)
+    }
+}
+
+impl std::ops::Deref for SecretString {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
 
 impl ConnectionSpec {
     /// Options for a socket to `app_id` (None: a session with no app, for the doc list).
     /// Async and fallible because some auth modes fetch a token first (a CSRF token from the
-    /// proxy, a Qlik Cloud session), each bounded by the connect timeout.
+    /// proxy, a Qlik Cloud session), bounded as a whole by the connect timeout.
     pub async fn connect_options(
         &self,
         app_id: Option<&str>,
     ) -> Result<ConnectOptions, EngineError> {
+        Ok(self.socket_options(app_id, &preflight::run(self).await?))
+    }
+
+    /// Options for a socket to `app_id` with a pre-flight already made (a site's cached one).
+    pub fn socket_options(&self, app_id: Option<&str>, pre: &Preflight) -> ConnectOptions {
         let parts = UrlParts {
             identity: self.identity.clone(),
             ttl: self.ttl,
-            query: vec![],
+            query: pre.socket_query.clone(),
         };
         let mut opts =
-            ConnectOptions::new(app_url(&self.engine_url, app_id, &parts), self.tls.clone());
+            ConnectOptions::new(app_url(&self.engine_url, app_id, &parts), self.socket_tls());
         opts.timeouts = self.timeouts;
-        match &self.auth {
-            Auth::Certificate {
-                user_directory,
-                user_id,
-            } => {
-                opts = opts.header("X-Qlik-User", qlik_user_header(user_directory, user_id));
-            }
+        opts.headers = pre.socket_headers.clone();
+        opts
+    }
+
+    /// Options for REST calls to the proxy or tenant (`https://host[:port][/prefix]`), with the
+    /// pre-flight's credentials.
+    pub fn rest_options(&self, pre: &Preflight) -> ConnectOptions {
+        let mut opts = ConnectOptions::new(rest_base(&self.engine_url), self.socket_tls());
+        opts.timeouts = self.timeouts;
+        opts.headers = pre.rest_headers.clone();
+        opts
+    }
+
+    /// The TLS material for this auth mode: only certificate auth presents a client certificate;
+    /// the proxy and Qlik Cloud modes use server-authenticated TLS alone.
+    pub fn socket_tls(&self) -> ClientTls {
+        let mut tls = self.tls.clone();
+        if !self.auth_uses_client_cert() {
+            tls.cert_pem = None;
+            tls.key_pem = None;
         }
-        Ok(opts)
+        tls
     }
 
     /// The https base for hub links: the display URL, or the engine URL with https and without
@@ -160,6 +253,105 @@ mod tests {
             derive_display_url("wss://localhost:9443"),
             "https://localhost:9443"
         );
+    }
+
+    fn spec_with(auth: Auth) -> ConnectionSpec {
+        ConnectionSpec {
+            name: None,
+            deployment: Deployment::Qseow,
+            engine_url: "wss://h/jwt".into(),
+            display_url: None,
+            auth,
+            tls: ClientTls {
+                root_pem: Some("root".into()),
+                cert_pem: Some("cert".into()),
+                key_pem: Some("-----BEGIN PRIVATE KEY-----".into()),
+                verify_hostname: true,
+            },
+            timeouts: Timeouts::default(),
+            ttl: None,
+            identity: None,
+        }
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        const SECRET: &str = "s3cr3t-value-that-must-not-leak";
+        let template = JwtTemplate {
+            user_id: "sa_engine".into(),
+            ..Default::default()
+        };
+        let modes = [
+            Auth::Jwt {
+                jwt: JwtSource::Token(SecretString::new(SECRET)),
+            },
+            Auth::Jwt {
+                jwt: JwtSource::Key {
+                    private_key_pem: SecretString::new(SECRET),
+                    template: template.clone(),
+                },
+            },
+            Auth::CloudApiKey {
+                api_key: SecretString::new(SECRET),
+            },
+            Auth::CloudJwt {
+                jwt: JwtSource::Token(SecretString::new(SECRET)),
+            },
+        ];
+        for auth in modes {
+            let spec = spec_with(auth);
+            let dbg = format!("{spec:?} {:?}", spec.auth);
+            assert!(!dbg.contains(SECRET), "{dbg}");
+            assert!(dbg.contains("<redacted>"), "{dbg}");
+            assert!(!dbg.contains("PRIVATE KEY"), "{dbg}");
+        }
+        let pre = Preflight {
+            socket_headers: vec![crate::engine::Header {
+                name: "Cookie".into(),
+                value: SECRET.into(),
+            }],
+            socket_query: vec![("qlik-csrf-token".into(), SECRET.into())],
+            rest_headers: vec![],
+        };
+        let spec = spec_with(Auth::Header {
+            header_name: "hdr-usr".into(),
+            user: "INTERNAL\\sa_engine".into(),
+        });
+        let opts = spec.socket_options(Some("app"), &pre);
+        assert!(!format!("{pre:?} {opts:?}").contains(SECRET));
+        // The URL carries the token; redaction is the URL's job (engine::url::redact).
+        assert!(
+            opts.url
+                .ends_with("/jwt/app/app?qlik-csrf-token=s3cr3t-value-that-must-not-leak")
+        );
+    }
+
+    #[test]
+    fn only_certificate_auth_presents_a_client_certificate() {
+        let cert = spec_with(Auth::Certificate {
+            user_directory: "INTERNAL".into(),
+            user_id: "sa_engine".into(),
+        });
+        assert!(cert.socket_tls().key_pem.is_some());
+        let hdr = spec_with(Auth::Header {
+            header_name: "hdr-usr".into(),
+            user: "u".into(),
+        });
+        let tls = hdr.socket_tls();
+        assert!(tls.cert_pem.is_none() && tls.key_pem.is_none());
+        assert_eq!(tls.root_pem.as_deref(), Some("root"));
+        assert_eq!(hdr.rest_options(&Preflight::default()).url, "https://h/jwt");
+    }
+
+    #[tokio::test]
+    async fn a_cloud_api_key_goes_on_the_socket_as_a_bearer() {
+        let spec = spec_with(Auth::CloudApiKey {
+            api_key: SecretString::new("k"),
+        });
+        let o = spec.connect_options(Some("a")).await.unwrap();
+        assert_eq!(o.headers[0].name, "Authorization");
+        assert_eq!(o.headers[0].value, "Bearer k");
+        assert!(o.tls.cert_pem.is_none());
     }
 
     #[tokio::test]

@@ -43,8 +43,10 @@ pub enum AuthMode {
     Cert,
     /// JWT through a QSEoW virtual proxy.
     Jwt,
-    /// Qlik Cloud API key.
-    ApiKey,
+    /// Qlik Cloud API key (`api-key` is read as an alias).
+    #[serde(alias = "api-key")]
+    #[value(alias = "api-key")]
+    CloudKey,
     /// Qlik Cloud JWT session.
     CloudJwt,
     /// Header authentication through a QSEoW virtual proxy.
@@ -56,7 +58,7 @@ impl AuthMode {
         match self {
             AuthMode::Cert => "cert",
             AuthMode::Jwt => "jwt",
-            AuthMode::ApiKey => "api-key",
+            AuthMode::CloudKey => "cloud-key",
             AuthMode::CloudJwt => "cloud-jwt",
             AuthMode::Header => "header",
         }
@@ -137,8 +139,14 @@ pub struct Profile {
     pub jwt_key_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt_expiry_secs: Option<u64>,
+    /// Extra claims of a minted token (Qlik Cloud wants name, email, email_verified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_claims: Option<BTreeMap<String, toml::Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_name: Option<String>,
+    /// The exact header value for header auth (default: `user_directory\user_id`, or `user_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_user: Option<String>,
 }
 
 impl Profile {
@@ -166,7 +174,9 @@ impl Profile {
             jwt_issuer: None,
             jwt_key_id: None,
             jwt_expiry_secs: None,
+            jwt_claims: None,
             header_name: None,
+            header_user: None,
         }
     }
 
@@ -602,6 +612,11 @@ mod tests {
         p.jwt_audience = Some("qlik.api".into());
         p.jwt_expiry_secs = Some(120);
         p.header_name = Some("X-User".into());
+        p.header_user = Some("CORP\\alice".into());
+        p.jwt_claims = Some(BTreeMap::from([
+            ("name".to_string(), toml::Value::String("Alice".into())),
+            ("email_verified".to_string(), toml::Value::Boolean(true)),
+        ]));
         s.insert(p.clone()).unwrap();
         s.insert(Profile::new("prod", "wss://prod:4747")).unwrap();
         s.set_default(Some("prod")).unwrap();
@@ -622,6 +637,18 @@ mod tests {
         assert!(text.contains("[profiles.dev]"), "{text}");
         assert!(text.contains("auth = \"jwt\""), "{text}");
         assert!(text.contains("secret_store = \"keyutils\""), "{text}");
+        // `api-key` is read as the cloud-key mode.
+        let e = tempfile::tempdir().unwrap();
+        let path = e.path().join("p.toml");
+        std::fs::write(
+            &path,
+            "[profiles.c]\nengine_url = \"wss://t.qlikcloud.com\"\nauth = \"api-key\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            ProfileStore::open(&path).unwrap().get("c").unwrap().auth,
+            AuthMode::CloudKey
+        );
     }
 
     #[test]

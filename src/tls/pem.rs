@@ -14,6 +14,8 @@ pub enum PemRole {
     RootCert,
     ServerCert,
     ServerKey,
+    /// The RSA private key that signs JWTs (JWT virtual proxy, Qlik Cloud JWT).
+    JwtKey,
 }
 
 impl PemRole {
@@ -24,6 +26,7 @@ impl PemRole {
             PemRole::RootCert => "root certificate (root.pem)",
             PemRole::ServerCert => "server certificate",
             PemRole::ServerKey => "server key",
+            PemRole::JwtKey => "JWT signing key (--jwt-key-file)",
         }
     }
 }

@@ -599,6 +599,14 @@ pub fn classify(e: &EngineError, target: &Target) -> (Cause, String) {
             Cause::ProtocolError,
             format!("the engine answered with error {code}: check the user's access rights"),
         ),
+        EngineError::HttpRefused { status: 401 | 403, fix, .. } => {
+            (Cause::UpgradeRejected, fix.clone())
+        }
+        EngineError::HttpRefused { fix, .. } => (Cause::ProtocolError, fix.clone()),
+        EngineError::Jwt(_) => (
+            Cause::InvalidConfig,
+            "check the JWT signing key of this profile (an RSA key in PEM)".into(),
+        ),
         EngineError::ObjectNotFound { .. } | EngineError::ReadOnly(_) => {
             (Cause::ProtocolError, "unexpected reply; see the detail".into())
         }
@@ -616,13 +624,15 @@ async fn repository(
     opts.url = format!("{}/qrs/about?xrfkey={key}", base.trim_end_matches('/'));
     opts.headers
         .retain(|h| !h.name.eq_ignore_ascii_case("x-qlik-user"));
-    let (dir, id) = match &spec.auth {
-        Auth::Certificate { .. } => ("INTERNAL".to_string(), "sa_repository".to_string()),
-    };
-    opts = opts.header("X-Qlik-Xrfkey", key).header(
-        "X-Qlik-User",
-        crate::engine::url::qlik_user_header(&dir, &id),
-    );
+    opts = opts.header("X-Qlik-Xrfkey", key);
+    // Direct (port 4242) as the repository's service user; through a proxy the session's
+    // own credentials (cookie, header) are already in `copts`.
+    if let Auth::Certificate { .. } = &spec.auth {
+        opts = opts.header(
+            "X-Qlik-User",
+            crate::engine::url::qlik_user_header("INTERNAL", "sa_repository"),
+        );
+    }
     let resp = http::request(&opts, "GET", None).await.map_err(|e| {
         (
             e.to_string(),

@@ -1,0 +1,90 @@
+//! Session cookies from a proxy or Qlik Cloud: kept from `Set-Cookie` replies, sent back as one
+//! `Cookie` header. Only name and value matter here (one host, one short-lived session), so the
+//! attributes (Path, Secure, HttpOnly, Expires) are dropped.
+
+/// A name=value pair. The value is a session credential: it is never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Cookie {
+    pub name: String,
+    pub value: String,
+}
+
+impl std::fmt::Debug for Cookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}=<redacted>", self.name)
+    }
+}
+
+/// The cookies set by `Set-Cookie` header values; a later cookie of the same name wins, and a
+/// cookie set to an empty value (a deletion) is dropped.
+pub fn from_set_cookie<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<Cookie> {
+    let mut jar: Vec<Cookie> = Vec::new();
+    for v in values {
+        let first = v.split(';').next().unwrap_or("").trim();
+        let Some((name, value)) = first.split_once('=') else {
+            continue;
+        };
+        let (name, value) = (name.trim(), value.trim().trim_matches('"'));
+        if name.is_empty() {
+            continue;
+        }
+        jar.retain(|c| c.name != name);
+        if !value.is_empty() {
+            jar.push(Cookie {
+                name: name.to_string(),
+                value: value.to_string(),
+            });
+        }
+    }
+    jar
+}
+
+/// The `Cookie` request header for `jar` (None when empty).
+pub fn header(jar: &[Cookie]) -> Option<String> {
+    if jar.is_empty() {
+        return None;
+    }
+    Some(
+        jar.iter()
+            .map(|c| format!("{}={}", c.name, c.value))
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
+/// Parses a `Cookie` request header (the simulator's side).
+pub fn parse_header(value: &str) -> Vec<Cookie> {
+    value
+        .split(';')
+        .filter_map(|p| {
+            let (n, v) = p.trim().split_once('=')?;
+            Some(Cookie {
+                name: n.trim().to_string(),
+                value: v.trim().to_string(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_cookie_values_become_one_cookie_header() {
+        let jar = from_set_cookie([
+            "X-Qlik-Session-jwt=abc123; Path=/; HttpOnly; Secure",
+            "_session=s1; path=/; samesite=none",
+            "_session.sig=\"sig\"; path=/",
+            "_session=s2; path=/",
+            "gone=; Max-Age=0",
+        ]);
+        assert_eq!(
+            header(&jar).unwrap(),
+            "X-Qlik-Session-jwt=abc123; _session.sig=sig; _session=s2"
+        );
+        assert_eq!(parse_header(&header(&jar).unwrap()), jar);
+        assert!(header(&[]).is_none());
+        assert_eq!(format!("{:?}", jar[0]), "X-Qlik-Session-jwt=<redacted>");
+    }
+}
