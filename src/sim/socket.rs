@@ -142,7 +142,18 @@ fn on_request(
     let tx = tx.clone();
     let session = session.clone();
     tokio::spawn(async move {
-        let resp = dispatch::respond(&session, &req);
+        // A defect in a handler must not leave the client waiting: it becomes -32603.
+        let resp = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            dispatch::respond(&session, &req)
+        }))
+        .unwrap_or_else(|_| {
+            Response::err(
+                req.id.clone(),
+                dispatch::INTERNAL_ERROR,
+                &req.method,
+                "the simulator failed on this request",
+            )
+        });
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }

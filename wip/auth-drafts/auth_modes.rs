@@ -1,0 +1,678 @@
+//! The five ways qlik-tui authenticates, end to end against the simulator over real TLS on
+//! 127.0.0.1: certificates (engine port), JWT through a virtual proxy (stored or minted, with
+//! the November 2024 CSRF flow), Qlik Cloud API keys (apps over the paged items API), Qlik Cloud
+//! JWT sessions, and header authentication through a virtual proxy. Keys and certificates are
+//! made at test time. Each mode runs the real `qlik-tui apps` binary at least once, and no
+//! secret may show up in its output, its errors or its log.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, SystemTime};
+
+use qlik_tui::engine::jwt::{self, JwtTemplate};
+use qlik_tui::engine::transport::{ConnectOptions, Timeouts, open_socket};
+use qlik_tui::engine::{EngineError, Session, http, proxy};
+use qlik_tui::explore::Site;
+use qlik_tui::profile::{Auth, ConnectionSpec, Deployment, JwtSource, SecretString};
+use qlik_tui::sim::authmodes::{
+    AuthModes, CloudJwtIdp, CloudTenant, ProxyAuth, VirtualProxy,
+};
+use qlik_tui::sim::{SimConfig, SimServer};
+use qlik_tui::tls::ClientTls;
+
+// ---------------------------------------------------------------- fixtures
+
+/// A 2048-bit RSA key pair made now: (PKCS#8 private PEM, SPKI public PEM).
+fn rsa_pair() -> (String, String) {
+    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA keygen");
+    (
+        key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
+        key.to_public_key().to_public_key_pem(LineEnding::LF).unwrap(),
+    )
+}
+
+async fn start(auth: AuthModes) -> SimServer {
+    SimServer::start(SimConfig {
+        auth,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the simulator starts")
+}
+
+/// The demo site's app ids, sorted (from the simulator's site, i.e. assets/demo-site.json).
+fn demo_app_ids(sim: &SimServer) -> Vec<String> {
+    let mut ids: Vec<String> = sim.site().apps.iter().map(|a| a.meta.id.clone()).collect();
+    ids.sort();
+    ids
+}
+
+fn timeouts() -> Timeouts {
+    Timeouts {
+        connect: Duration::from_secs(5),
+        greeting: Duration::from_secs(5),
+        request: Duration::from_secs(10),
+    }
+}
+
+/// A spec for `auth` at `wss://localhost:PORT[/prefix]`, trusting the simulator's root only
+/// (server-authenticated TLS: no client certificate outside certificate auth).
+fn spec(sim: &SimServer, prefix: &str, auth: Auth) -> ConnectionSpec {
+    let url = if prefix.is_empty() {
+        sim.engine_url()
+    } else {
+        format!("{}/{prefix}", sim.engine_url())
+    };
+    ConnectionSpec {
+        name: None,
+        deployment: if auth.is_cloud() {
+            Deployment::Cloud
+        } else {
+            Deployment::Qseow
+        },
+        engine_url: url,
+        display_url: None,
+        auth,
+        tls: ClientTls {
+            root_pem: Some(sim.pki().root_cert_pem.clone()),
+            cert_pem: None,
+            key_pem: None,
+            verify_hostname: true,
+        },
+        timeouts: timeouts(),
+        ttl: None,
+        identity: None,
+    }
+}
+
+fn qseow_template(user: &str, claim_user: &str, claim_directory: &str) -> JwtTemplate {
+    JwtTemplate {
+        user_id: user.into(),
+        user_directory: Some("INTERNAL".into()),
+        claim_user: claim_user.into(),
+        claim_directory: claim_directory.into(),
+        ..Default::default()
+    }
+}
+
+fn jwt_proxy(prefix: &str, public_pem: &str, csrf: bool) -> VirtualProxy {
+    VirtualProxy {
+        prefix: prefix.into(),
+        auth: ProxyAuth::Jwt {
+            public_key_pem: public_pem.into(),
+            claim_user: "user".into(),
+            claim_directory: "directory".into(),
+            audience: None,
+        },
+        csrf,
+    }
+}
+
+struct TempFiles {
+    dir: tempfile::TempDir,
+}
+
+impl TempFiles {
+    fn new() -> Self {
+        TempFiles {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn write(&self, name: &str, text: &str) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Runs the real binary with `args` (and a private config/state dir), off the runtime's threads
+/// so the in-process simulator keeps serving. Bounded: a hang fails the test.
+async fn qlik_tui(args: Vec<String>, env: Vec<(&'static str, String)>, state: PathBuf) -> Output {
+    let run = tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+        cmd.args(&args)
+            .env("QLIK_TUI_CONFIG_DIR", state.join("config"))
+            .env("QLIK_TUI_STATE_DIR", &state)
+            .env("QLIK_TUI_LOG", "debug")
+            .env_remove("QLIK_TUI_PROFILE")
+            .env_remove("QLIK_TUI_API_KEY")
+            .env_remove("QLIK_TUI_JWT");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run qlik-tui")
+    });
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("qlik-tui must finish")
+        .unwrap()
+}
+
+/// The ids of `qlik-tui apps --json` output, sorted.
+fn listed_ids(out: &Output) -> Vec<String> {
+    assert!(
+        out.status.success(),
+        "qlik-tui apps failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let mut ids: Vec<String> = v
+        .as_array()
+        .expect("an array of apps")
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Everything the run wrote (stdout, stderr, its log files) must be free of `secrets`.
+fn assert_no_secret(out: &Output, state: &Path, secrets: &[&str]) {
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    if let Ok(entries) = std::fs::read_dir(state.join("logs")) {
+        for e in entries.flatten() {
+            text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+        }
+    }
+    for s in secrets {
+        assert!(!s.is_empty());
+        assert!(!text.contains(s), "a secret leaked into the output or log:\n{text}");
+    }
+}
+
+fn base_args(sim: &SimServer, prefix: &str, root: &str) -> Vec<String> {
+    let url = if prefix.is_empty() {
+        sim.engine_url()
+    } else {
+        format!("{}/{prefix}", sim.engine_url())
+    };
+    vec![
+        "apps".into(),
+        "--json".into(),
+        "--engine-url".into(),
+        url,
+        "--root-cert".into(),
+        root.into(),
+        "--timeout".into(),
+        "5".into(),
+    ]
+}
+
+fn args(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+// ---------------------------------------------------------------- 1. certificate
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode1_certificate_lists_apps_through_the_cli() {
+    let sim = start(AuthModes::default()).await;
+    let files = TempFiles::new();
+    sim.pki().write_client_files(files.path()).unwrap();
+    let mut a = base_args(&sim, "", &files.path().join("root.pem").to_string_lossy());
+    a.extend(args(&["--cert-dir"]));
+    a.push(files.path().to_string_lossy().into_owned());
+    a.extend(args(&["--user-directory", "INTERNAL", "--user-id", "sa_engine"]));
+    let out = qlik_tui(a, vec![], files.path().to_path_buf()).await;
+    assert_eq!(listed_ids(&out), demo_app_ids(&sim));
+    assert_no_secret(&out, files.path(), &[sim.pki().client_key_pem.lines().nth(1).unwrap()]);
+}
+
+// ---------------------------------------------------------------- 2. JWT virtual proxy
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode2_jwt_stored_token_through_the_cli() {
+    let (private, public) = rsa_pair();
+    let sim = start(AuthModes {
+        proxies: vec![jwt_proxy("jwt", &public, true)],
+        ..Default::default()
+    })
+    .await;
+    let files = TempFiles::new();
+    let root = files.write("root.pem", &sim.pki().root_cert_pem);
+    let token = jwt::mint(
+        &private,
+        &qseow_template("sa_engine", "user", "directory"),
+        SystemTime::now(),
+    )
+    .unwrap();
+    let token_file = files.write("token.jwt", &format!("{token}\n"));
+    let mut a = base_args(&sim, "jwt", &root);
+    a.extend(args(&["--auth", "jwt", "--jwt-file", &token_file]));
+    let out = qlik_tui(a, vec![], files.path().to_path_buf()).await;
+    assert_eq!(listed_ids(&out), demo_app_ids(&sim));
+    assert_no_secret(&out, files.path(), &[&token]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode2_jwt_minted_with_configured_claims_through_the_cli_and_the_domain() {
+    let (private, public) = rsa_pair();
+    let mut proxy = jwt_proxy("jwt", &public, true);
+    proxy.auth = ProxyAuth::Jwt {
+        public_key_pem: public.clone(),
+        claim_user: "uid".into(),
+        claim_directory: "udir".into(),
+        audience: Some("qlik-sense".into()),
+    };
+    let sim = start(AuthModes {
+        proxies: vec![proxy],
+        ..Default::default()
+    })
+    .await;
+    let files = TempFiles::new();
+    let root = files.write("root.pem", &sim.pki().root_cert_pem);
+    let key_file = files.write("jwt_key.pem", &private);
+    let mut a = base_args(&sim, "jwt", &root);
+    a.extend(args(&[
+        "--auth",
+        "jwt-key",
+        "--jwt-key-file",
+        &key_file,
+        "--user-id",
+        "sa_engine",
+        "--user-directory",
+        "INTERNAL",
+        "--jwt-claim-user",
+        "uid",
+        "--jwt-claim-directory",
+        "udir",
+        "--jwt-audience",
+        "qlik-sense",
+    ]));
+    let out = qlik_tui(a.clone(), vec![], files.path().to_path_buf()).await;
+    assert_eq!(listed_ids(&out), demo_app_ids(&sim));
+    assert_no_secret(&out, files.path(), &[private.lines().nth(1).unwrap()]);
+
+    // The wrong claim names: the proxy refuses the token, and the error says what to check.
+    let wrong: Vec<String> = a
+        .iter()
+        .map(|s| if s == "uid" { "userId".to_string() } else { s.clone() })
+        .collect();
+    let out = qlik_tui(wrong, vec![], files.path().to_path_buf()).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("HTTP 401") && err.contains("claim"), "{err}");
+    assert_no_secret(&out, files.path(), &[private.lines().nth(1).unwrap()]);
+
+    // The domain: the engine sees the user the claims name, and an app opens.
+    let spec = spec(
+        &sim,
+        "jwt",
+        Auth::Jwt {
+            jwt: JwtSource::Key {
+                private_key_pem: SecretString::new(private.clone()),
+                template: JwtTemplate {
+                    audience: Some("qlik-sense".into()),
+                    ..qseow_template("jdoe", "uid", "udir")
+                },
+            },
+        },
+    );
+    let site = Site::new(spec);
+    let info = site.info().await.unwrap();
+    assert_eq!(info.user, "UserDirectory=INTERNAL; UserId=jdoe");
+    let first = demo_app_ids(&sim)[0].clone();
+    site.app(&first).await.expect("an app opens through the proxy");
+    site.close_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode2_the_csrf_flow_is_enforced_step_by_step() {
+    let (private, public) = rsa_pair();
+    let sim = start(AuthModes {
+        proxies: vec![jwt_proxy("jwt", &public, true)],
+        ..Default::default()
+    })
+    .await;
+    let token = jwt::mint(
+        &private,
+        &qseow_template("sa_engine", "user", "directory"),
+        SystemTime::now(),
+    )
+    .unwrap();
+    let s = spec(
+        &sim,
+        "jwt",
+        Auth::Jwt {
+            jwt: JwtSource::Token(SecretString::new(token.clone())),
+        },
+    );
+    let base = format!("{}/jwt", sim.engine_url().replace("wss://", "https://"));
+    let socket_url = format!("{}/jwt/app/engineData", sim.engine_url());
+    let mut plain = ConnectOptions::new(socket_url.clone(), s.socket_tls());
+    plain.timeouts = timeouts();
+    let bearer = format!("Bearer {token}");
+    let status_of = |r: Result<_, EngineError>| match r {
+        Err(EngineError::UpgradeRejected { status, .. }) => status,
+        Err(e) => panic!("expected an HTTP refusal, got {e}"),
+        Ok(_) => 101,
+    };
+
+    // The pre-November-2024 way (Bearer on the handshake, no token): 403.
+    let old_way = plain.clone().header("Authorization", &bearer);
+    assert_eq!(status_of(open_socket(&old_way).await.map(|_| ())), 403);
+
+    // Without the Xrfkey, the proxy's REST refuses.
+    let mut no_xrf = plain.clone().header("Authorization", &bearer);
+    no_xrf.url = format!("{base}/qps/csrftoken");
+    assert_eq!(http::request(&no_xrf, "GET", None).await.unwrap().status, 403);
+
+    // The token endpoint hands out a token and a cookie.
+    let creds = plain.clone().header("Authorization", &bearer);
+    let session = proxy::fetch_session(&creds, &base, "fix")
+        .await
+        .unwrap()
+        .expect("a November 2024 proxy has /qps/csrftoken");
+    let csrf = session.csrf_token.clone().expect("a CSRF token");
+    let cookie = qlik_tui::engine::cookie::header(&session.cookies).expect("a session cookie");
+
+    let with_token = format!("{socket_url}?qlik-csrf-token={csrf}");
+    // Token without the cookie: 403.
+    let mut o = plain.clone();
+    o.url = with_token.clone();
+    assert_eq!(status_of(open_socket(&o).await.map(|_| ())), 403);
+    // Cookie without the token: 403.
+    let o = plain.clone().header("Cookie", &cookie);
+    assert_eq!(status_of(open_socket(&o).await.map(|_| ())), 403);
+    // Token and cookie, but Authorization too: 403 (cross-site hijacking check).
+    let mut o = plain.clone().header("Cookie", &cookie).header("Authorization", &bearer);
+    o.url = with_token.clone();
+    assert_eq!(status_of(open_socket(&o).await.map(|_| ())), 403);
+    // Token and cookie: the engine session opens.
+    let mut o = plain.clone().header("Cookie", &cookie);
+    o.url = with_token.clone();
+    let session = Session::connect(&o).await.expect("token + cookie opens the socket");
+    let user = session.global().get_authenticated_user().await.unwrap();
+    assert_eq!(user, "UserDirectory=INTERNAL; UserId=sa_engine");
+    session.close();
+
+    // And the spec does all of it by itself.
+    let opts = s.connect_options(None).await.unwrap();
+    assert!(opts.url.contains("?qlik-csrf-token="));
+    assert!(!opts.headers.iter().any(|h| h.name.eq_ignore_ascii_case("authorization")));
+    Session::connect(&opts).await.unwrap().close();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode2_a_proxy_before_november_2024_takes_the_bearer_on_the_handshake() {
+    let (private, public) = rsa_pair();
+    let sim = start(AuthModes {
+        proxies: vec![jwt_proxy("legacy", &public, false)],
+        ..Default::default()
+    })
+    .await;
+    let s = spec(
+        &sim,
+        "legacy",
+        Auth::Jwt {
+            jwt: JwtSource::Key {
+                private_key_pem: SecretString::new(private),
+                template: qseow_template("sa_engine", "user", "directory"),
+            },
+        },
+    );
+    let opts = s.connect_options(None).await.unwrap();
+    assert!(!opts.url.contains("qlik-csrf-token"));
+    assert!(opts.headers.iter().any(|h| h.name == "Authorization"));
+    let site = Site::new(s);
+    assert_eq!(
+        site.apps().await.unwrap().len(),
+        demo_app_ids(&sim).len()
+    );
+    site.close_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode2_a_token_signed_by_another_key_is_refused_clearly() {
+    let (_, public) = rsa_pair();
+    let (other_private, _) = rsa_pair();
+    let sim = start(AuthModes {
+        proxies: vec![jwt_proxy("jwt", &public, true)],
+        ..Default::default()
+    })
+    .await;
+    let token = jwt::mint(
+        &other_private,
+        &qseow_template("sa_engine", "user", "directory"),
+        SystemTime::now(),
+    )
+    .unwrap();
+    let s = spec(
+        &sim,
+        "jwt",
+        Auth::Jwt {
+            jwt: JwtSource::Token(SecretString::new(token.clone())),
+        },
+    );
+    let err = Site::new(s).apps().await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, EngineError::HttpRefused { status: 401, .. }),
+        "{text}"
+    );
+    assert!(text.contains("qps/csrftoken") && text.contains("JWT"), "{text}");
+    assert!(!text.contains(&token), "{text}");
+    assert!(!format!("{err:?}").contains(&token));
+}
+
+// ---------------------------------------------------------------- 3. Qlik Cloud API key
+
+fn cloud_with_keys(keys: &[(&str, &str)], max_page: u32) -> AuthModes {
+    AuthModes {
+        cloud: Some(CloudTenant {
+            api_keys: keys
+                .iter()
+                .map(|(k, u)| (k.to_string(), u.to_string()))
+                .collect(),
+            max_page,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode3_cloud_api_key_lists_every_page_through_the_cli() {
+    const KEY: &str = "eyJhbGciOi-test-api-key-7f3a";
+    let sim = start(cloud_with_keys(&[(KEY, "auth0|jane")], 2)).await;
+    let ids = demo_app_ids(&sim);
+    assert!(ids.len() > 2, "the demo site must span several pages of 2");
+    let files = TempFiles::new();
+    let root = files.write("root.pem", &sim.pki().root_cert_pem);
+    let key_file = files.write("api.key", KEY);
+
+    let mut a = base_args(&sim, "", &root);
+    a.extend(args(&["--auth", "cloud-key", "--api-key-file", &key_file]));
+    let out = qlik_tui(a, vec![], files.path().to_path_buf()).await;
+    assert_eq!(listed_ids(&out), ids, "every page is followed");
+    assert_no_secret(&out, files.path(), &[KEY]);
+
+    // The key from the environment works as well.
+    let mut a = base_args(&sim, "", &root);
+    a.extend(args(&["--auth", "cloud-key"]));
+    let out = qlik_tui(a, vec![("QLIK_TUI_API_KEY", KEY.to_string())], files.path().to_path_buf()).await;
+    assert_eq!(listed_ids(&out), ids);
+
+    // A wrong key: 401, said plainly, and the key is not repeated.
+    let bad = "not-the-right-key-1234";
+    let bad_file = files.write("bad.key", bad);
+    let mut a = base_args(&sim, "", &root);
+    a.extend(args(&["--auth", "cloud-key", "--api-key-file", &bad_file]));
+    let out = qlik_tui(a, vec![], files.path().to_path_buf()).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("HTTP 401") && err.contains("API key"), "{err}");
+    assert_no_secret(&out, files.path(), &[bad, KEY]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode3_cloud_api_key_opens_apps_on_the_engine() {
+    const KEY: &str = "cloud-key-for-the-engine";
+    let sim = start(cloud_with_keys(&[(KEY, "auth0|jane")], 100)).await;
+    let s = spec(
+        &sim,
+        "",
+        Auth::CloudApiKey {
+            api_key: SecretString::new(KEY),
+        },
+    );
+    let site = Site::new(s.clone());
+    let apps = site.apps().await.unwrap();
+    let first = &apps[0];
+    assert!(demo_app_ids(&sim).contains(&first.id), "the app id is the resourceId");
+    site.app(&first.id).await.expect("the engine accepts the key");
+    site.close_all().await;
+
+    // The socket without the key: 401 before the upgrade.
+    let mut bare = s.connect_options(Some(&first.id)).await.unwrap();
+    bare.headers.clear();
+    match open_socket(&bare).await {
+        Err(EngineError::UpgradeRejected { status: 401, .. }) => {}
+        Err(e) => panic!("expected 401, got {e}"),
+        Ok(_) => panic!("expected 401, the socket opened"),
+    }
+}
+
+// ---------------------------------------------------------------- 4. Qlik Cloud JWT
+
+fn cloud_jwt(public: &str) -> AuthModes {
+    AuthModes {
+        cloud: Some(CloudTenant {
+            jwt: Some(CloudJwtIdp {
+                public_key_pem: public.into(),
+                issuer: Some("qlik-tui-test".into()),
+            }),
+            max_page: 3,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode4_cloud_jwt_minted_through_the_cli_and_the_domain() {
+    let (private, public) = rsa_pair();
+    let sim = start(cloud_jwt(&public)).await;
+    let files = TempFiles::new();
+    let root = files.write("root.pem", &sim.pki().root_cert_pem);
+    let key_file = files.write("jwt_key.pem", &private);
+    let mut a = base_args(&sim, "", &root);
+    a.extend(args(&[
+        "--auth",
+        "cloud-jwt",
+        "--jwt-key-file",
+        &key_file,
+        "--user-id",
+        "auth0|jane",
+        "--jwt-issuer",
+        "qlik-tui-test",
+        "--jwt-key-id",
+        "kid-1",
+        "--jwt-claim",
+        "name=Jane Doe",
+        "--jwt-claim",
+        "email_verified=true",
+    ]));
+    let out = qlik_tui(a.clone(), vec![], files.path().to_path_buf()).await;
+    assert_eq!(listed_ids(&out), demo_app_ids(&sim));
+    assert_no_secret(&out, files.path(), &[private.lines().nth(1).unwrap()]);
+
+    // The wrong issuer: the tenant refuses the JWT login, and says where.
+    let wrong: Vec<String> = a
+        .iter()
+        .map(|s| if s == "qlik-tui-test" { "someone-else".to_string() } else { s.clone() })
+        .collect();
+    let out = qlik_tui(wrong, vec![], files.path().to_path_buf()).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("login/jwt-session") && err.contains("HTTP 401"), "{err}");
+
+    // The domain: a stored token works too, and the session opens apps on the engine.
+    let token = jwt::mint(
+        &private,
+        &JwtTemplate {
+            user_id: "auth0|jane".into(),
+            claim_user: "sub".into(),
+            audience: Some("qlik.api/login/jwt-session".into()),
+            issuer: Some("qlik-tui-test".into()),
+            ..Default::default()
+        },
+        SystemTime::now(),
+    )
+    .unwrap();
+    let s = spec(
+        &sim,
+        "",
+        Auth::CloudJwt {
+            jwt: JwtSource::Token(SecretString::new(token.clone())),
+        },
+    );
+    let opts = s.connect_options(None).await.unwrap();
+    assert!(opts.headers.iter().any(|h| h.name == "Cookie"));
+    assert!(!opts.headers.iter().any(|h| h.name == "Authorization"));
+    let site = Site::new(s);
+    let apps = site.apps().await.unwrap();
+    assert_eq!(apps.len(), demo_app_ids(&sim).len());
+    let app = site.app(&apps[0].id).await.expect("the cookie session opens an app");
+    drop(app);
+    let info = site.info().await.unwrap();
+    assert!(info.user.contains("auth0|jane"), "{}", info.user);
+    site.close_all().await;
+}
+
+// ---------------------------------------------------------------- 5. header auth
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode5_header_auth_through_the_cli_and_the_domain() {
+    let sim = start(AuthModes {
+        proxies: vec![VirtualProxy {
+            prefix: "hdr".into(),
+            auth: ProxyAuth::Header {
+                header_name: "hdr-usr".into(),
+                default_directory: "CORP".into(),
+            },
+            csrf: true,
+        }],
+        ..Default::default()
+    })
+    .await;
+    let files = TempFiles::new();
+    let root = files.write("root.pem", &sim.pki().root_cert_pem);
+    let mut a = base_args(&sim, "hdr", &root);
+    a.extend(args(&[
+        "--auth",
+        "header",
+        "--header-name",
+        "hdr-usr",
+        "--header-user",
+        "INTERNAL\\sa_engine",
+    ]));
+    let out = qlik_tui(a, vec![], files.path().to_path_buf()).await;
+    assert_eq!(listed_ids(&out), demo_app_ids(&sim));
+
+    // The wrong header name: the proxy does not know the user.
+    let mut a = base_args(&sim, "hdr", &root);
+    a.extend(args(&["--auth", "header", "--header-name", "x-user", "--user-id", "bob"]));
+    let out = qlik_tui(a, vec![], files.path().to_path_buf()).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("HTTP 401") && err.contains("--header-name"), "{err}");
+
+    // The domain: a bare user id lands in the proxy's default directory.
+    let s = spec(
+        &sim,
+        "hdr",
+        Auth::Header {
+            header_name: "hdr-usr".into(),
+            user: "jdoe".into(),
+        },
+    );
+    let site = Site::new(s);
+    assert_eq!(site.info().await.unwrap().user, "UserDirectory=CORP; UserId=jdoe");
+    site.close_all().await;
+}

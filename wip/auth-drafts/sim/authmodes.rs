@@ -1,0 +1,273 @@
+//! The simulator's auth modes beyond QSEoW direct certificates, all off by default: virtual
+//! proxies by prefix (JWT or header authentication, with or without the November 2024 CSRF
+//! check) and a Qlik Cloud tenant on the root path (API keys, JWT sessions, the items API).
+//!
+//! `vproxy` and `tenant` hold the behaviour; this module holds the knobs, the sessions handed
+//! out (cookie → user and CSRF token), and the two hooks the server calls: `rest` for plain
+//! requests and `authenticate` for socket upgrades.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use http::request::Parts;
+
+use super::auth::{self, Rejection, SocketTarget, User};
+use super::data::Site;
+use super::server::HttpResponse;
+use super::{tenant, vproxy};
+use crate::engine::cookie;
+
+/// Which auth modes the simulator serves. The default serves none (certificates only).
+#[derive(Debug, Clone, Default)]
+pub struct AuthModes {
+    /// Virtual proxies, each under its prefix (`wss://host/<prefix>/app/...`).
+    pub proxies: Vec<VirtualProxy>,
+    /// A Qlik Cloud tenant on the root path: REST under `/api/v1`, sockets at `/app/<id>`.
+    pub cloud: Option<CloudTenant>,
+}
+
+impl AuthModes {
+    /// True when some mode lets a client in without a certificate, so TLS must not demand one.
+    pub fn any(&self) -> bool {
+        !self.proxies.is_empty() || self.cloud.is_some()
+    }
+
+    pub fn proxy(&self, prefix: &str) -> Option<&VirtualProxy> {
+        self.proxies
+            .iter()
+            .find(|p| p.prefix.eq_ignore_ascii_case(prefix))
+    }
+}
+
+/// A QSEoW virtual proxy.
+#[derive(Debug, Clone)]
+pub struct VirtualProxy {
+    /// Lowercase, without slashes (e.g. "jwt").
+    pub prefix: String,
+    pub auth: ProxyAuth,
+    /// Qlik's November 2024 check: sockets need `?qlik-csrf-token=` from `/qps/csrftoken` and the
+    /// session cookie, and must not carry `Authorization`. Off: an older proxy, where
+    /// `/qps/csrftoken` does not exist and the credential goes on the handshake.
+    pub csrf: bool,
+}
+
+impl VirtualProxy {
+    /// The proxy's session cookie name (Qlik: "X-Qlik-Session" plus a per-proxy suffix).
+    pub fn cookie_name(&self) -> String {
+        format!("X-Qlik-Session-{}", self.prefix)
+    }
+}
+
+/// How a virtual proxy learns the user.
+#[derive(Clone)]
+pub enum ProxyAuth {
+    /// `Authorization: Bearer <jwt>`, RS256, checked against the certificate or public key.
+    Jwt {
+        public_key_pem: String,
+        claim_user: String,
+        claim_directory: String,
+        /// When set, the token's `aud` must equal it.
+        audience: Option<String>,
+    },
+    /// A header carrying `DIRECTORY\user` (or just the user, in `default_directory`).
+    Header {
+        header_name: String,
+        default_directory: String,
+    },
+}
+
+impl std::fmt::Debug for ProxyAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxyAuth::Jwt {
+                claim_user,
+                claim_directory,
+                audience,
+                ..
+            } => f
+                .debug_struct("Jwt")
+                .field("claim_user", claim_user)
+                .field("claim_directory", claim_directory)
+                .field("audience", audience)
+                .finish(),
+            ProxyAuth::Header {
+                header_name,
+                default_directory,
+            } => f
+                .debug_struct("Header")
+                .field("header_name", header_name)
+                .field("default_directory", default_directory)
+                .finish(),
+        }
+    }
+}
+
+/// A Qlik Cloud tenant.
+#[derive(Clone)]
+pub struct CloudTenant {
+    /// Valid API keys and the user (subject) each belongs to.
+    pub api_keys: Vec<(String, String)>,
+    /// The JWT identity provider, when JWT sessions are on.
+    pub jwt: Option<CloudJwtIdp>,
+    /// The page size when the request names none (the real API's default is 10).
+    pub default_limit: u32,
+    /// The largest page served, below the API's 100: lets a test see paging with few apps.
+    pub max_page: u32,
+}
+
+impl Default for CloudTenant {
+    fn default() -> Self {
+        CloudTenant {
+            api_keys: Vec::new(),
+            jwt: None,
+            default_limit: 10,
+            max_page: 100,
+        }
+    }
+}
+
+impl std::fmt::Debug for CloudTenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudTenant")
+            .field("api_keys", &format!("<{} redacted>", self.api_keys.len()))
+            .field("jwt", &self.jwt)
+            .field("default_limit", &self.default_limit)
+            .field("max_page", &self.max_page)
+            .finish()
+    }
+}
+
+/// Qlik Cloud's JWT identity provider: tokens must verify against the key, carry the
+/// audience `qlik.api/login/jwt-session`, and (when set) the issuer; `sub` names the user.
+#[derive(Clone)]
+pub struct CloudJwtIdp {
+    pub public_key_pem: String,
+    pub issuer: Option<String>,
+}
+
+impl std::fmt::Debug for CloudJwtIdp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudJwtIdp")
+            .field("issuer", &self.issuer)
+            .finish()
+    }
+}
+
+/// A session handed out by a proxy or the tenant, found again by its cookie.
+#[derive(Debug, Clone)]
+pub struct IssuedSession {
+    pub user: User,
+    pub csrf_token: String,
+    /// The proxy prefix ("" for the tenant).
+    pub realm: String,
+}
+
+/// The sessions handed out so far, by cookie value.
+#[derive(Debug, Default)]
+pub struct AuthState {
+    sessions: Mutex<HashMap<String, IssuedSession>>,
+}
+
+impl AuthState {
+    /// Opens a session for `user` in `realm`; returns (cookie value, CSRF token).
+    pub fn open(&self, user: User, realm: &str) -> (String, String) {
+        let cookie = random_token();
+        let token = random_token();
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                cookie.clone(),
+                IssuedSession {
+                    user,
+                    csrf_token: token.clone(),
+                    realm: realm.to_string(),
+                },
+            );
+        (cookie, token)
+    }
+
+    /// The session named by cookie `name` in the request, if it exists in `realm`.
+    pub fn find(&self, parts: &Parts, name: &str, realm: &str) -> Option<IssuedSession> {
+        let jar = parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(cookie::parse_header)
+            .collect::<Vec<_>>();
+        let value = jar.iter().find(|c| c.name == name)?.value.clone();
+        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        sessions.get(&value).filter(|s| s.realm == realm).cloned()
+    }
+}
+
+/// 32 random hex characters.
+pub fn random_token() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The value of header `name`, as text.
+pub fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The token of `Authorization: Bearer <token>`.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let v = header(parts, "authorization")?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The value of query parameter `name`, decoded.
+pub fn query_param(parts: &Parts, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(parts.uri.query()?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Plain requests the auth modes answer (`/<prefix>/qps/csrftoken`, the tenant's REST), or
+/// None to let the server's own routes handle it.
+pub fn rest(
+    parts: &Parts,
+    modes: &AuthModes,
+    state: &AuthState,
+    site: &Site,
+) -> Option<HttpResponse> {
+    if auth::is_upgrade(parts) {
+        return None;
+    }
+    let path = parts.uri.path();
+    for p in &modes.proxies {
+        let base = format!("/{}/", p.prefix);
+        if let Some(rest) = path.strip_prefix(&base) {
+            return Some(vproxy::rest(parts, p, rest, state));
+        }
+    }
+    let cloud = modes.cloud.as_ref()?;
+    tenant::rest(parts, cloud, state, site)
+}
+
+/// Who opens this socket, when an auth mode owns its path; None for the engine port (the
+/// server's own certificate check applies).
+pub fn authenticate(
+    parts: &Parts,
+    target: &SocketTarget,
+    modes: &AuthModes,
+    state: &AuthState,
+) -> Option<Result<User, Rejection>> {
+    if let Some(p) = modes.proxy(&target.prefix) {
+        return Some(vproxy::authenticate(parts, p, state));
+    }
+    if target.prefix.is_empty()
+        && let Some(cloud) = &modes.cloud
+    {
+        return Some(tenant::authenticate(parts, cloud, state));
+    }
+    if !target.prefix.is_empty() {
+        return Some(Err(Rejection::new(404, "Not Found: no virtual proxy with this prefix")));
+    }
+    None
+}
