@@ -150,6 +150,25 @@ impl std::fmt::Debug for SecretString {
 }
 
 impl ConnectionSpec {
+    /// QSEoW direct: mutual TLS with `tls` plus `X-Qlik-User` for `directory\user`, default
+    /// timeouts, no profile name. The demo and the tests reach the simulator this way.
+    pub fn certificate(engine_url: String, tls: ClientTls, directory: &str, user: &str) -> Self {
+        ConnectionSpec {
+            name: None,
+            deployment: Deployment::Qseow,
+            engine_url,
+            display_url: None,
+            auth: Auth::Certificate {
+                user_directory: directory.into(),
+                user_id: user.into(),
+            },
+            tls,
+            timeouts: Timeouts::default(),
+            ttl: None,
+            identity: None,
+        }
+    }
+
     /// Options for a socket to `app_id` (None: a session with no app, for the doc list).
     /// Async and fallible because some auth modes fetch a token first (a CSRF token from the
     /// proxy, a Qlik Cloud session), bounded as a whole by the connect timeout.

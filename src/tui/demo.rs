@@ -5,9 +5,8 @@
 use anyhow::Context;
 
 use super::{Profiles, ThemeName, TuiOptions};
-use crate::engine::transport::Timeouts;
 use crate::explore::Site;
-use crate::profile::{Auth, ConnectionSpec, Deployment};
+use crate::profile::ConnectionSpec;
 use crate::sim::{SimConfig, SimServer};
 
 /// The profile name the demo shows.
@@ -20,17 +19,7 @@ pub async fn run(mouse: bool, theme: ThemeName) -> anyhow::Result<i32> {
     tracing::info!(url = %sim.engine_url(), "demo: simulator started");
     let spec = ConnectionSpec {
         name: Some(DEMO_PROFILE.into()),
-        deployment: Deployment::Qseow,
-        engine_url: sim.engine_url(),
-        display_url: None,
-        auth: Auth::Certificate {
-            user_directory: "INTERNAL".into(),
-            user_id: "sa_engine".into(),
-        },
-        tls: sim.client_tls(),
-        timeouts: Timeouts::default(),
-        ttl: None,
-        identity: None,
+        ..ConnectionSpec::certificate(sim.engine_url(), sim.client_tls(), "INTERNAL", "sa_engine")
     };
     let opts = TuiOptions {
         mouse,

@@ -3,26 +3,12 @@
 
 pub mod doctor;
 
-use qlik_tui::engine::transport::Timeouts;
-use qlik_tui::profile::{Auth, ConnectionSpec, Deployment};
+use qlik_tui::profile::ConnectionSpec;
 use qlik_tui::sim::SimServer;
 
 /// Certificate auth as INTERNAL\sa_engine against `sim`, over real TLS with host-name checks.
 pub fn sim_spec(sim: &SimServer) -> ConnectionSpec {
-    ConnectionSpec {
-        name: None,
-        deployment: Deployment::Qseow,
-        engine_url: sim.engine_url(),
-        display_url: None,
-        auth: Auth::Certificate {
-            user_directory: "INTERNAL".into(),
-            user_id: "sa_engine".into(),
-        },
-        tls: sim.client_tls(),
-        timeouts: Timeouts::default(),
-        ttl: None,
-        identity: None,
-    }
+    ConnectionSpec::certificate(sim.engine_url(), sim.client_tls(), "INTERNAL", "sa_engine")
 }
 
 /// The demo site's data, as tests should read it (never hard-code ids or titles).
