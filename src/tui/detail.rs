@@ -174,11 +174,22 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
     match &node.kind {
         NodeKind::Profile { name } => {
             out.push(field("profile", name.clone()));
-            if let Some(site) = &app.status.site {
-                out.push(field("engine", site.engine_version.clone()));
-                out.push(field("user", site.user.clone()));
+            if app.connected_profile() == Some(id) {
+                if let Some(site) = &app.status.site {
+                    out.push(field("engine", site.engine_version.clone()));
+                    out.push(field("user", site.user.clone()));
+                }
+                out.push(field("session", app.status.session.clone()));
+            } else {
+                out.push(field(
+                    "session",
+                    match &node.load {
+                        LoadState::Loading => "connecting",
+                        LoadState::Failed(_) => "not connected",
+                        _ => "not connected (Enter connects)",
+                    },
+                ));
             }
-            out.push(field("session", app.status.session.clone()));
         }
         NodeKind::Stream { name, personal } => {
             out.push(field("stream", name.clone()));
@@ -297,10 +308,49 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
     }
     if let LoadState::Failed(e) = &node.load {
         out.push(DLine::plain(""));
-        out.push(DLine::new(vec![(Seg::Error, format!("✗ error: {e}"))]));
+        // Wrapped: the cause and its fix are the end of a long line, and must be seen.
+        let width = app.areas().detail.map_or(80, |d| d.width.saturating_sub(2)) as usize;
+        for l in wrap(&format!("✗ error: {e}"), width) {
+            out.push(DLine::new(vec![(Seg::Error, l)]));
+        }
         out.push(DLine::new(vec![(Seg::Dim, "press r to retry".to_string())]));
     }
     out
+}
+
+/// Breaks `text` into lines of at most `width` columns, at spaces where it can.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let width = width.max(10);
+    let mut lines = vec![];
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let sep = usize::from(!line.is_empty());
+        if !line.is_empty() && line.width() + sep + word.width() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        // A word longer than a line is cut.
+        while line.width() > width {
+            let cut = line
+                .char_indices()
+                .scan(0, |w, (i, c)| {
+                    *w += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                    Some((i, *w))
+                })
+                .find(|&(_, w)| w > width)
+                .map_or(line.len(), |(i, _)| i);
+            let rest = line.split_off(cut);
+            lines.push(std::mem::replace(&mut line, rest));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// The object's dimensions and measures with their expressions (or master item ids).
