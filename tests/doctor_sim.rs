@@ -5,6 +5,7 @@
 //! cause code and that a fix is given.
 
 mod common;
+mod keyring_support;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -72,6 +73,76 @@ async fn one_line_pem_with_literal_newlines_passes() {
     assert!(!spec.tls.key_pem.as_deref().unwrap().contains('\n'));
     let r = diagnose(&spec).await;
     assert!(r.ok, "{r:#?}");
+}
+
+/// The QMC exports an RSA key in PKCS#1 form (`BEGIN RSA PRIVATE KEY`): a certificate for such
+/// a key, issued by the engine's CA, must pass every step.
+#[tokio::test]
+async fn pkcs1_rsa_key_as_the_qmc_exports_it_passes() {
+    if !keyring_support::require_openssl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("client_key.pem");
+    keyring_support::openssl(&[
+        "genrsa",
+        "-traditional",
+        "-out",
+        key_path.to_str().unwrap(),
+        "2048",
+    ])
+    .unwrap();
+    let key_pem = std::fs::read_to_string(&key_path).unwrap();
+    assert!(
+        key_pem.starts_with("-----BEGIN RSA PRIVATE KEY-----"),
+        "a PKCS#1 key"
+    );
+
+    let sim = sim_with(Behaviour::healthy()).await;
+    let cert_pem = sim
+        .pki()
+        .ca
+        .issue_client_for_key(
+            "QlikClient",
+            Validity::Days(90),
+            &RsaPublicKey::of_pkcs1(&key_pem),
+        )
+        .unwrap();
+    let mut spec = quick(common::sim_spec(&sim));
+    spec.tls.cert_pem = Some(cert_pem);
+    spec.tls.key_pem = Some(key_pem);
+    let r = diagnose(&spec).await;
+    assert!(r.ok, "{r:#?}");
+    let config = r.step(StepName::Config).unwrap();
+    assert!(config.detail.contains("RSA 2048"), "{}", config.detail);
+}
+
+/// The public half of an RSA key, for rcgen to put in a certificate.
+struct RsaPublicKey(Vec<u8>);
+
+impl RsaPublicKey {
+    fn of_pkcs1(key_pem: &str) -> RsaPublicKey {
+        use rustls::pki_types::{PrivateKeyDer, pem::PemObject};
+        let Ok(PrivateKeyDer::Pkcs1(der)) = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+        else {
+            panic!("a PKCS#1 key");
+        };
+        let pair = ring::signature::RsaKeyPair::from_der(der.secret_pkcs1_der()).unwrap();
+        RsaPublicKey(
+            ring::signature::KeyPair::public_key(&pair)
+                .as_ref()
+                .to_vec(),
+        )
+    }
+}
+
+impl rcgen::PublicKeyData for RsaPublicKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.0
+    }
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_RSA_SHA256
+    }
 }
 
 #[tokio::test]
