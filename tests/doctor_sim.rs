@@ -5,7 +5,6 @@
 //! cause code and that a fix is given.
 
 mod common;
-mod keyring_support;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -79,34 +78,17 @@ async fn one_line_pem_with_literal_newlines_passes() {
 /// a key, issued by the engine's CA, must pass every step.
 #[tokio::test]
 async fn pkcs1_rsa_key_as_the_qmc_exports_it_passes() {
-    if !keyring_support::require_openssl() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let key_path = dir.path().join("client_key.pem");
-    keyring_support::openssl(&[
-        "genrsa",
-        "-traditional",
-        "-out",
-        key_path.to_str().unwrap(),
-        "2048",
-    ])
-    .unwrap();
-    let key_pem = std::fs::read_to_string(&key_path).unwrap();
-    assert!(
-        key_pem.starts_with("-----BEGIN RSA PRIVATE KEY-----"),
-        "a PKCS#1 key"
-    );
+    use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey, LineEnding};
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+    let key_pem = key.to_pkcs1_pem(LineEnding::LF).unwrap().to_string();
+    assert!(key_pem.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+    let public = RsaPublicKey(key.to_public_key().to_pkcs1_der().unwrap().into_vec());
 
     let sim = sim_with(Behaviour::healthy()).await;
     let cert_pem = sim
         .pki()
         .ca
-        .issue_client_for_key(
-            "QlikClient",
-            Validity::Days(90),
-            &RsaPublicKey::of_pkcs1(&key_pem),
-        )
+        .issue_client_for_key("QlikClient", Validity::Days(90), &public)
         .unwrap();
     let mut spec = quick(common::sim_spec(&sim));
     spec.tls.cert_pem = Some(cert_pem);
@@ -117,24 +99,8 @@ async fn pkcs1_rsa_key_as_the_qmc_exports_it_passes() {
     assert!(config.detail.contains("RSA 2048"), "{}", config.detail);
 }
 
-/// The public half of an RSA key, for rcgen to put in a certificate.
+/// The public half of an RSA key (PKCS#1 `RSAPublicKey` DER), for rcgen to certify.
 struct RsaPublicKey(Vec<u8>);
-
-impl RsaPublicKey {
-    fn of_pkcs1(key_pem: &str) -> RsaPublicKey {
-        use rustls::pki_types::{PrivateKeyDer, pem::PemObject};
-        let Ok(PrivateKeyDer::Pkcs1(der)) = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-        else {
-            panic!("a PKCS#1 key");
-        };
-        let pair = ring::signature::RsaKeyPair::from_der(der.secret_pkcs1_der()).unwrap();
-        RsaPublicKey(
-            ring::signature::KeyPair::public_key(&pair)
-                .as_ref()
-                .to_vec(),
-        )
-    }
-}
 
 impl rcgen::PublicKeyData for RsaPublicKey {
     fn der_bytes(&self) -> &[u8] {
