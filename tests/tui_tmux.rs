@@ -74,6 +74,19 @@ impl Tmux {
         assert!(self.run(&["send-keys", "-t", "demo", k]).status.success());
     }
 
+    /// Presses `j` until the breadcrumb (the top line) ends with `title`, as a user reading
+    /// the screen would.
+    fn down_to(&self, title: &str) {
+        for _ in 0..40 {
+            if self.screen().lines().next().unwrap_or("").ends_with(title) {
+                return;
+            }
+            self.key("j");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("never reached {title}:\n{}", self.screen());
+    }
+
     fn alive(&self) -> bool {
         self.run(&["has-session", "-t", "demo"]).status.success()
     }
@@ -155,26 +168,14 @@ fn a_new_user_reaches_an_objects_properties_with_the_keys_the_help_shows() {
     t.key("Escape");
 
     // Down to the app (the breadcrumb on the top line says where the selection is), open it.
-    let mut presses = 0;
-    while !t.screen().lines().next().unwrap_or("").ends_with(&app) {
-        t.key("j");
-        presses += 1;
-        assert!(presses < 40, "never reached {app}:\n{}", t.screen());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    t.down_to(&app);
     t.key("l");
     t.wait_for("Sheets");
     // Sheets ▸ the sheet ▸ its first object.
     t.key("j");
     t.key("l");
     t.wait_for(&sheet);
-    let mut presses = 0;
-    while !t.screen().lines().next().unwrap_or("").ends_with(&sheet) {
-        t.key("j");
-        presses += 1;
-        assert!(presses < 10, "never reached {sheet}:\n{}", t.screen());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    t.down_to(&sheet);
     t.key("l");
     t.key("j");
     t.wait_for(&format!("{sheet} ▸ "));
