@@ -198,7 +198,14 @@ fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
             line
         })
         .collect();
-    f.render_widget(Paragraph::new(shown), body);
+    let para = Paragraph::new(shown);
+    // The summary is prose (descriptions, errors with their fix, links): wrap it. JSON and the
+    // script keep one line per row so the cursor and folding stay on the row they name.
+    let para = match app.tab {
+        detail::Tab::Summary | detail::Tab::Links => para.wrap(Wrap { trim: false }),
+        _ => para,
+    };
+    f.render_widget(para, body);
 }
 
 fn draw_status(f: &mut Frame, app: &App, area: Rect) {
