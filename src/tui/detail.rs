@@ -293,6 +293,18 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
                 .map(|f| f.name.as_str())
                 .collect();
             out.push(field("keys", keys.join(", ")));
+            if entry.synthetic {
+                out.push(field(
+                    "synthetic",
+                    "yes: tables share several fields; consider one composite key",
+                ));
+            }
+            if entry.loose {
+                out.push(field("loose", "yes: part of a circular reference"));
+            }
+            if !entry.comment.is_empty() {
+                out.push(field("comment", entry.comment.clone()));
+            }
         }
         NodeKind::Field {
             table, field: f, ..
@@ -303,54 +315,23 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
                 "key",
                 if f.is_key { f.key_type.as_str() } else { "no" },
             ));
+            out.push(field("rows", f.rows.to_string()));
+            out.push(field("distinct", f.distinct_values.to_string()));
+            if !f.tags.is_empty() {
+                out.push(field("tags", f.tags.join(", ")));
+            }
+            if !f.comment.is_empty() {
+                out.push(field("comment", f.comment.clone()));
+            }
         }
         NodeKind::Script { .. } => {}
     }
     if let LoadState::Failed(e) = &node.load {
         out.push(DLine::plain(""));
-        // Wrapped: the cause and its fix are the end of a long line, and must be seen.
-        let width = app.areas().detail.map_or(80, |d| d.width.saturating_sub(2)) as usize;
-        for l in wrap(&format!("✗ error: {e}"), width) {
-            out.push(DLine::new(vec![(Seg::Error, l)]));
-        }
+        out.push(DLine::new(vec![(Seg::Error, format!("✗ error: {e}"))]));
         out.push(DLine::new(vec![(Seg::Dim, "press r to retry".to_string())]));
     }
     out
-}
-
-/// Breaks `text` into lines of at most `width` columns, at spaces where it can.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    use unicode_width::UnicodeWidthStr;
-    let width = width.max(10);
-    let mut lines = vec![];
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let sep = usize::from(!line.is_empty());
-        if !line.is_empty() && line.width() + sep + word.width() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-        // A word longer than a line is cut.
-        while line.width() > width {
-            let cut = line
-                .char_indices()
-                .scan(0, |w, (i, c)| {
-                    *w += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-                    Some((i, *w))
-                })
-                .find(|&(_, w)| w > width)
-                .map_or(line.len(), |(i, _)| i);
-            let rest = line.split_off(cut);
-            lines.push(std::mem::replace(&mut line, rest));
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 /// The object's dimensions and measures with their expressions (or master item ids).
