@@ -74,6 +74,43 @@ async fn one_line_pem_with_literal_newlines_passes() {
     assert!(r.ok, "{r:#?}");
 }
 
+/// The QMC exports an RSA key in PKCS#1 form (`BEGIN RSA PRIVATE KEY`): a certificate for such
+/// a key, issued by the engine's CA, must pass every step.
+#[tokio::test]
+async fn pkcs1_rsa_key_as_the_qmc_exports_it_passes() {
+    use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey, LineEnding};
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+    let key_pem = key.to_pkcs1_pem(LineEnding::LF).unwrap().to_string();
+    assert!(key_pem.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+    let public = RsaPublicKey(key.to_public_key().to_pkcs1_der().unwrap().into_vec());
+
+    let sim = sim_with(Behaviour::healthy()).await;
+    let cert_pem = sim
+        .pki()
+        .ca
+        .issue_client_for_key("QlikClient", Validity::Days(90), &public)
+        .unwrap();
+    let mut spec = quick(common::sim_spec(&sim));
+    spec.tls.cert_pem = Some(cert_pem);
+    spec.tls.key_pem = Some(key_pem);
+    let r = diagnose(&spec).await;
+    assert!(r.ok, "{r:#?}");
+    let config = r.step(StepName::Config).unwrap();
+    assert!(config.detail.contains("RSA 2048"), "{}", config.detail);
+}
+
+/// The public half of an RSA key (PKCS#1 `RSAPublicKey` DER), for rcgen to certify.
+struct RsaPublicKey(Vec<u8>);
+
+impl rcgen::PublicKeyData for RsaPublicKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.0
+    }
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_RSA_SHA256
+    }
+}
+
 #[tokio::test]
 async fn server_of_another_ca_is_unknown_ca() {
     let sim = sim_with(Behaviour::healthy()).await;

@@ -2,6 +2,7 @@
 //! keyring (as `keyctl session -` does), so it runs from any shell; under CI a kernel without
 //! keyutils is a failure, elsewhere a skip with a notice.
 
+mod common;
 mod keyring_support;
 
 use keyring_support::*;
@@ -207,4 +208,80 @@ fn without_a_session_keyring_the_error_is_one_clear_sentence() {
     );
     assert!(err.contains("keyctl session"), "{err}");
     assert!(!cli.config_dir().join("profiles.toml").exists());
+}
+
+/// The OpenMetadata connector's file → a profile whose certificates sit in the keyring, then the
+/// real binary connects with it (`profile test`, `apps -p`, and `QLIK_TUI_PROFILE`) to a
+/// simulator that demands those certificates.
+#[test]
+fn openmetadata_import_then_connect_with_the_profile() {
+    if !session() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt
+        .block_on(qlik_tui::sim::SimServer::start(Default::default()))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    sim.pki().write_client_files(dir.path()).unwrap();
+    // A whole ingestion workflow as OpenMetadata writes it; certificate paths relative to it.
+    let workflow = dir.path().join("qlik.yaml");
+    std::fs::write(
+        &workflow,
+        format!(
+            "source:\n  type: qliksense\n  serviceName: qlik_prod\n  serviceConnection:\n    config:\n      type: QlikSense\n      hostPort: {}\n      displayUrl: https://localhost\n      certificates:\n        clientCertificate: client.pem\n        clientKeyCertificate: client_key.pem\n        rootCertificate: root.pem\n      userDirectory: INTERNAL\n      userId: sa_engine\n      validateHostName: true\n",
+            sim.engine_url()
+        ),
+    )
+    .unwrap();
+
+    let cli = Cli::new("keyutils", "om");
+    cli.ok(&[
+        "profile",
+        "import",
+        "--openmetadata",
+        workflow.to_str().unwrap(),
+        "prod",
+    ]);
+    assert_no_pem_under(cli.config_dir());
+    let show: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["profile", "show", "prod", "--json"])).unwrap();
+    assert_eq!(show["engine_url"], sim.engine_url());
+    assert_eq!(show["verify_hostname"], true);
+    assert_eq!(show["certificate"]["key_matches"], true);
+
+    let test = cli.ok(&["profile", "test", "prod"]);
+    assert!(
+        test.starts_with("ok: engine ") && test.contains("sa_engine"),
+        "{test}"
+    );
+    let title = |v: &serde_json::Value| -> Vec<String> {
+        let apps = v.as_array().expect("a list of apps");
+        apps.iter()
+            .map(|a| a["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let first_app = common::demo_site()["apps"][0]["title"].clone();
+    let by_flag: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["apps", "-p", "prod", "--json"])).unwrap();
+    assert!(title(&by_flag).iter().any(|t| *t == first_app), "{by_flag}");
+    let mut by_env = cli.command(&["apps", "--json"]);
+    by_env.env("QLIK_TUI_PROFILE", "prod");
+    let out = by_env.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let by_env: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(title(&by_env), title(&by_flag));
+
+    // The engine gone: a clear error, promptly, and no key material in it.
+    sim.kill();
+    let err = cli.fails(&["profile", "test", "prod"]);
+    assert!(
+        !err.contains("PRIVATE KEY") && !err.contains("BEGIN"),
+        "{err}"
+    );
+    assert!(err.to_lowercase().contains("connect"), "{err}");
 }

@@ -70,6 +70,40 @@ async fn loaders_return_the_demo_apps_contents() {
         richest["bookmarks"].as_array().unwrap().len()
     );
     assert!(!app.variables().await.unwrap().is_empty());
+
+    // The data model needs the app's data: the browsing session (opened without) has no
+    // tables; a session opened with data has every table and field with the asset's facts.
+    assert!(app.data_model().await.unwrap().tables.is_empty());
+    let with_data = site.open_app_for_export(app_id).await.unwrap();
+    let model = with_data.data_model().await.unwrap();
+    with_data.close();
+    let tables = richest["tables"].as_array().unwrap();
+    assert_eq!(model.tables.len(), tables.len());
+    for (got, want) in model.tables.iter().zip(tables) {
+        assert_eq!(got.name, want["name"].as_str().unwrap());
+        assert_eq!(got.rows, want["rows"].as_u64().unwrap());
+        assert_eq!(got.comment, want["comment"].as_str().unwrap_or(""));
+        let fields = want["fields"].as_array().unwrap();
+        assert_eq!(got.fields.len(), fields.len(), "{}", got.name);
+        for (f, w) in got.fields.iter().zip(fields) {
+            assert_eq!(f.name, w["name"].as_str().unwrap());
+            assert_eq!(
+                f.distinct_values,
+                w["distinct"].as_u64().unwrap(),
+                "{}",
+                f.name
+            );
+            let tags: Vec<&str> = w["tags"]
+                .as_array()
+                .map(|t| t.iter().filter_map(|x| x.as_str()).collect())
+                .unwrap_or_default();
+            assert!(
+                tags.iter().all(|t| f.tags.iter().any(|g| g == t)),
+                "{}",
+                f.name
+            );
+        }
+    }
     assert_eq!(
         app.script().await.unwrap(),
         richest["script"]

@@ -354,6 +354,9 @@ impl AppSession {
                 .map(|t| TableEntry {
                     name: t.name,
                     rows: t.rows,
+                    synthetic: t.synthetic,
+                    loose: t.loose,
+                    comment: t.comment,
                     fields: t
                         .fields
                         .into_iter()
@@ -361,6 +364,10 @@ impl AppSession {
                             is_key: f.is_key(),
                             name: f.name,
                             key_type: f.key_type,
+                            rows: f.rows,
+                            distinct_values: f.distinct_values,
+                            tags: f.tags,
+                            comment: f.comment,
                         })
                         .collect(),
                 })

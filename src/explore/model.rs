@@ -126,6 +126,12 @@ pub struct FieldEntry {
     pub name: String,
     pub key_type: String,
     pub is_key: bool,
+    /// Rows of the table holding a value of this field (qnRows).
+    pub rows: u64,
+    /// Distinct values across the app (qnTotalDistinctValues).
+    pub distinct_values: u64,
+    pub tags: Vec<String>,
+    pub comment: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -133,6 +139,11 @@ pub struct TableEntry {
     pub name: String,
     pub rows: u64,
     pub fields: Vec<FieldEntry>,
+    /// A synthetic key table ($Syn), made by the engine when tables share several fields.
+    pub synthetic: bool,
+    /// Loosely coupled (the data model has a loop the engine broke here).
+    pub loose: bool,
+    pub comment: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]

@@ -111,8 +111,8 @@ fn malformed(role: PemRole, e: pem::Error) -> PemError {
     PemError::Malformed { role, detail }
 }
 
-/// Parses every certificate in `text` (a chain: leaf first, then intermediates).
-pub fn parse_certs(text: &str, role: PemRole) -> Result<Vec<CertificateDer<'static>>, PemError> {
+/// The normalised text and the kinds of its PEM blocks; an error when there is no block at all.
+fn blocks(text: &str, role: PemRole) -> Result<(String, Vec<String>), PemError> {
     let text = normalize(text);
     if text.is_empty() {
         return Err(PemError::Empty(role));
@@ -121,6 +121,12 @@ pub fn parse_certs(text: &str, role: PemRole) -> Result<Vec<CertificateDer<'stat
     if kinds.is_empty() {
         return Err(PemError::NoPemBlock(role));
     }
+    Ok((text, kinds))
+}
+
+/// Parses every certificate in `text` (a chain: leaf first, then intermediates).
+pub fn parse_certs(text: &str, role: PemRole) -> Result<Vec<CertificateDer<'static>>, PemError> {
+    let (text, kinds) = blocks(text, role)?;
     let certs = CertificateDer::pem_slice_iter(text.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| malformed(role, e))?;
@@ -145,14 +151,7 @@ pub fn parse_certs(text: &str, role: PemRole) -> Result<Vec<CertificateDer<'stat
 /// Parses the private key in `text`: PKCS#1 (`RSA PRIVATE KEY`), PKCS#8 (`PRIVATE KEY`) or SEC1
 /// (`EC PRIVATE KEY`). An encrypted PKCS#8 key is reported as such.
 pub fn parse_key(text: &str, role: PemRole) -> Result<PrivateKeyDer<'static>, PemError> {
-    let text = normalize(text);
-    if text.is_empty() {
-        return Err(PemError::Empty(role));
-    }
-    let kinds = section_kinds(&text);
-    if kinds.is_empty() {
-        return Err(PemError::NoPemBlock(role));
-    }
+    let (text, kinds) = blocks(text, role)?;
     if kinds.iter().any(|k| k == "ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED")
     {
         return Err(PemError::EncryptedKey(role));

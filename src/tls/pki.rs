@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    KeyUsagePurpose, PublicKeyData,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -89,12 +89,35 @@ impl TestCa {
         common_name: &str,
         validity: Validity,
     ) -> Result<IssuedCert, PkiError> {
+        self.sign(Self::client_params(common_name)?, validity)
+    }
+
+    /// A client certificate for a key made elsewhere (the QMC's own exports carry RSA keys,
+    /// which ring cannot generate): returns the certificate PEM; the caller holds the key.
+    pub fn issue_client_for_key(
+        &self,
+        common_name: &str,
+        validity: Validity,
+        public_key: &impl PublicKeyData,
+    ) -> Result<String, PkiError> {
+        let mut params = Self::client_params(common_name)?;
+        Self::prepare(&mut params, validity);
+        Ok(params.signed_by(public_key, &self.issuer)?.pem())
+    }
+
+    fn client_params(common_name: &str) -> Result<CertificateParams, PkiError> {
         let mut params = CertificateParams::new(Vec::<String>::new())?;
         params
             .distinguished_name
             .push(DnType::CommonName, common_name);
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        self.sign(params, validity)
+        Ok(params)
+    }
+
+    fn prepare(params: &mut CertificateParams, validity: Validity) {
+        params.use_authority_key_identifier_extension = true;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        validity.apply(params);
     }
 
     fn sign(
@@ -102,9 +125,7 @@ impl TestCa {
         mut params: CertificateParams,
         validity: Validity,
     ) -> Result<IssuedCert, PkiError> {
-        params.use_authority_key_identifier_extension = true;
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        validity.apply(&mut params);
+        Self::prepare(&mut params, validity);
         let key = KeyPair::generate()?;
         let cert = params.signed_by(&key, &self.issuer)?;
         Ok(IssuedCert {

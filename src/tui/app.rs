@@ -753,7 +753,7 @@ impl App {
                 KeyCode::Up => self.palette_pick = self.palette_pick.saturating_sub(1),
                 KeyCode::Down => self.palette_pick += 1,
                 KeyCode::Enter => {
-                    let line = self.palette.value().to_string();
+                    let line = self.palette_line();
                     self.palette.reset();
                     self.mode = Mode::Normal;
                     self.run_command(&line);
@@ -1030,6 +1030,27 @@ impl App {
         palette::complete(self.palette.value(), &profiles, &apps)
     }
 
+    /// What Enter runs: the line as typed when it names a command and argument exactly (or
+    /// nothing completes it, e.g. an app id), else the highlighted completion — `:doc` runs
+    /// `doctor`, `:app sal` opens "Sales Overview", as in k9s.
+    fn palette_line(&self) -> String {
+        let typed = self
+            .palette
+            .value()
+            .trim()
+            .trim_start_matches(':')
+            .to_string();
+        let candidates = self.palette_candidates();
+        let exact = candidates
+            .iter()
+            .any(|c| c.trim().eq_ignore_ascii_case(&typed));
+        if exact || candidates.is_empty() {
+            typed
+        } else {
+            candidates[self.palette_pick % candidates.len()].clone()
+        }
+    }
+
     fn run_command(&mut self, line: &str) {
         match palette::parse(line) {
             Ok(palette::Command::Quit) => self.quit = true,
@@ -1122,13 +1143,9 @@ mod tests {
         }
     }
 
-    fn key(c: char) -> KeyEvent {
-        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-    }
-
-    #[test]
-    fn keys_drive_lazy_loading_and_failures_mark_the_node() {
-        let mut app = App::new(
+    /// An app showing one profile, "demo", with default keys and theme.
+    fn demo_app() -> App {
+        App::new(
             Profiles {
                 names: vec!["demo".into()],
                 active: "demo".into(),
@@ -1136,7 +1153,16 @@ mod tests {
             Links::new("https://qlik.example"),
             Keymap::default(),
             Theme::new(ThemeName::Dark),
-        );
+        )
+    }
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn keys_drive_lazy_loading_and_failures_mark_the_node() {
+        let mut app = demo_app();
         app.start();
         let reqs = app.take_requests();
         assert!(matches!(reqs[0], Request::SiteInfo), "{reqs:?}");
@@ -1191,5 +1217,47 @@ mod tests {
         );
         app.on_key(key('q'));
         assert!(app.quit);
+    }
+
+    #[test]
+    fn enter_in_the_palette_runs_the_highlighted_completion() {
+        let mut app = demo_app();
+        app.start();
+        let node = app
+            .take_requests()
+            .into_iter()
+            .find_map(|r| match r {
+                Request::Apps { node } => Some(node),
+                _ => None,
+            })
+            .unwrap();
+        app.on_reply(Reply::Apps {
+            node,
+            result: Ok(vec![
+                entry("a1", "Sales", Some("Sales")),
+                entry("a2", "Scratch", None),
+                entry("a3", "Sales Forecast", Some("Sales")),
+            ]),
+        });
+        let run = |app: &mut App, line: &str| {
+            for c in format!(":{line}").chars() {
+                app.on_key(key(c));
+            }
+            app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        };
+        // A partial name: the completion runs.
+        run(&mut app, "app scr");
+        assert_eq!(app.selected_kind().and_then(|k| k.id()), Some("a2"));
+        // An exact name wins over a longer completion listed first.
+        run(&mut app, "app sales");
+        assert_eq!(app.selected_kind().and_then(|k| k.id()), Some("a1"));
+        // A partial command name.
+        run(&mut app, "doc");
+        assert!(matches!(app.mode, Mode::Doctor));
+        let reqs = app.take_requests();
+        assert!(
+            reqs.iter().any(|r| matches!(r, Request::Doctor)),
+            "{reqs:?}"
+        );
     }
 }

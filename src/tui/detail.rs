@@ -282,6 +282,18 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
                 .map(|f| f.name.as_str())
                 .collect();
             out.push(field("keys", keys.join(", ")));
+            if entry.synthetic {
+                out.push(field(
+                    "synthetic",
+                    "yes: tables share several fields; consider one composite key",
+                ));
+            }
+            if entry.loose {
+                out.push(field("loose", "yes: part of a circular reference"));
+            }
+            if !entry.comment.is_empty() {
+                out.push(field("comment", entry.comment.clone()));
+            }
         }
         NodeKind::Field {
             table, field: f, ..
@@ -292,6 +304,14 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
                 "key",
                 if f.is_key { f.key_type.as_str() } else { "no" },
             ));
+            out.push(field("rows", f.rows.to_string()));
+            out.push(field("distinct", f.distinct_values.to_string()));
+            if !f.tags.is_empty() {
+                out.push(field("tags", f.tags.join(", ")));
+            }
+            if !f.comment.is_empty() {
+                out.push(field("comment", f.comment.clone()));
+            }
         }
         NodeKind::Script { .. } => {}
     }

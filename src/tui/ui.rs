@@ -198,7 +198,14 @@ fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
             line
         })
         .collect();
-    f.render_widget(Paragraph::new(shown), body);
+    let para = Paragraph::new(shown);
+    // The summary is prose (descriptions, errors with their fix, links): wrap it. JSON and the
+    // script keep one line per row so the cursor and folding stay on the row they name.
+    let para = match app.tab {
+        detail::Tab::Summary | detail::Tab::Links => para.wrap(Wrap { trim: false }),
+        _ => para,
+    };
+    f.render_widget(para, body);
 }
 
 fn draw_status(f: &mut Frame, app: &App, area: Rect) {
@@ -224,10 +231,22 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         Span::raw(s.session.clone()),
         Span::raw(format!(" │ ⇅ {in_flight} ")),
     ];
-    if let Some(m) = &s.message {
-        spans.push(Span::raw(format!("│ {m} ")));
-    } else if let Some(e) = &s.last_error {
-        spans.push(Span::styled(format!("│ ✗ last error: {e} "), t.error));
+    let note = match (&s.message, &s.last_error) {
+        (Some(m), _) => Some(Span::raw(format!("│ {m} "))),
+        (None, Some(e)) => Some(Span::styled(format!("│ ✗ last error: {e} "), t.error)),
+        (None, None) => None,
+    };
+    if let Some(note) = note {
+        // A message or error matters more than the site facts: in a narrow terminal keep only
+        // the profile and session state before it, so it stays readable.
+        let full = Line::from(spans.clone()).width() + note.width();
+        if full > area.width as usize {
+            spans = vec![
+                Span::raw(format!(" {} ", s.profile)),
+                Span::raw(format!("│ {} ", s.session)),
+            ];
+        }
+        spans.push(note);
     }
     f.render_widget(Paragraph::new(Line::from(spans)).style(t.bar), area);
 }

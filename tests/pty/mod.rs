@@ -1,6 +1,7 @@
 //! A pseudo-terminal for running the real binary in tests: the child gets the pty as its
 //! controlling terminal (so crossterm's /dev/tty works), a reader thread collects everything it
 //! writes, and every wait is bounded.
+#![allow(dead_code)] // shared by several test crates; each uses a part
 
 use std::fs::File;
 use std::io::{Read, Write};

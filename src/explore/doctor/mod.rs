@@ -140,8 +140,9 @@ async fn walk<F: FnMut(&StepResult)>(
     if let Some(c) = &client_cert {
         let days = c.days_left(now_unix());
         config_detail.push_str(&format!(
-            "; client certificate {} valid until {} ({days} days left)",
+            "; client certificate {} ({}) valid until {} ({days} days left)",
             c.subject,
+            c.key_text(),
             c.not_after_text()
         ));
         if days < EXPIRY_WARNING_DAYS {
