@@ -62,13 +62,7 @@ async fn explore(site: &Site, sim: &SimServer) {
         .collect();
     ids.sort();
     assert_eq!(ids, demo_app_ids(sim));
-    let asset = common::demo_site();
-    let richest = asset["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .max_by_key(|a| a["objects"].as_array().map_or(0, Vec::len))
-        .unwrap();
+    let richest = common::richest_demo_app();
     let sheets_in_asset = richest["objects"]
         .as_array()
         .unwrap()

@@ -146,20 +146,19 @@ fn jwt_session(parts: &Parts, cloud: &CloudTenant, state: &AuthState) -> HttpRes
 }
 
 /// `limit` (capped) and the `next` cursor (an offset) of a list request.
-fn page_of(parts: &Parts, cloud: &CloudTenant) -> Result<(usize, usize), HttpResponse> {
+/// A bad one is a 400 with the reason.
+fn page_of(parts: &Parts, cloud: &CloudTenant) -> Result<(usize, usize), &'static str> {
     let limit = match query_param(parts, "limit") {
         None => cloud.default_limit,
         Some(l) => match l.parse::<u32>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => return Err(json_error(400, "HTTP-400", "limit must be 1..100")),
+            _ => return Err("limit must be 1..100"),
         },
     };
     let limit = limit.min(cloud.max_page.max(1)) as usize;
     let offset = match query_param(parts, "next") {
         None => 0,
-        Some(n) => n
-            .parse::<usize>()
-            .map_err(|_| json_error(400, "HTTP-400", "invalid next cursor"))?,
+        Some(n) => n.parse::<usize>().map_err(|_| "invalid next cursor")?,
     };
     Ok((limit, offset))
 }
@@ -196,7 +195,7 @@ fn paged(
 fn items(parts: &Parts, cloud: &CloudTenant, site: &Site) -> HttpResponse {
     let (limit, offset) = match page_of(parts, cloud) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(why) => return json_error(400, "HTTP-400", why),
     };
     let kind = query_param(parts, "resourceType");
     let all: Vec<Value> = if kind.as_deref().is_none_or(|k| k == "app") {
@@ -231,7 +230,7 @@ fn items(parts: &Parts, cloud: &CloudTenant, site: &Site) -> HttpResponse {
 fn spaces(parts: &Parts, cloud: &CloudTenant, site: &Site) -> HttpResponse {
     let (limit, offset) = match page_of(parts, cloud) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(why) => return json_error(400, "HTTP-400", why),
     };
     let all = site
         .streams
