@@ -24,7 +24,8 @@ fn build() -> App {
     let mut app = App::new(
         Profiles {
             names: vec!["bench".into()],
-            active: "bench".into(),
+            active: Some("bench".into()),
+            file: None,
         },
         Links::new("https://qlik.example"),
         Keymap::default(),

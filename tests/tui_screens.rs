@@ -9,17 +9,23 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use qlik_tui::explore::Site;
+use qlik_tui::profile::manage;
+use qlik_tui::profile::secrets::{SecretKind, SecretStore, Secrets, StoreChoice};
+use qlik_tui::profile::store::{Profile, ProfileStore};
 use qlik_tui::sim::{SimConfig, SimServer};
 use qlik_tui::tui::domain::{self, Reply};
 use qlik_tui::tui::keymap::Keymap;
-use qlik_tui::tui::{App, Profiles, ThemeName, TuiOptions, new_app, ui};
+use qlik_tui::tui::profiles::{self, Keyring, ProfileSource};
+use qlik_tui::tui::{App, Profiles, ThemeName, TuiOptions, new_app, profiles_app, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 struct Harness {
     app: App,
-    site: Arc<Site>,
+    /// Where the profiles come from (None: the demo's one site, attached up front).
+    source: Option<ProfileSource>,
     sim: SimServer,
     term: Terminal<TestBackend>,
 }
@@ -35,15 +41,17 @@ impl Harness {
             theme: ThemeName::Dark,
             profiles: Profiles {
                 names: vec!["demo".into()],
-                active: "demo".into(),
+                active: Some("demo".into()),
+                file: None,
             },
+            source: None,
         };
         let mut app = new_app(&site, &opts, Keymap::default());
         app.resize(width, height);
         app.start();
         let mut h = Harness {
             app,
-            site,
+            source: None,
             sim,
             term: Terminal::new(TestBackend::new(width, height)).expect("test backend"),
         };
@@ -56,24 +64,104 @@ impl Harness {
     async fn settle(&mut self) {
         for _ in 0..50 {
             let reqs = self.app.take_requests();
-            if reqs.is_empty() {
+            let profile_reqs = self.app.take_profile_requests();
+            if reqs.is_empty() && profile_reqs.is_empty() {
                 return;
             }
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Reply>();
             for r in reqs {
+                let site = self.app.site.clone().expect("a connected site");
                 tokio::time::timeout(
                     Duration::from_secs(20),
-                    domain::execute(self.site.clone(), r, tx.clone()),
+                    domain::execute(site, r, tx.clone()),
                 )
                 .await
                 .expect("every request finishes");
             }
+            for r in profile_reqs {
+                let source = self.source.clone().expect("a profile source");
+                tokio::time::timeout(
+                    Duration::from_secs(20),
+                    profiles::execute(source, r, tx.clone()),
+                )
+                .await
+                .expect("every profile request finishes");
+            }
             drop(tx);
+            // As the event loop does: answers from a site the app has since left are dropped.
+            let epoch = self.app.epoch;
             while let Some(reply) = rx.recv().await {
-                self.app.on_reply(reply);
+                let from_site = !matches!(reply, Reply::Connected { .. } | Reply::Tested { .. });
+                if !from_site || self.app.epoch == epoch {
+                    self.app.on_reply(reply);
+                }
             }
         }
         panic!("the app kept asking for more work");
+    }
+
+    /// The explorer as `qlik-tui` opens it: on the profiles of a profile file in a temp dir,
+    /// their secrets in a private (mock) keyring. `dev` points at the simulator with its
+    /// certificates stored and is the file's default; `no-secrets` has nothing in the keyring;
+    /// `staging` is never opened.
+    async fn on_profiles(width: u16, height: u16) -> (Harness, tempfile::TempDir) {
+        let sim = SimServer::start(SimConfig::default())
+            .await
+            .expect("simulator starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("profiles.toml");
+        let keyring = Arc::new(SecretStore::with_store(
+            keyring_core::mock::Store::new().expect("mock keyring"),
+            StoreChoice::Keyutils,
+        ));
+        let mut store = ProfileStore::open(&path).expect("profile file");
+        let user = |p: &mut Profile| {
+            p.user_directory = Some("INTERNAL".into());
+            p.user_id = Some("sa_engine".into());
+        };
+        let mut dev = Profile::new("dev", &sim.engine_url());
+        user(&mut dev);
+        let tls = sim.client_tls();
+        let mut secrets = Secrets::default();
+        for (kind, pem) in [
+            (SecretKind::ClientCert, tls.cert_pem),
+            (SecretKind::ClientKey, tls.key_pem),
+            (SecretKind::RootCert, tls.root_pem),
+        ] {
+            let pem = pem.expect("the simulator's client material");
+            secrets.insert(kind, Zeroizing::new(pem.into_bytes()));
+        }
+        manage::add(&mut store, &keyring, dev, &secrets).expect("add dev");
+        let mut bare = Profile::new("no-secrets", "wss://qlik.invalid:4747");
+        user(&mut bare);
+        store.insert(bare).expect("add no-secrets");
+        store
+            .insert(Profile::new("staging", "wss://staging.invalid:4747"))
+            .expect("add staging");
+        store.set_default(Some("dev")).expect("default");
+        store.save().expect("save");
+
+        let source = ProfileSource {
+            path,
+            keyring: Keyring::Fixed(keyring),
+        };
+        let opts = TuiOptions {
+            mouse: false,
+            theme: ThemeName::Dark,
+            profiles: profiles::load(&source, None).expect("profiles load"),
+            source: Some(source.clone()),
+        };
+        let mut app = profiles_app(&opts, Keymap::default());
+        app.resize(width, height);
+        app.start();
+        let mut h = Harness {
+            app,
+            source: Some(source),
+            sim,
+            term: Terminal::new(TestBackend::new(width, height)).expect("test backend"),
+        };
+        h.settle().await;
+        (h, dir)
     }
 
     async fn key(&mut self, code: KeyCode) {
@@ -246,4 +334,66 @@ async fn narrow_terminal() {
     insta::assert_snapshot!("narrow_tree", h.screen());
     h.key(KeyCode::Tab).await;
     insta::assert_snapshot!("narrow_detail", h.screen());
+}
+
+/// `qlik-tui` on a real profile file: the default profile connects at start, a profile whose
+/// keyring holds nothing shows why on its node (and the fix), the others keep working, and
+/// `:profile NAME` switches back.
+#[tokio::test]
+async fn real_profiles_connect_fail_on_their_node_and_switch() {
+    let (mut h, _dir) = Harness::on_profiles(110, 24).await;
+    let first = h.screen();
+    assert!(first.contains("[profile] dev"), "{first}");
+    assert!(
+        first.contains("[app]"),
+        "dev is connected and lists apps:\n{first}"
+    );
+    insta::assert_snapshot!("profiles_real", first);
+
+    // Down to `no-secrets` (collapse dev first so its row is next) and open it.
+    h.typed("h").await;
+    h.typed("j").await;
+    h.key(KeyCode::Enter).await;
+    let failed = h.screen();
+    assert!(failed.contains("✗ error"), "{failed}");
+    assert!(
+        failed.contains("profile edit no-secrets"),
+        "the error names the fix:\n{failed}"
+    );
+    insta::assert_snapshot!("profile_error", failed);
+
+    // The rest keeps working: back to dev from the palette.
+    h.typed(":profile dev").await;
+    h.key(KeyCode::Enter).await;
+    let back = h.screen();
+    assert!(back.contains("[app]"), "{back}");
+    assert_eq!(h.app.status.profile, "dev");
+}
+
+/// With no profile at all the pane says how to add one and mentions the demo.
+#[tokio::test]
+async fn no_profiles_says_how_to_add_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = ProfileSource {
+        path: dir.path().join("profiles.toml"),
+        keyring: Keyring::Open(None),
+    };
+    let profiles = profiles::load(&source, None).expect("an absent file is no profiles");
+    assert!(profiles.names.is_empty());
+    let opts = TuiOptions {
+        mouse: false,
+        theme: ThemeName::Dark,
+        profiles,
+        source: Some(source),
+    };
+    let mut app = profiles_app(&opts, Keymap::default());
+    app.resize(100, 20);
+    app.start();
+    assert!(app.take_requests().is_empty() && app.take_profile_requests().is_empty());
+    let mut term = Terminal::new(TestBackend::new(100, 20)).expect("test backend");
+    term.draw(|f| ui::draw(f, &app)).expect("draw");
+    let screen =
+        format!("{}", term.backend()).replace(&dir.path().display().to_string(), "<config>");
+    assert!(screen.contains("qlik-tui profile add"), "{screen}");
+    assert!(screen.contains("--demo"), "{screen}");
 }

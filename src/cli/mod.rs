@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
     name = "qlik-tui",
     version,
     about = "A terminal explorer for Qlik Sense: profiles with secrets in the OS keyring, engine sessions, tree panes, exports.",
-    after_help = "Run `qlik-tui --demo` for the explorer on a built-in engine simulator. `qlik-tui info` shows where config, logs and the keymap live."
+    after_help = "Run `qlik-tui` for the explorer on your profiles (`-p NAME` connects one), `qlik-tui --demo` for the explorer on a built-in engine simulator. `qlik-tui info` shows where config, logs and the keymap live."
 )]
 pub struct Cli {
     /// Open the explorer on the built-in engine simulator (no Qlik server needed; writes nothing
@@ -34,6 +34,14 @@ pub struct Cli {
     /// Color theme of the explorer.
     #[arg(long, value_enum, default_value_t = crate::tui::ThemeName::Dark)]
     pub theme: crate::tui::ThemeName,
+
+    /// The profile the explorer connects at start (default: the profile file's `default`).
+    #[arg(short = 'p', long = "profile", env = "QLIK_TUI_PROFILE")]
+    pub profile: Option<String>,
+
+    /// Keyring backend holding the profiles' secrets (default: each profile's own setting).
+    #[arg(long, value_enum, env = "QLIK_TUI_SECRET_STORE")]
+    pub secret_store: Option<crate::profile::secrets::StoreChoice>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -73,9 +81,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Links(a)) => links::run(*a),
         None if cli.demo => crate::tui::demo::run(cli.mouse, cli.theme).await,
         None => {
-            anyhow::bail!(
-                "no command given; try `qlik-tui --demo`, `qlik-tui apps -p PROFILE`, or `qlik-tui --help`"
-            )
+            let source = crate::tui::profiles::ProfileSource::default_file(cli.secret_store);
+            crate::tui::run_profiles(source, cli.profile, cli.mouse, cli.theme).await
         }
     }
 }

@@ -232,11 +232,22 @@ pub fn resolve_named(
     name: &str,
     override_store: Option<StoreChoice>,
 ) -> anyhow::Result<ConnectionSpec> {
-    let store = ProfileStore::open_default()?;
+    resolve_with(&ProfileStore::open_default()?, name, |p| {
+        let choice = override_store.unwrap_or_else(|| store_for(p, StoreChoice::Auto));
+        Ok(SecretStore::open(choice)?.load(name)?)
+    })
+}
+
+/// Loads profile `name` from `store`, with the secrets `load` reads for it from its keyring
+/// (the TUI's profile pane passes its own file and keyring).
+pub fn resolve_with(
+    store: &ProfileStore,
+    name: &str,
+    load: impl FnOnce(&Profile) -> anyhow::Result<Secrets>,
+) -> anyhow::Result<ConnectionSpec> {
     let p = store.require(name)?;
-    let choice = override_store.unwrap_or_else(|| store_for(p, StoreChoice::Auto));
     let secrets = if needs_keyring(p) {
-        SecretStore::open(choice)?.load(name)?
+        load(p)?
     } else {
         Secrets::default()
     };

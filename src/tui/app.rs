@@ -18,6 +18,7 @@ use super::export_dialog::{ExportDialog, ExportState};
 use super::keymap::{Key, Keymap};
 use super::layout::Areas;
 use super::palette;
+use super::profiles::ProfileRequest;
 use super::theme::Theme;
 use super::tree::{Folder, LoadState, MasterKind, NodeId, NodeKind, ObjectInfo, Tree};
 use crate::explore::doctor::{Report, StepResult};
@@ -74,12 +75,14 @@ pub struct DoctorView {
     pub report: Option<Report>,
 }
 
-/// Names shown as profiles; the demo has one.
-#[derive(Debug, Clone)]
+/// Names shown as profiles (the demo has one) and where they are kept.
+#[derive(Debug, Clone, Default)]
 pub struct Profiles {
     pub names: Vec<String>,
-    /// The connected profile (its node loads the site's apps).
-    pub active: String,
+    /// The profile to connect at start (`-p`, `QLIK_TUI_PROFILE`, the file's `default`).
+    pub active: Option<String>,
+    /// The profile file, named in the hint shown when there are no profiles.
+    pub file: Option<std::path::PathBuf>,
 }
 
 pub struct App {
@@ -110,9 +113,21 @@ pub struct App {
     pub masters: HashMap<String, HashMap<String, String>>,
     pub ticks: u64,
     pub quit: bool,
+    /// The profile file (for the empty pane's hint).
+    pub profiles_file: Option<std::path::PathBuf>,
+    /// Outcomes of profile tests, shown on their nodes: `Ok(summary)` or the failure.
+    pub tested: HashMap<NodeId, Result<String, String>>,
+    /// Bumped whenever the site changes: replies to an older site's requests are dropped.
+    pub epoch: u64,
     requests: Vec<Request>,
+    profile_requests: Vec<ProfileRequest>,
     effects: Vec<Effect>,
-    profile_node: Option<NodeId>,
+    /// The profile node whose site is attached (it loads that site's apps).
+    connected: Option<NodeId>,
+    /// The profile node being resolved; only its answer is taken.
+    connecting: Option<NodeId>,
+    /// The profile to connect when the app starts.
+    start_with: Option<NodeId>,
 }
 
 impl App {
@@ -138,8 +153,12 @@ impl App {
             palette: Input::default(),
             palette_pick: 0,
             status: StatusInfo {
-                profile: profiles.active.clone(),
-                session: "connecting".into(),
+                profile: profiles.active.clone().unwrap_or_default(),
+                session: if profiles.active.is_some() {
+                    "connecting".into()
+                } else {
+                    "not connected".into()
+                },
                 ..StatusInfo::default()
             },
             doctor: DoctorView::default(),
@@ -149,31 +168,96 @@ impl App {
             masters: HashMap::new(),
             ticks: 0,
             quit: false,
+            profiles_file: profiles.file.clone(),
+            tested: HashMap::new(),
+            epoch: 0,
             requests: Vec::new(),
+            profile_requests: Vec::new(),
             effects: Vec::new(),
-            profile_node: None,
+            connected: None,
+            connecting: None,
+            start_with: None,
         };
         for name in &profiles.names {
             let id = app.tree.add_root(NodeKind::Profile { name: name.clone() });
-            if *name == profiles.active {
-                app.profile_node = Some(id);
+            if profiles.active.as_ref() == Some(name) {
+                app.start_with = Some(id);
             }
         }
         app.tree.rebuild();
         app
     }
 
-    /// Asks for the site facts and opens the active profile.
+    /// Opens the active profile: at once when its site is attached (the demo), else after
+    /// resolving it.
     pub fn start(&mut self) {
-        self.requests.push(Request::SiteInfo);
-        if let Some(p) = self.profile_node {
-            self.expand(p);
-            self.select(p);
+        let Some(p) = self.start_with else { return };
+        if self.site.is_some() {
+            self.connected = Some(p);
+            self.requests.push(Request::SiteInfo);
         }
+        self.expand(p);
+        self.select(p);
     }
 
     pub fn take_requests(&mut self) -> Vec<Request> {
         std::mem::take(&mut self.requests)
+    }
+
+    /// The profile node whose site is attached.
+    pub fn connected_profile(&self) -> Option<NodeId> {
+        self.connected
+    }
+
+    pub fn take_profile_requests(&mut self) -> Vec<ProfileRequest> {
+        std::mem::take(&mut self.profile_requests)
+    }
+
+    /// The name of a profile node.
+    fn profile_name(&self, id: NodeId) -> Option<String> {
+        match &self.tree.node(id).kind {
+            NodeKind::Profile { name } => Some(name.clone()),
+            _ => None,
+        }
+    }
+
+    /// Resolves profile `node` into a connection, leaving the connected one: its subtree is
+    /// folded away and its sessions close (the event loop closes a site the app let go of).
+    fn connect(&mut self, node: NodeId) {
+        let Some(name) = self.profile_name(node) else {
+            return;
+        };
+        if let Some(old) = self.connected.take() {
+            self.tree.clear_children(old);
+            let n = self.tree.node_mut(old);
+            n.expanded = false;
+            n.load = LoadState::Idle;
+            self.site = None;
+            self.epoch += 1;
+            self.details.clear();
+            self.scripts.clear();
+        }
+        self.connecting = Some(node);
+        self.tree.node_mut(node).load = LoadState::Loading;
+        self.status.profile = name.clone();
+        self.status.site = None;
+        self.status.session = "connecting".into();
+        self.profile_requests
+            .push(ProfileRequest::Connect { node, name });
+        self.rebuild_keeping_selection();
+    }
+
+    /// Attaches the site of a resolved profile and loads its apps.
+    fn on_connected(&mut self, node: NodeId, site: Arc<Site>) {
+        self.links = site.links();
+        self.site = Some(site);
+        self.epoch += 1;
+        self.connecting = None;
+        self.connected = Some(node);
+        self.tree.node_mut(node).load = LoadState::Idle;
+        self.status.last_error = None;
+        self.requests.push(Request::SiteInfo);
+        self.expand(node);
     }
 
     pub fn take_effects(&mut self) -> Vec<Effect> {
@@ -326,6 +410,13 @@ impl App {
     }
 
     fn expand(&mut self, id: NodeId) {
+        if matches!(self.tree.node(id).kind, NodeKind::Profile { .. }) && self.connected != Some(id)
+        {
+            if self.connecting != Some(id) {
+                self.connect(id);
+            }
+            return;
+        }
         let node = self.tree.node(id);
         if node.kind.loads_children() && matches!(node.load, LoadState::Idle | LoadState::Failed(_))
         {
@@ -412,6 +503,10 @@ impl App {
         self.scripts.remove(&id);
         let node = self.tree.node(id);
         let is_profile = matches!(node.kind, NodeKind::Profile { .. });
+        if is_profile && self.connected != Some(id) {
+            self.connect(id);
+            return;
+        }
         if node.kind.loads_children() && node.load != LoadState::Idle {
             self.tree.clear_children(id);
             self.load_children(id);
@@ -510,6 +605,28 @@ impl App {
                     }
                 };
                 self.scripts.insert(node, v);
+            }
+            Reply::Connected { node, result } => {
+                if self.connecting != Some(node) {
+                    return; // another profile was chosen meanwhile
+                }
+                match result {
+                    Ok(spec) => self.on_connected(node, Site::new(spec)),
+                    Err(e) => {
+                        self.connecting = None;
+                        self.status.session = "not connected".into();
+                        self.fail_node(node, e);
+                    }
+                }
+            }
+            Reply::Tested { node, result } => {
+                let name = self.profile_name(node).unwrap_or_default();
+                let outcome = result.map(|i| format!("engine {}, {}", i.engine_version, i.user));
+                self.status.message = Some(match &outcome {
+                    Ok(s) => format!("profile {name}: test ok: {s}"),
+                    Err(e) => format!("profile {name}: test failed: {e}"),
+                });
+                self.tested.insert(node, outcome);
             }
             Reply::DoctorStep(s) => self.doctor.steps.push(s),
             Reply::DoctorDone(r) => self.doctor.report = Some(r),
@@ -1071,7 +1188,12 @@ impl App {
                 match found {
                     Some(id) => {
                         self.tree.clear_filter();
+                        self.filter.reset();
+                        self.rebuild_keeping_selection();
                         self.select(id);
+                        if self.connected != Some(id) {
+                            self.connect(id);
+                        }
                     }
                     None => self.status.message = Some(format!("no profile named '{name}'")),
                 }
@@ -1145,15 +1267,24 @@ mod tests {
 
     /// An app showing one profile, "demo", with default keys and theme.
     fn demo_app() -> App {
-        App::new(
+        let mut app = App::new(
             Profiles {
                 names: vec!["demo".into()],
-                active: "demo".into(),
+                active: Some("demo".into()),
+                file: None,
             },
             Links::new("https://qlik.example"),
             Keymap::default(),
             Theme::new(ThemeName::Dark),
-        )
+        );
+        // A site attached up front (as the demo does); nothing connects in these tests.
+        app.site = Some(Site::new(crate::profile::ConnectionSpec::certificate(
+            "wss://localhost:1".into(),
+            crate::tls::ClientTls::default(),
+            "INTERNAL",
+            "sa_engine",
+        )));
+        app
     }
 
     fn key(c: char) -> KeyEvent {

@@ -26,10 +26,12 @@ pub async fn run(mouse: bool, theme: ThemeName) -> anyhow::Result<i32> {
         theme,
         profiles: Profiles {
             names: vec![DEMO_PROFILE.into()],
-            active: DEMO_PROFILE.into(),
+            active: Some(DEMO_PROFILE.into()),
+            file: None,
         },
+        source: None,
     };
-    let result = super::run(Site::new(spec), opts).await;
+    let result = super::run(Some(Site::new(spec)), opts).await;
     sim.kill();
     result.map(|()| 0)
 }

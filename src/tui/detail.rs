@@ -174,11 +174,22 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
     match &node.kind {
         NodeKind::Profile { name } => {
             out.push(field("profile", name.clone()));
-            if let Some(site) = &app.status.site {
-                out.push(field("engine", site.engine_version.clone()));
-                out.push(field("user", site.user.clone()));
+            if app.connected_profile() == Some(id) {
+                if let Some(site) = &app.status.site {
+                    out.push(field("engine", site.engine_version.clone()));
+                    out.push(field("user", site.user.clone()));
+                }
+                out.push(field("session", app.status.session.clone()));
+            } else {
+                out.push(field(
+                    "session",
+                    match &node.load {
+                        LoadState::Loading => "connecting",
+                        LoadState::Failed(_) => "not connected",
+                        _ => "not connected (Enter connects)",
+                    },
+                ));
             }
-            out.push(field("session", app.status.session.clone()));
         }
         NodeKind::Stream { name, personal } => {
             out.push(field("stream", name.clone()));

@@ -122,6 +122,16 @@ pub enum Reply {
         node: NodeId,
         result: Result<String, Failure>,
     },
+    /// A profile resolved into a connection (or why it could not be).
+    Connected {
+        node: NodeId,
+        result: Result<crate::profile::ConnectionSpec, Failure>,
+    },
+    /// The quick connect test of a profile.
+    Tested {
+        node: NodeId,
+        result: Result<SiteInfo, Failure>,
+    },
     DoctorStep(StepResult),
     DoctorDone(Report),
     ExportProgress(Progress),

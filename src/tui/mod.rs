@@ -14,6 +14,7 @@ pub mod json_view;
 pub mod keymap;
 pub mod layout;
 pub mod palette;
+pub mod profiles;
 pub mod term;
 pub mod theme;
 pub mod tree;
@@ -45,6 +46,8 @@ pub struct TuiOptions {
     pub mouse: bool,
     pub theme: ThemeName,
     pub profiles: Profiles,
+    /// Where real profiles come from (None for the demo, whose one site is given).
+    pub source: Option<profiles::ProfileSource>,
 }
 
 /// Everything the loop reacts to, on one channel.
@@ -52,32 +55,72 @@ pub struct TuiOptions {
 pub enum Event {
     Term(TermEvent),
     Tick,
-    Reply(domain::Reply),
-}
-
-impl From<domain::Reply> for Event {
-    fn from(r: domain::Reply) -> Event {
-        Event::Reply(r)
-    }
+    /// A domain reply and the app's epoch when it was asked for: replies from an older site
+    /// are dropped; profile replies (None) name their node and are always taken.
+    Reply(Option<u64>, domain::Reply),
 }
 
 /// Builds the app for a site (also used by the snapshot tests, with a TestBackend).
 pub fn new_app(site: &Arc<Site>, opts: &TuiOptions, keymap: Keymap) -> App {
+    let mut app = profiles_app(opts, keymap);
+    app.links = site.links();
+    app.site = Some(site.clone());
+    app
+}
+
+/// Builds the app on profiles that connect when opened (no site yet).
+pub fn profiles_app(opts: &TuiOptions, keymap: Keymap) -> App {
     let mut app = App::new(
         opts.profiles.clone(),
-        site.links(),
+        crate::explore::Links::new(""),
         keymap,
         Theme::new(opts.theme),
     );
-    app.site = Some(site.clone());
     app.mouse = opts.mouse;
     app
 }
 
-/// Starts the domain work `app` has queued.
-pub fn dispatch(app: &mut App, site: &Arc<Site>, tx: &mpsc::UnboundedSender<Event>) {
-    for req in app.take_requests() {
-        tokio::spawn(domain::execute(site.clone(), req, tx.clone()));
+/// Starts the work `app` has queued: domain requests on its site, profile work on `source`.
+pub fn dispatch(
+    app: &mut App,
+    source: Option<&profiles::ProfileSource>,
+    tx: &mpsc::UnboundedSender<Event>,
+) {
+    let requests = app.take_requests();
+    if !requests.is_empty() {
+        match app.site.clone() {
+            Some(site) => {
+                let (reply_tx, mut reply_rx) = mpsc::unbounded_channel::<domain::Reply>();
+                for req in requests {
+                    tokio::spawn(domain::execute(site.clone(), req, reply_tx.clone()));
+                }
+                let (epoch, tx) = (app.epoch, tx.clone());
+                tokio::spawn(async move {
+                    while let Some(r) = reply_rx.recv().await {
+                        if tx.send(Event::Reply(Some(epoch), r)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            None => {
+                app.status.message =
+                    Some("not connected: open a profile first (Enter on its node)".into())
+            }
+        }
+    }
+    for req in app.take_profile_requests() {
+        let Some(source) = source.cloned() else {
+            continue;
+        };
+        let (reply_tx, mut reply_rx) = mpsc::unbounded_channel::<domain::Reply>();
+        tokio::spawn(profiles::execute(source, req, reply_tx));
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            if let Some(r) = reply_rx.recv().await {
+                let _ = tx.send(Event::Reply(None, r));
+            }
+        });
     }
 }
 
@@ -88,13 +131,15 @@ fn handle(app: &mut App, ev: Event) {
         Event::Term(TermEvent::Resize(w, h)) => app.resize(w, h),
         Event::Term(_) => {}
         Event::Tick => app.on_tick(),
-        Event::Reply(r) => app.on_reply(r),
+        Event::Reply(epoch, r) if epoch.is_none_or(|e| e == app.epoch) => app.on_reply(r),
+        Event::Reply(..) => {}
     }
 }
 
-/// Runs the explorer on the terminal until the user quits. The terminal is restored on every
-/// exit path (return, error, panic).
-pub async fn run(site: Arc<Site>, opts: TuiOptions) -> anyhow::Result<()> {
+/// Runs the explorer on the terminal until the user quits: on `site` (the demo) or on the
+/// profiles of `opts.source`. The terminal is restored on every exit path (return, error,
+/// panic).
+pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<()> {
     let keymap = Keymap::load(&crate::paths::keymap_path()).map_err(anyhow::Error::msg)?;
     let _guard = term::TerminalGuard::enter(opts.mouse)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
@@ -121,13 +166,24 @@ pub async fn run(site: Arc<Site>, opts: TuiOptions) -> anyhow::Result<()> {
         }
     });
 
-    let mut app = new_app(&site, &opts, keymap);
+    let mut app = match &site {
+        Some(site) => new_app(site, &opts, keymap),
+        None => profiles_app(&opts, keymap),
+    };
+    // The site the loop last saw: when the app lets go of one, its sessions are closed.
+    let mut attached = app.site.clone();
     app.resize(size.width, size.height);
     app.start();
     let mut last_frame: Option<Instant> = None;
     let result: anyhow::Result<()> = async {
         loop {
-            dispatch(&mut app, &site, &tx);
+            dispatch(&mut app, opts.source.as_ref(), &tx);
+            if !same_site(&attached, &app.site) {
+                if let Some(old) = attached.take() {
+                    tokio::spawn(async move { old.close_all().await });
+                }
+                attached = app.site.clone();
+            }
             perform_effects(&mut app, &mut terminal);
             if app.quit {
                 return Ok(());
@@ -159,8 +215,35 @@ pub async fn run(site: Arc<Site>, opts: TuiOptions) -> anyhow::Result<()> {
     .await;
     input.abort();
     ticker.abort();
-    site.close_all().await;
+    if let Some(site) = &app.site {
+        site.close_all().await;
+    }
     result
+}
+
+fn same_site(a: &Option<Arc<Site>>, b: &Option<Arc<Site>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// `qlik-tui` with no command: the explorer on the profile file's profiles, `preselect` (or the
+/// file's `default`) connected at start.
+pub async fn run_profiles(
+    source: profiles::ProfileSource,
+    preselect: Option<String>,
+    mouse: bool,
+    theme: ThemeName,
+) -> anyhow::Result<i32> {
+    let opts = TuiOptions {
+        mouse,
+        theme,
+        profiles: profiles::load(&source, preselect)?,
+        source: Some(source),
+    };
+    run(None, opts).await.map(|()| 0)
 }
 
 fn perform_effects(app: &mut App, terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>) {

@@ -101,12 +101,39 @@ pub fn tree_row(app: &App, row: &Row, selected: bool, width: usize) -> Line<'sta
         LoadState::Failed(e) => spans.push(Span::styled(format!(" ✗ error: {e}"), t.error)),
         _ => {}
     }
+    match app.tested.get(&row.id) {
+        Some(Ok(s)) => spans.push(Span::styled(format!(" ✓ test ok: {s}"), t.ok)),
+        Some(Err(e)) => spans.push(Span::styled(format!(" ✗ test failed: {e}"), t.error)),
+        None => {}
+    }
     let mut line = Line::from(spans);
     if selected {
         line = line.patch_style(t.selected);
     }
     let _ = width;
     line
+}
+
+/// What the profile pane says when the profile file holds no profile.
+fn no_profiles_hint(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let file = app
+        .profiles_file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "the profile file".into());
+    vec![
+        Line::styled("No profiles yet.", t.accent),
+        Line::raw(""),
+        Line::raw(format!("Profiles live in {file}.")),
+        Line::raw("Add one here with `a` (a form), or with"),
+        Line::styled(
+            "  qlik-tui profile add NAME --engine-url wss://HOST:4747 --cert-dir DIR --user-directory DIR --user-id ID",
+            t.dim,
+        ),
+        Line::raw(""),
+        Line::raw("To look around first: qlik-tui --demo (a built-in simulator)."),
+    ]
 }
 
 fn draw_tree(f: &mut Frame, app: &App, area: Rect) {
@@ -128,7 +155,14 @@ fn draw_tree(f: &mut Frame, app: &App, area: Rect) {
         .enumerate()
         .map(|(i, r)| tree_row(app, r, app.scroll + i == app.cursor, inner.width as usize))
         .collect();
-    if lines.is_empty() {
+    if app.tree.roots().is_empty() {
+        f.render_widget(
+            Paragraph::new(no_profiles_hint(app))
+                .style(t.base)
+                .wrap(Wrap { trim: false }),
+            inner,
+        );
+    } else if lines.is_empty() {
         f.render_widget(
             Paragraph::new(Line::styled("(nothing matches)", t.dim)),
             inner,

@@ -1,0 +1,137 @@
+//! The explorer's profiles: where they come from (the profile file and its keyring, as the CLI
+//! reads them), and the work on them that needs I/O (connect, test), run off the UI thread and
+//! answered with a `Reply` like every other domain request.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::app::Profiles;
+use super::domain::Reply;
+use super::tree::NodeId;
+use crate::explore::Site;
+use crate::profile::ConnectionSpec;
+use crate::profile::resolve;
+use crate::profile::secrets::{SecretStore, StoreChoice};
+use crate::profile::store::{Profile, ProfileStore};
+
+/// Which keyring holds the profiles' secrets.
+#[derive(Debug, Clone)]
+pub enum Keyring {
+    /// Each profile's own backend, unless `--secret-store` names one.
+    Open(Option<StoreChoice>),
+    /// One opened store for every profile (tests: a mock or a private service name).
+    Fixed(Arc<SecretStore>),
+}
+
+/// The profile file the explorer shows and the keyring its secrets are in.
+#[derive(Debug, Clone)]
+pub struct ProfileSource {
+    pub path: PathBuf,
+    pub keyring: Keyring,
+}
+
+impl ProfileSource {
+    /// The default file (`QLIK_TUI_CONFIG_DIR` or the platform's config dir).
+    pub fn default_file(secret_store: Option<StoreChoice>) -> ProfileSource {
+        ProfileSource {
+            path: crate::paths::profiles_path(),
+            keyring: Keyring::Open(secret_store),
+        }
+    }
+
+    pub fn open(&self) -> anyhow::Result<ProfileStore> {
+        Ok(ProfileStore::open(&self.path)?)
+    }
+
+    /// The keyring holding `profile`'s secrets (for a new profile: the override, else auto).
+    pub fn keyring_of(&self, profile: Option<&Profile>) -> anyhow::Result<Arc<SecretStore>> {
+        match &self.keyring {
+            Keyring::Fixed(k) => Ok(k.clone()),
+            Keyring::Open(choice) => {
+                let c = choice.unwrap_or_else(|| match profile {
+                    Some(p) => resolve::store_for(p, StoreChoice::Auto),
+                    None => StoreChoice::Auto,
+                });
+                Ok(Arc::new(SecretStore::open(c)?))
+            }
+        }
+    }
+
+    /// The profile's settings plus its secrets, as `-p NAME` resolves them on the CLI.
+    pub fn resolve(&self, name: &str) -> anyhow::Result<ConnectionSpec> {
+        resolve::resolve_with(&self.open()?, name, |p| {
+            Ok(self.keyring_of(Some(p))?.load(name)?)
+        })
+    }
+}
+
+/// The profiles to show and the one to connect at start: `preselect` (`-p`,
+/// `QLIK_TUI_PROFILE`; it must exist) or the file's `default`.
+pub fn load(source: &ProfileSource, preselect: Option<String>) -> anyhow::Result<Profiles> {
+    let store = source.open()?;
+    let active = match preselect {
+        Some(name) => {
+            store.require(&name)?;
+            Some(name)
+        }
+        None => store.default_name().map(str::to_string),
+    };
+    Ok(Profiles {
+        names: store.names(),
+        active,
+        file: Some(source.path.clone()),
+    })
+}
+
+/// Profile work the app asks for; each names the profile node that shows the outcome.
+#[derive(Debug, Clone)]
+pub enum ProfileRequest {
+    /// Resolve the profile (file + keyring) into a connection.
+    Connect { node: NodeId, name: String },
+    /// The quick connect of `qlik-tui profile test`: engine version and authenticated user.
+    Test { node: NodeId, name: String },
+}
+
+/// A failure's whole cause chain on one line: the outer context and the fix it names.
+fn chain(e: &anyhow::Error) -> String {
+    format!("{e:#}")
+}
+
+/// Runs one profile request; resolving reads the keyring, which may block, so it runs on the
+/// blocking pool.
+pub async fn execute<T: From<Reply> + Send + 'static>(
+    source: ProfileSource,
+    req: ProfileRequest,
+    tx: UnboundedSender<T>,
+) {
+    let resolve = |name: String| {
+        let source = source.clone();
+        async move {
+            tokio::task::spawn_blocking(move || source.resolve(&name))
+                .await
+                .unwrap_or_else(|e| Err(anyhow::anyhow!("resolving the profile failed: {e}")))
+                .map_err(|e| chain(&e))
+        }
+    };
+    let reply = match req {
+        ProfileRequest::Connect { node, name } => Reply::Connected {
+            node,
+            result: resolve(name).await,
+        },
+        ProfileRequest::Test { node, name } => {
+            let result = match resolve(name).await {
+                Ok(spec) => {
+                    let site = Site::new(spec);
+                    let info = site.info().await.map_err(|e| e.to_string());
+                    site.close_all().await;
+                    info
+                }
+                Err(e) => Err(e),
+            };
+            Reply::Tested { node, result }
+        }
+    };
+    let _ = tx.send(reply.into());
+}
