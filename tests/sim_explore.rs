@@ -12,13 +12,7 @@ mod common;
 async fn loaders_return_the_demo_apps_contents() {
     let sim = SimServer::start(SimConfig::default()).await.unwrap();
     let site = Site::new(common::sim_spec(&sim));
-    let asset = common::demo_site();
-    let richest = asset["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .max_by_key(|a| a["objects"].as_array().map_or(0, Vec::len))
-        .unwrap();
+    let richest = common::richest_demo_app();
     let app_id = richest["id"].as_str().unwrap();
     let app = site.app(app_id).await.unwrap();
 

@@ -336,20 +336,13 @@ impl ConnArgs {
         let user_id = self.user_id.clone().ok_or_else(|| {
             anyhow!("a minted JWT needs --user-id (the user the token speaks for)")
         })?;
-        let mut t = JwtTemplate {
-            user_id,
-            user_directory: self.user_directory.clone(),
-            audience: self.jwt_audience.clone(),
-            issuer: self.jwt_issuer.clone(),
-            key_id: self.jwt_key_id.clone(),
-            ..Default::default()
-        };
-        if cloud {
-            t.claim_user = "sub".into();
-            t.audience
-                .get_or_insert_with(|| "qlik.api/login/jwt-session".into());
-            t.extra.push(("subType".into(), serde_json::json!("user")));
+        let mut t = JwtTemplate::for_user(&user_id, cloud);
+        t.user_directory = self.user_directory.clone();
+        if self.jwt_audience.is_some() {
+            t.audience = self.jwt_audience.clone();
         }
+        t.issuer = self.jwt_issuer.clone();
+        t.key_id = self.jwt_key_id.clone();
         if let Some(c) = &self.jwt_claim_user {
             t.claim_user = c.clone();
         }

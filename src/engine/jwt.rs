@@ -78,6 +78,35 @@ impl Default for JwtTemplate {
     }
 }
 
+impl JwtTemplate {
+    /// The defaults of Qlik Cloud (`cloud`) or of a QSEoW JWT virtual proxy, for `user_id`.
+    pub fn for_user(user_id: &str, cloud: bool) -> Self {
+        if cloud {
+            JwtTemplate::cloud(user_id)
+        } else {
+            JwtTemplate {
+                user_id: user_id.into(),
+                ..Default::default()
+            }
+        }
+    }
+
+    /// Qlik Cloud's defaults for `user_id`: the user in `sub` with `subType: user`, and the
+    /// audience `/login/jwt-session` demands. The QSEoW proxy's are `Default::default()`.
+    pub fn cloud(user_id: &str) -> Self {
+        JwtTemplate {
+            user_id: user_id.into(),
+            claim_user: "sub".into(),
+            audience: Some(CLOUD_AUDIENCE.into()),
+            extra: vec![("subType".into(), json!("user"))],
+            ..Default::default()
+        }
+    }
+}
+
+/// The audience Qlik Cloud requires of a JWT for `POST /login/jwt-session`.
+pub const CLOUD_AUDIENCE: &str = "qlik.api/login/jwt-session";
+
 /// The claim names of Qlik's JWT examples (enigma.js `jwt.js`, gopherciser).
 pub const DEFAULT_CLAIM_USER: &str = "user";
 pub const DEFAULT_CLAIM_DIRECTORY: &str = "directory";

@@ -8,9 +8,11 @@
 //! `upgrade` (101 or refusal) → `socket` (greeting, concurrent requests) → `dispatch` (schema,
 //! params) → `global` / `doc` / `object` (the classes) over `data` (the site), `layout` and
 //! `lists` (computed parts), `model` (data model). `behaviour` holds the fault knobs; `qrs`
-//! the repository's about route; `scale` the generated site.
+//! the repository's about route; `scale` the generated site. `authmodes` (with `vproxy` and
+//! `tenant`) adds the modes beyond certificates: virtual proxies and a Qlik Cloud tenant.
 
 pub mod auth;
+pub mod authmodes;
 pub mod behaviour;
 pub mod data;
 pub mod dispatch;
@@ -28,7 +30,9 @@ pub mod scale;
 pub mod server;
 pub mod session;
 pub mod socket;
+pub mod tenant;
 pub mod upgrade;
+pub mod vproxy;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,6 +44,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
+pub use authmodes::{AuthModes, Handshake};
 pub use behaviour::Behaviour;
 pub use data::Site;
 
@@ -56,6 +61,8 @@ pub struct SimConfig {
     /// Serve a generated site of this many apps instead of the demo site.
     pub scale: Option<u32>,
     pub behaviour: Behaviour,
+    /// Auth modes beyond certificates (virtual proxies, a Qlik Cloud tenant); none by default.
+    pub auth: AuthModes,
 }
 
 impl Default for SimConfig {
@@ -65,6 +72,7 @@ impl Default for SimConfig {
             latency: Duration::ZERO,
             scale: None,
             behaviour: Behaviour::default(),
+            auth: AuthModes::default(),
         }
     }
 }
@@ -86,10 +94,13 @@ impl SimServer {
             None => Site::demo()?,
         };
         let pki = DemoPki::generate().context("cannot make the simulator's certificates")?;
-        let tls = crate::tls::server_config(
+        // A proxy or tenant lets clients in without a certificate; the engine port's route
+        // still refuses them (server::route).
+        let tls = crate::tls::server_config_with(
             &pki.root_cert_pem,
             &pki.server.cert_pem,
             &pki.server.key_pem,
+            !cfg.auth.any(),
         )
         .context("cannot configure the simulator's TLS")?;
         let listener = TcpListener::bind(cfg.listen).await.with_context(|| {
@@ -107,6 +118,8 @@ impl SimServer {
             reply_log: Mutex::new(Vec::new()),
             cancel: CancellationToken::new(),
             sessions: Mutex::new(Default::default()),
+            auth: cfg.auth,
+            auth_state: Default::default(),
         });
         tokio::spawn(server::serve(
             listener,
@@ -156,6 +169,12 @@ impl SimServer {
     /// The site being served (app ids, titles...).
     pub fn site(&self) -> &Site {
         &self.shared.site
+    }
+
+    /// The socket handshakes an auth mode judged (proxy or tenant), in order: what each carried
+    /// and the status it got. Tests check the CSRF flow on the server's side with it.
+    pub fn handshakes(&self) -> Vec<Handshake> {
+        self.shared.auth_state.handshakes()
     }
 
     /// Drops every connection (no close frames) and stops listening.

@@ -1,9 +1,9 @@
-//! The listening side: TCP accept → TLS (client certificate required) → HTTP/1.1, routed by
+//! The listening side: TCP accept → TLS (client certificate required, unless auth modes beyond
+//! certificates are on) → HTTP/1.1: the auth modes' REST (`authmodes::rest`) first, then
 //! `auth::route` to the engine socket upgrade or a REST route. Every connection ends when the
 //! server is killed.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -18,6 +18,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::auth::{self, Route};
+use super::authmodes::{self, AuthModes, AuthState};
 use super::behaviour::Behaviour;
 use super::data::Site;
 use super::session::Session;
@@ -37,6 +38,9 @@ pub struct Shared {
     pub cancel: CancellationToken,
     /// Live sessions a further socket attaches to (same user, app and identity).
     pub sessions: Mutex<HashMap<SessionKey, Weak<Session>>>,
+    /// Auth modes beyond certificates, and the sessions they handed out.
+    pub auth: AuthModes,
+    pub auth_state: AuthState,
 }
 
 /// What makes two sockets one session: the user, the app in the URL, the `/identity/` part.
@@ -88,9 +92,11 @@ async fn connection(tcp: TcpStream, acceptor: TlsAcceptor, shared: Arc<Shared>) 
             Err(_) => return,
         },
     };
+    // Whether this connection presented a client certificate (TLS verified its chain).
+    let has_cert = tls.get_ref().1.peer_certificates().is_some();
     let svc = service_fn(move |req| {
         let shared = shared.clone();
-        async move { Ok::<_, Infallible>(route(req, shared)) }
+        async move { route(req, shared, has_cert) }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(tls), svc)
@@ -105,11 +111,39 @@ async fn connection(tcp: TcpStream, acceptor: TlsAcceptor, shared: Arc<Shared>) 
     }
 }
 
-fn route(req: hyper::Request<Incoming>, shared: Arc<Shared>) -> HttpResponse {
+/// Why a connection is dropped without an answer.
+#[derive(Debug)]
+struct NoClientCertificate;
+
+impl std::fmt::Display for NoClientCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the engine port requires a client certificate")
+    }
+}
+
+impl std::error::Error for NoClientCertificate {}
+
+fn route(
+    req: hyper::Request<Incoming>,
+    shared: Arc<Shared>,
+    has_cert: bool,
+) -> Result<HttpResponse, NoClientCertificate> {
     let (parts, _body) = req.into_parts();
-    match auth::route(&parts) {
+    if let Some(r) = authmodes::rest(&parts, &shared.auth, &shared.auth_state, &shared.site) {
+        return Ok(r);
+    }
+    let route = auth::route(&parts);
+    if let Route::EngineSocket(target) = &route
+        && let Some(who) = authmodes::authenticate(&parts, target, &shared.auth, &shared.auth_state)
+    {
+        return Ok(upgrade::accept_as(parts, target.clone(), shared, who));
+    }
+    // The certificate routes: without a certificate the connection is dropped unanswered, as
+    // the engine port (which demands one during the TLS handshake) would have.
+    Ok(match route {
+        Route::NotFound => respond(404, "text/plain", "Not Found"),
+        _ if !has_cert => return Err(NoClientCertificate),
         Route::EngineSocket(target) => upgrade::accept(parts, target, shared),
         Route::QrsAbout => qrs::about(&parts, &shared),
-        Route::NotFound => respond(404, "text/plain", "Not Found"),
-    }
+    })
 }

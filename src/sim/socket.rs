@@ -49,6 +49,16 @@ pub async fn run<S>(
         return;
     }
     if !b.silent {
+        // Through a proxy, the proxy says who the user is before the engine greets
+        // (engine-api.md §1.5); the engine port greets with OnConnected alone.
+        if !session.target.prefix.is_empty() {
+            let u = &session.user;
+            let params = json!({"userId": u.id, "userDirectory": u.directory,
+                "logoutUri": format!("/{}/qps/user", session.target.prefix), "mustAuthenticate": false});
+            let _ = ws
+                .send(notification("OnAuthenticationInformation", params))
+                .await;
+        }
         let state = match (&b.session_state, attached) {
             (None, true) => "SESSION_ATTACHED".to_string(),
             _ => b.greeting_state().to_string(),

@@ -10,7 +10,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use super::auth::{self, SocketTarget, User};
+use super::auth::{self, Rejection, SocketTarget, User};
 use super::server::{HttpResponse, Shared, respond};
 use super::session::Session;
 use super::socket;
@@ -58,7 +58,19 @@ fn keep_for_ttl(session: Arc<Session>, ttl: Option<u32>, shared: &Arc<Shared>) {
     });
 }
 
-pub fn accept(mut parts: Parts, target: SocketTarget, shared: Arc<Shared>) -> HttpResponse {
+/// A socket on the engine port: the user comes from `X-Qlik-User` (TLS checked the certificate).
+pub fn accept(parts: Parts, target: SocketTarget, shared: Arc<Shared>) -> HttpResponse {
+    let who = auth::authenticate(&parts);
+    accept_as(parts, target, shared, who)
+}
+
+/// A socket whose user an auth mode (or the engine port) has decided: 101, or the refusal.
+pub fn accept_as(
+    mut parts: Parts,
+    target: SocketTarget,
+    shared: Arc<Shared>,
+    who: Result<User, Rejection>,
+) -> HttpResponse {
     if let Some(status) = shared.behaviour.reject_upgrade {
         let reason = if status == 401 {
             "Unauthorized"
@@ -67,7 +79,7 @@ pub fn accept(mut parts: Parts, target: SocketTarget, shared: Arc<Shared>) -> Ht
         };
         return respond(status, "text/plain", reason);
     }
-    let user = match auth::authenticate(&parts) {
+    let user = match who {
         Ok(u) => u,
         Err(rej) => {
             let mut r = respond(rej.status, "text/plain", rej.body);

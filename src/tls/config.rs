@@ -1,5 +1,6 @@
 //! rustls configurations from PEM text: the client side (mutual TLS, optional host-name check)
-//! and the server side (the simulator, which requires a client certificate).
+//! and the server side (the simulator, which requires a client certificate unless it serves
+//! proxy or Qlik Cloud auth modes too).
 
 use std::sync::Arc;
 
@@ -156,11 +157,29 @@ pub fn server_config(
     cert_pem: &str,
     key_pem: &str,
 ) -> Result<ServerConfig, TlsConfigError> {
+    server_config_with(client_root_pem, cert_pem, key_pem, true)
+}
+
+/// The simulator's config; with `require_client_cert` false a client may come without a
+/// certificate (a virtual proxy or a Qlik Cloud tenant on the same port), but one it presents
+/// must still chain to `client_root_pem`.
+pub fn server_config_with(
+    client_root_pem: &str,
+    cert_pem: &str,
+    key_pem: &str,
+    require_client_cert: bool,
+) -> Result<ServerConfig, TlsConfigError> {
     let provider = provider();
-    let verifier =
-        WebPkiClientVerifier::builder_with_provider(root_store(client_root_pem)?, provider.clone())
-            .build()
-            .map_err(|e| TlsConfigError::Other(e.to_string()))?;
+    let builder =
+        WebPkiClientVerifier::builder_with_provider(root_store(client_root_pem)?, provider.clone());
+    let builder = if require_client_cert {
+        builder
+    } else {
+        builder.allow_unauthenticated()
+    };
+    let verifier = builder
+        .build()
+        .map_err(|e| TlsConfigError::Other(e.to_string()))?;
     ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsConfigError::Other(e.to_string()))?

@@ -6,5 +6,8 @@ pub mod pem;
 pub mod pki;
 pub mod x509;
 
-pub use config::{ClientTls, TlsConfigError, client_config, ensure_crypto_provider, server_config};
+pub use config::{
+    ClientTls, TlsConfigError, client_config, ensure_crypto_provider, server_config,
+    server_config_with,
+};
 pub use pem::{PemError, PemRole};

@@ -15,3 +15,14 @@ pub fn sim_spec(sim: &SimServer) -> ConnectionSpec {
 pub fn demo_site() -> serde_json::Value {
     serde_json::from_str(qlik_tui::sim::data::DEMO_SITE_JSON).expect("assets/demo-site.json parses")
 }
+
+/// The demo app with the most objects (the one loader tests open).
+pub fn richest_demo_app() -> serde_json::Value {
+    demo_site()["apps"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .max_by_key(|a| a["objects"].as_array().map_or(0, Vec::len))
+        .cloned()
+        .expect("the demo site has apps")
+}

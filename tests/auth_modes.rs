@@ -14,11 +14,11 @@ use qlik_tui::engine::transport::{ConnectOptions, Timeouts, open_socket};
 use qlik_tui::engine::{EngineError, Session, http, proxy};
 use qlik_tui::explore::Site;
 use qlik_tui::profile::{Auth, ConnectionSpec, Deployment, JwtSource, SecretString};
-use qlik_tui::sim::authmodes::{
-    AuthModes, CloudJwtIdp, CloudTenant, ProxyAuth, VirtualProxy,
-};
+use qlik_tui::sim::authmodes::{AuthModes, CloudJwtIdp, CloudTenant, ProxyAuth, VirtualProxy};
 use qlik_tui::sim::{SimConfig, SimServer};
 use qlik_tui::tls::ClientTls;
+
+mod common;
 
 // ---------------------------------------------------------------- fixtures
 
@@ -28,7 +28,9 @@ fn rsa_pair() -> (String, String) {
     let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA keygen");
     (
         key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
-        key.to_public_key().to_public_key_pem(LineEnding::LF).unwrap(),
+        key.to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap(),
     )
 }
 
@@ -46,6 +48,34 @@ fn demo_app_ids(sim: &SimServer) -> Vec<String> {
     let mut ids: Vec<String> = sim.site().apps.iter().map(|a| a.meta.id.clone()).collect();
     ids.sort();
     ids
+}
+
+/// What every mode must allow: the app list (GetDocList, or the Cloud items over all pages)
+/// holds every demo app; an app opens; its sheet list is the one the demo site holds.
+async fn explore(site: &Site, sim: &SimServer) {
+    let mut ids: Vec<String> = site
+        .apps()
+        .await
+        .expect("the app list")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, demo_app_ids(sim));
+    let richest = common::richest_demo_app();
+    let sheets_in_asset = richest["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["qProperty"]["qInfo"]["qType"] == "sheet")
+        .count();
+    let app = site
+        .app(richest["id"].as_str().unwrap())
+        .await
+        .expect("the app opens");
+    let sheets = app.sheets().await.expect("the sheet list");
+    assert!(sheets_in_asset > 0);
+    assert_eq!(sheets.len(), sheets_in_asset);
 }
 
 fn timeouts() -> Timeouts {
@@ -107,6 +137,24 @@ fn jwt_proxy(prefix: &str, public_pem: &str, csrf: bool) -> VirtualProxy {
         },
         csrf,
     }
+}
+
+/// A token for INTERNAL\\sa_engine signed with `key`, and a spec that sends it through `prefix`.
+fn stored_token_spec(sim: &SimServer, prefix: &str, key: &str) -> (String, ConnectionSpec) {
+    let token = jwt::mint(
+        key,
+        &qseow_template("sa_engine", "user", "directory"),
+        SystemTime::now(),
+    )
+    .unwrap();
+    let s = spec(
+        sim,
+        prefix,
+        Auth::Jwt {
+            jwt: JwtSource::Token(SecretString::new(token.clone())),
+        },
+    );
+    (token, s)
 }
 
 struct TempFiles {
@@ -181,7 +229,10 @@ fn assert_no_secret(out: &Output, state: &Path, secrets: &[&str]) {
     }
     for s in secrets {
         assert!(!s.is_empty());
-        assert!(!text.contains(s), "a secret leaked into the output or log:\n{text}");
+        assert!(
+            !text.contains(s),
+            "a secret leaked into the output or log:\n{text}"
+        );
     }
 }
 
@@ -203,6 +254,13 @@ fn base_args(sim: &SimServer, prefix: &str, root: &str) -> Vec<String> {
     ]
 }
 
+/// `args` with every `from` replaced by `to`.
+fn replaced(args: &[String], from: &str, to: &str) -> Vec<String> {
+    args.iter()
+        .map(|s| if s == from { to.to_string() } else { s.clone() })
+        .collect()
+}
+
 fn args(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
@@ -217,10 +275,48 @@ async fn mode1_certificate_lists_apps_through_the_cli() {
     let mut a = base_args(&sim, "", &files.path().join("root.pem").to_string_lossy());
     a.extend(args(&["--cert-dir"]));
     a.push(files.path().to_string_lossy().into_owned());
-    a.extend(args(&["--user-directory", "INTERNAL", "--user-id", "sa_engine"]));
+    a.extend(args(&[
+        "--user-directory",
+        "INTERNAL",
+        "--user-id",
+        "sa_engine",
+    ]));
     let out = qlik_tui(a, vec![], files.path().to_path_buf()).await;
     assert_eq!(listed_ids(&out), demo_app_ids(&sim));
-    assert_no_secret(&out, files.path(), &[sim.pki().client_key_pem.lines().nth(1).unwrap()]);
+    assert_no_secret(
+        &out,
+        files.path(),
+        &[sim.pki().client_key_pem.lines().nth(1).unwrap()],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode1_certificate_beside_a_proxy_still_demands_a_certificate() {
+    let (_, public) = rsa_pair();
+    let sim = start(AuthModes {
+        proxies: vec![jwt_proxy("jwt", &public, true)],
+        ..Default::default()
+    })
+    .await;
+    // TLS now lets clients in without a certificate (for the proxy), yet the engine port's
+    // route still serves certificate holders only.
+    let site = Site::new(common::sim_spec(&sim));
+    explore(&site, &sim).await;
+    site.close_all().await;
+
+    let mut no_cert = common::sim_spec(&sim);
+    no_cert.tls.cert_pem = None;
+    no_cert.tls.key_pem = None;
+    let opts = no_cert.connect_options(None).await.unwrap();
+    assert!(opts.headers.iter().any(|h| h.name == "X-Qlik-User"));
+    match Session::connect(&opts).await {
+        Ok(_) => panic!("the engine port let a client in without a certificate"),
+        Err(EngineError::UpgradeRejected { status, .. }) => {
+            panic!("expected the connection dropped unanswered, got HTTP {status}")
+        }
+        Err(_) => {}
+    }
+    assert!(sim.handshakes().is_empty(), "no auth mode judged it");
 }
 
 // ---------------------------------------------------------------- 2. JWT virtual proxy
@@ -289,10 +385,7 @@ async fn mode2_jwt_minted_with_configured_claims_through_the_cli_and_the_domain(
     assert_no_secret(&out, files.path(), &[private.lines().nth(1).unwrap()]);
 
     // The wrong claim names: the proxy refuses the token, and the error says what to check.
-    let wrong: Vec<String> = a
-        .iter()
-        .map(|s| if s == "uid" { "userId".to_string() } else { s.clone() })
-        .collect();
+    let wrong = replaced(&a, "uid", "userId");
     let out = qlik_tui(wrong, vec![], files.path().to_path_buf()).await;
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -316,8 +409,7 @@ async fn mode2_jwt_minted_with_configured_claims_through_the_cli_and_the_domain(
     let site = Site::new(spec);
     let info = site.info().await.unwrap();
     assert_eq!(info.user, "UserDirectory=INTERNAL; UserId=jdoe");
-    let first = demo_app_ids(&sim)[0].clone();
-    site.app(&first).await.expect("an app opens through the proxy");
+    explore(&site, &sim).await;
     site.close_all().await;
 }
 
@@ -329,19 +421,7 @@ async fn mode2_the_csrf_flow_is_enforced_step_by_step() {
         ..Default::default()
     })
     .await;
-    let token = jwt::mint(
-        &private,
-        &qseow_template("sa_engine", "user", "directory"),
-        SystemTime::now(),
-    )
-    .unwrap();
-    let s = spec(
-        &sim,
-        "jwt",
-        Auth::Jwt {
-            jwt: JwtSource::Token(SecretString::new(token.clone())),
-        },
-    );
+    let (token, s) = stored_token_spec(&sim, "jwt", &private);
     let base = format!("{}/jwt", sim.engine_url().replace("wss://", "https://"));
     let socket_url = format!("{}/jwt/app/engineData", sim.engine_url());
     let mut plain = ConnectOptions::new(socket_url.clone(), s.socket_tls());
@@ -360,7 +440,10 @@ async fn mode2_the_csrf_flow_is_enforced_step_by_step() {
     // Without the Xrfkey, the proxy's REST refuses.
     let mut no_xrf = plain.clone().header("Authorization", &bearer);
     no_xrf.url = format!("{base}/qps/csrftoken");
-    assert_eq!(http::request(&no_xrf, "GET", None).await.unwrap().status, 403);
+    assert_eq!(
+        http::request(&no_xrf, "GET", None).await.unwrap().status,
+        403
+    );
 
     // The token endpoint hands out a token and a cookie.
     let creds = plain.clone().header("Authorization", &bearer);
@@ -380,22 +463,68 @@ async fn mode2_the_csrf_flow_is_enforced_step_by_step() {
     let o = plain.clone().header("Cookie", &cookie);
     assert_eq!(status_of(open_socket(&o).await.map(|_| ())), 403);
     // Token and cookie, but Authorization too: 403 (cross-site hijacking check).
-    let mut o = plain.clone().header("Cookie", &cookie).header("Authorization", &bearer);
+    let mut o = plain
+        .clone()
+        .header("Cookie", &cookie)
+        .header("Authorization", &bearer);
     o.url = with_token.clone();
     assert_eq!(status_of(open_socket(&o).await.map(|_| ())), 403);
     // Token and cookie: the engine session opens.
     let mut o = plain.clone().header("Cookie", &cookie);
     o.url = with_token.clone();
-    let session = Session::connect(&o).await.expect("token + cookie opens the socket");
+    let session = Session::connect(&o)
+        .await
+        .expect("token + cookie opens the socket");
     let user = session.global().get_authenticated_user().await.unwrap();
     assert_eq!(user, "UserDirectory=INTERNAL; UserId=sa_engine");
     session.close();
 
+    // The simulator saw each refusal for what it was, and the accepted handshake carried the
+    // token and the cookie and no Authorization.
+    let seen: Vec<(bool, bool, bool, u16)> = sim
+        .handshakes()
+        .iter()
+        .map(|h| {
+            (
+                h.csrf_token_valid,
+                h.session_cookie,
+                h.authorization,
+                h.status,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (false, false, true, 403),
+            (false, false, false, 403),
+            (false, true, false, 403),
+            (true, true, true, 403),
+            (true, true, false, 101),
+        ]
+    );
+
     // And the spec does all of it by itself.
     let opts = s.connect_options(None).await.unwrap();
     assert!(opts.url.contains("?qlik-csrf-token="));
-    assert!(!opts.headers.iter().any(|h| h.name.eq_ignore_ascii_case("authorization")));
+    assert!(
+        !opts
+            .headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("authorization"))
+    );
     Session::connect(&opts).await.unwrap().close();
+    let last = sim.handshakes().pop().unwrap();
+    assert_eq!(
+        (
+            last.realm.as_str(),
+            last.csrf_token_valid,
+            last.session_cookie,
+            last.authorization,
+            last.status
+        ),
+        ("jwt", true, true, false, 101)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -420,10 +549,7 @@ async fn mode2_a_proxy_before_november_2024_takes_the_bearer_on_the_handshake() 
     assert!(!opts.url.contains("qlik-csrf-token"));
     assert!(opts.headers.iter().any(|h| h.name == "Authorization"));
     let site = Site::new(s);
-    assert_eq!(
-        site.apps().await.unwrap().len(),
-        demo_app_ids(&sim).len()
-    );
+    assert_eq!(site.apps().await.unwrap().len(), demo_app_ids(&sim).len());
     site.close_all().await;
 }
 
@@ -436,26 +562,17 @@ async fn mode2_a_token_signed_by_another_key_is_refused_clearly() {
         ..Default::default()
     })
     .await;
-    let token = jwt::mint(
-        &other_private,
-        &qseow_template("sa_engine", "user", "directory"),
-        SystemTime::now(),
-    )
-    .unwrap();
-    let s = spec(
-        &sim,
-        "jwt",
-        Auth::Jwt {
-            jwt: JwtSource::Token(SecretString::new(token.clone())),
-        },
-    );
+    let (token, s) = stored_token_spec(&sim, "jwt", &other_private);
     let err = Site::new(s).apps().await.unwrap_err();
     let text = err.to_string();
     assert!(
         matches!(err, EngineError::HttpRefused { status: 401, .. }),
         "{text}"
     );
-    assert!(text.contains("qps/csrftoken") && text.contains("JWT"), "{text}");
+    assert!(
+        text.contains("qps/csrftoken") && text.contains("JWT"),
+        "{text}"
+    );
     assert!(!text.contains(&token), "{text}");
     assert!(!format!("{err:?}").contains(&token));
 }
@@ -481,7 +598,11 @@ async fn mode3_cloud_api_key_lists_every_page_through_the_cli() {
     const KEY: &str = "eyJhbGciOi-test-api-key-7f3a";
     let sim = start(cloud_with_keys(&[(KEY, "auth0|jane")], 2)).await;
     let ids = demo_app_ids(&sim);
-    assert!(ids.len() > 2, "the demo site must span several pages of 2");
+    // Pages of at most 2: every app listed means links.next was followed at least twice.
+    assert!(
+        ids.len() >= 5,
+        "the demo site must span 3 or more pages of 2"
+    );
     let files = TempFiles::new();
     let root = files.write("root.pem", &sim.pki().root_cert_pem);
     let key_file = files.write("api.key", KEY);
@@ -495,7 +616,12 @@ async fn mode3_cloud_api_key_lists_every_page_through_the_cli() {
     // The key from the environment works as well.
     let mut a = base_args(&sim, "", &root);
     a.extend(args(&["--auth", "cloud-key"]));
-    let out = qlik_tui(a, vec![("QLIK_TUI_API_KEY", KEY.to_string())], files.path().to_path_buf()).await;
+    let out = qlik_tui(
+        a,
+        vec![("QLIK_TUI_API_KEY", KEY.to_string())],
+        files.path().to_path_buf(),
+    )
+    .await;
     assert_eq!(listed_ids(&out), ids);
 
     // A wrong key: 401, said plainly, and the key is not repeated.
@@ -522,10 +648,10 @@ async fn mode3_cloud_api_key_opens_apps_on_the_engine() {
         },
     );
     let site = Site::new(s.clone());
+    // The app ids are the items' resourceIds (explore compares them with the site's app ids).
+    explore(&site, &sim).await;
     let apps = site.apps().await.unwrap();
     let first = &apps[0];
-    assert!(demo_app_ids(&sim).contains(&first.id), "the app id is the resourceId");
-    site.app(&first.id).await.expect("the engine accepts the key");
     site.close_all().await;
 
     // The socket without the key: 401 before the upgrade.
@@ -583,14 +709,14 @@ async fn mode4_cloud_jwt_minted_through_the_cli_and_the_domain() {
     assert_no_secret(&out, files.path(), &[private.lines().nth(1).unwrap()]);
 
     // The wrong issuer: the tenant refuses the JWT login, and says where.
-    let wrong: Vec<String> = a
-        .iter()
-        .map(|s| if s == "qlik-tui-test" { "someone-else".to_string() } else { s.clone() })
-        .collect();
+    let wrong = replaced(&a, "qlik-tui-test", "someone-else");
     let out = qlik_tui(wrong, vec![], files.path().to_path_buf()).await;
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("login/jwt-session") && err.contains("HTTP 401"), "{err}");
+    assert!(
+        err.contains("login/jwt-session") && err.contains("HTTP 401"),
+        "{err}"
+    );
 
     // The domain: a stored token works too, and the session opens apps on the engine.
     let token = jwt::mint(
@@ -616,10 +742,7 @@ async fn mode4_cloud_jwt_minted_through_the_cli_and_the_domain() {
     assert!(opts.headers.iter().any(|h| h.name == "Cookie"));
     assert!(!opts.headers.iter().any(|h| h.name == "Authorization"));
     let site = Site::new(s);
-    let apps = site.apps().await.unwrap();
-    assert_eq!(apps.len(), demo_app_ids(&sim).len());
-    let app = site.app(&apps[0].id).await.expect("the cookie session opens an app");
-    drop(app);
+    explore(&site, &sim).await;
     let info = site.info().await.unwrap();
     assert!(info.user.contains("auth0|jane"), "{}", info.user);
     site.close_all().await;
@@ -657,11 +780,21 @@ async fn mode5_header_auth_through_the_cli_and_the_domain() {
 
     // The wrong header name: the proxy does not know the user.
     let mut a = base_args(&sim, "hdr", &root);
-    a.extend(args(&["--auth", "header", "--header-name", "x-user", "--user-id", "bob"]));
+    a.extend(args(&[
+        "--auth",
+        "header",
+        "--header-name",
+        "x-user",
+        "--user-id",
+        "bob",
+    ]));
     let out = qlik_tui(a, vec![], files.path().to_path_buf()).await;
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("HTTP 401") && err.contains("--header-name"), "{err}");
+    assert!(
+        err.contains("HTTP 401") && err.contains("--header-name"),
+        "{err}"
+    );
 
     // The domain: a bare user id lands in the proxy's default directory.
     let s = spec(
@@ -673,6 +806,10 @@ async fn mode5_header_auth_through_the_cli_and_the_domain() {
         },
     );
     let site = Site::new(s);
-    assert_eq!(site.info().await.unwrap().user, "UserDirectory=CORP; UserId=jdoe");
+    assert_eq!(
+        site.info().await.unwrap().user,
+        "UserDirectory=CORP; UserId=jdoe"
+    );
+    explore(&site, &sim).await;
     site.close_all().await;
 }

@@ -16,6 +16,7 @@ use super::data::Site;
 use super::server::HttpResponse;
 use super::{tenant, vproxy};
 use crate::engine::cookie;
+use crate::engine::proxy::CSRF_QUERY;
 
 /// Which auth modes the simulator serves. The default serves none (certificates only).
 #[derive(Debug, Clone, Default)]
@@ -162,13 +163,43 @@ pub struct IssuedSession {
     pub realm: String,
 }
 
-/// The sessions handed out so far, by cookie value.
+/// What one socket handshake through a proxy or the tenant carried (never the values), and
+/// the status it got: tests check the CSRF flow from the server's side with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handshake {
+    /// The proxy prefix ("" for the tenant).
+    pub realm: String,
+    /// The `qlik-csrf-token` query parameter matched the session's token.
+    pub csrf_token_valid: bool,
+    /// A session cookie this realm handed out came along.
+    pub session_cookie: bool,
+    pub authorization: bool,
+    /// 101, or the refusal's status.
+    pub status: u16,
+}
+
+/// The sessions handed out so far, by cookie value, and the handshakes judged.
 #[derive(Debug, Default)]
 pub struct AuthState {
     sessions: Mutex<HashMap<String, IssuedSession>>,
+    handshakes: Mutex<Vec<Handshake>>,
 }
 
 impl AuthState {
+    pub fn handshakes(&self) -> Vec<Handshake> {
+        self.handshakes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn record(&self, h: Handshake) {
+        self.handshakes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(h);
+    }
+
     /// Opens a session for `user` in `realm`; returns (cookie value, CSRF token).
     pub fn open(&self, user: User, realm: &str) -> (String, String) {
         let cookie = random_token();
@@ -258,16 +289,40 @@ pub fn authenticate(
     modes: &AuthModes,
     state: &AuthState,
 ) -> Option<Result<User, Rejection>> {
+    let judged = |realm: &str, cookie_name: &str, r: Result<User, Rejection>| {
+        let session = state.find(parts, cookie_name, realm);
+        state.record(Handshake {
+            realm: realm.to_string(),
+            csrf_token_valid: session.as_ref().is_some_and(|s| {
+                query_param(parts, CSRF_QUERY).as_deref() == Some(s.csrf_token.as_str())
+            }),
+            session_cookie: session.is_some(),
+            authorization: header(parts, "authorization").is_some(),
+            status: r.as_ref().map_or_else(|e| e.status, |_| 101),
+        });
+        Some(r)
+    };
     if let Some(p) = modes.proxy(&target.prefix) {
-        return Some(vproxy::authenticate(parts, p, state));
+        return judged(
+            &p.prefix,
+            &p.cookie_name(),
+            vproxy::authenticate(parts, p, state),
+        );
     }
     if target.prefix.is_empty()
         && let Some(cloud) = &modes.cloud
     {
-        return Some(tenant::authenticate(parts, cloud, state));
+        return judged(
+            "",
+            tenant::SESSION_COOKIE,
+            tenant::authenticate(parts, cloud, state),
+        );
     }
     if !target.prefix.is_empty() {
-        return Some(Err(Rejection::new(404, "Not Found: no virtual proxy with this prefix")));
+        return Some(Err(Rejection::new(
+            404,
+            "Not Found: no virtual proxy with this prefix",
+        )));
     }
     None
 }

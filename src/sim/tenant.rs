@@ -18,8 +18,7 @@ use crate::engine::proxy::CSRF_QUERY;
 
 /// The tenant's session cookie.
 pub const SESSION_COOKIE: &str = "_session";
-/// The audience Qlik Cloud requires of a JWT for `/login/jwt-session`.
-pub const JWT_AUDIENCE: &str = "qlik.api/login/jwt-session";
+use crate::engine::jwt::CLOUD_AUDIENCE as JWT_AUDIENCE;
 /// The API's largest page.
 const MAX_LIMIT: u32 = 100;
 const REALM: &str = "";
@@ -28,7 +27,8 @@ fn json_error(status: u16, code: &str, title: &str) -> HttpResponse {
     respond(
         status,
         "application/json",
-        json!({"errors": [{"code": code, "title": title, "status": status.to_string()}]}).to_string(),
+        json!({"errors": [{"code": code, "title": title, "status": status.to_string()}]})
+            .to_string(),
     )
 }
 
@@ -110,12 +110,20 @@ fn jwt_session(parts: &Parts, cloud: &CloudTenant, state: &AuthState) -> HttpRes
     };
     let text = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("");
     if text("aud") != JWT_AUDIENCE {
-        return json_error(401, "HTTP-401", "the token's aud is not qlik.api/login/jwt-session");
+        return json_error(
+            401,
+            "HTTP-401",
+            "the token's aud is not qlik.api/login/jwt-session",
+        );
     }
     if let Some(iss) = &idp.issuer
         && text("iss") != iss
     {
-        return json_error(401, "HTTP-401", "the token's issuer is not the identity provider's");
+        return json_error(
+            401,
+            "HTTP-401",
+            "the token's issuer is not the identity provider's",
+        );
     }
     if text("sub").is_empty() {
         return json_error(401, "HTTP-401", "the token has no sub claim");
@@ -125,7 +133,10 @@ fn jwt_session(parts: &Parts, cloud: &CloudTenant, state: &AuthState) -> HttpRes
     let h = r.headers_mut();
     for c in [
         format!("{SESSION_COOKIE}={cookie}; path=/; secure; httponly; samesite=none"),
-        format!("{SESSION_COOKIE}.sig={}; path=/; secure; httponly", &cookie[..8]),
+        format!(
+            "{SESSION_COOKIE}.sig={}; path=/; secure; httponly",
+            &cookie[..8]
+        ),
     ] {
         if let Ok(v) = http::HeaderValue::from_str(&c) {
             h.append(http::header::SET_COOKIE, v);
@@ -135,26 +146,31 @@ fn jwt_session(parts: &Parts, cloud: &CloudTenant, state: &AuthState) -> HttpRes
 }
 
 /// `limit` (capped) and the `next` cursor (an offset) of a list request.
-fn page_of(parts: &Parts, cloud: &CloudTenant) -> Result<(usize, usize), HttpResponse> {
+/// A bad one is a 400 with the reason.
+fn page_of(parts: &Parts, cloud: &CloudTenant) -> Result<(usize, usize), &'static str> {
     let limit = match query_param(parts, "limit") {
         None => cloud.default_limit,
         Some(l) => match l.parse::<u32>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => return Err(json_error(400, "HTTP-400", "limit must be 1..100")),
+            _ => return Err("limit must be 1..100"),
         },
     };
     let limit = limit.min(cloud.max_page.max(1)) as usize;
     let offset = match query_param(parts, "next") {
         None => 0,
-        Some(n) => n
-            .parse::<usize>()
-            .map_err(|_| json_error(400, "HTTP-400", "invalid next cursor"))?,
+        Some(n) => n.parse::<usize>().map_err(|_| "invalid next cursor")?,
     };
     Ok((limit, offset))
 }
 
 /// `{data, links}` for one page of `all`, links absolute on the request's host.
-fn paged(parts: &Parts, all: Vec<Value>, limit: usize, offset: usize, extra_query: &str) -> HttpResponse {
+fn paged(
+    parts: &Parts,
+    all: Vec<Value>,
+    limit: usize,
+    offset: usize,
+    extra_query: &str,
+) -> HttpResponse {
     let host = header(parts, "host").unwrap_or("localhost");
     let path = parts.uri.path();
     let href = |off: usize| {
@@ -179,7 +195,7 @@ fn paged(parts: &Parts, all: Vec<Value>, limit: usize, offset: usize, extra_quer
 fn items(parts: &Parts, cloud: &CloudTenant, site: &Site) -> HttpResponse {
     let (limit, offset) = match page_of(parts, cloud) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(why) => return json_error(400, "HTTP-400", why),
     };
     let kind = query_param(parts, "resourceType");
     let all: Vec<Value> = if kind.as_deref().is_none_or(|k| k == "app") {
@@ -214,7 +230,7 @@ fn items(parts: &Parts, cloud: &CloudTenant, site: &Site) -> HttpResponse {
 fn spaces(parts: &Parts, cloud: &CloudTenant, site: &Site) -> HttpResponse {
     let (limit, offset) = match page_of(parts, cloud) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(why) => return json_error(400, "HTTP-400", why),
     };
     let all = site
         .streams
@@ -226,7 +242,11 @@ fn spaces(parts: &Parts, cloud: &CloudTenant, site: &Site) -> HttpResponse {
 
 /// Who opens a socket on the tenant: an API key bearer, or the session cookie with its CSRF
 /// token (Qlik Cloud answers 403 `CSRF-TOKEN-2` without it).
-pub fn authenticate(parts: &Parts, cloud: &CloudTenant, state: &AuthState) -> Result<User, Rejection> {
+pub fn authenticate(
+    parts: &Parts,
+    cloud: &CloudTenant,
+    state: &AuthState,
+) -> Result<User, Rejection> {
     if let Some(key) = bearer(parts) {
         return api_key_user(cloud, key)
             .ok_or_else(|| Rejection::new(401, "Unauthorized: invalid API key"));

@@ -129,11 +129,20 @@ pub fn authenticate(parts: &Parts, p: &VirtualProxy, state: &AuthState) -> Resul
         ));
     }
     let session = session.ok_or_else(|| {
-        Rejection::new(403, format!("{CSWSH}: no session cookie (GET /{}/qps/csrftoken first)", p.prefix))
+        Rejection::new(
+            403,
+            format!(
+                "{CSWSH}: no session cookie (GET /{}/qps/csrftoken first)",
+                p.prefix
+            ),
+        )
     })?;
     match query_param(parts, CSRF_QUERY) {
         Some(t) if t == session.csrf_token => Ok(session.user),
         Some(_) => Err(Rejection::new(403, format!("{CSWSH}: wrong {CSRF_QUERY}"))),
-        None => Err(Rejection::new(403, format!("{CSWSH}: no {CSRF_QUERY} query parameter"))),
+        None => Err(Rejection::new(
+            403,
+            format!("{CSWSH}: no {CSRF_QUERY} query parameter"),
+        )),
     }
 }
