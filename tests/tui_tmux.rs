@@ -105,19 +105,20 @@ fn tmux_available() -> bool {
     }
 }
 
-/// The first app of the demo site with a sheet holding objects: (app title, sheet title).
-fn app_with_objects() -> (String, String) {
+/// The first app of the demo site with a sheet holding objects: (app title, sheet title,
+/// how many objects the sheet holds).
+fn app_with_objects() -> (String, String, usize) {
     let site = common::demo_site();
     for app in site["apps"].as_array().expect("apps") {
         for sheet in app["objects"].as_array().into_iter().flatten() {
             let is_sheet = sheet.pointer("/qProperty/qInfo/qType") == Some(&Value::from("sheet"));
-            let has_children = sheet["qChildren"].as_array().is_some_and(|c| !c.is_empty());
-            if is_sheet && has_children {
+            let objects = sheet["qChildren"].as_array().map_or(0, Vec::len);
+            if is_sheet && objects > 0 {
                 let title = sheet
                     .pointer("/qProperty/qMetaDef/title")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                return (app["title"].as_str().unwrap().into(), title.into());
+                return (app["title"].as_str().unwrap().into(), title.into(), objects);
             }
         }
     }
@@ -138,7 +139,7 @@ fn a_new_user_reaches_an_objects_properties_with_the_keys_the_help_shows() {
     if !tmux_available() {
         return;
     }
-    let (app, sheet) = app_with_objects();
+    let (app, sheet, objects) = app_with_objects();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
     let cmd = format!(
@@ -177,6 +178,9 @@ fn a_new_user_reaches_an_objects_properties_with_the_keys_the_help_shows() {
     t.wait_for(&sheet);
     t.down_to(&sheet);
     t.key("l");
+    // Its objects load in the background: wait for them (the summary counts them) before `j`,
+    // or `j` lands on the next sheet.
+    t.wait_for(&format!("objects      {objects}"));
     t.key("j");
     t.wait_for(&format!("{sheet} ▸ "));
 
