@@ -14,33 +14,18 @@ use qlik_tui::engine::transport::{ConnectOptions, Timeouts, open_socket};
 use qlik_tui::engine::{EngineError, Session, http, proxy};
 use qlik_tui::explore::Site;
 use qlik_tui::profile::{Auth, ConnectionSpec, Deployment, JwtSource, SecretString};
+use qlik_tui::sim::SimServer;
 use qlik_tui::sim::authmodes::{AuthModes, CloudJwtIdp, CloudTenant, ProxyAuth, VirtualProxy};
-use qlik_tui::sim::{SimConfig, SimServer};
 use qlik_tui::tls::ClientTls;
 
 mod common;
 
+use common::auth::{header_proxy, rsa_pair, start_with};
+
 // ---------------------------------------------------------------- fixtures
 
-/// A 2048-bit RSA key pair made now: (PKCS#8 private PEM, SPKI public PEM).
-fn rsa_pair() -> (String, String) {
-    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
-    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA keygen");
-    (
-        key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
-        key.to_public_key()
-            .to_public_key_pem(LineEnding::LF)
-            .unwrap(),
-    )
-}
-
 async fn start(auth: AuthModes) -> SimServer {
-    SimServer::start(SimConfig {
-        auth,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("the simulator starts")
+    start_with(auth, Default::default()).await
 }
 
 /// The demo site's app ids, sorted (from the simulator's site, i.e. assets/demo-site.json).
@@ -127,16 +112,7 @@ fn qseow_template(user: &str, claim_user: &str, claim_directory: &str) -> JwtTem
 }
 
 fn jwt_proxy(prefix: &str, public_pem: &str, csrf: bool) -> VirtualProxy {
-    VirtualProxy {
-        prefix: prefix.into(),
-        auth: ProxyAuth::Jwt {
-            public_key_pem: public_pem.into(),
-            claim_user: "user".into(),
-            claim_directory: "directory".into(),
-            audience: None,
-        },
-        csrf,
-    }
+    common::auth::jwt_proxy(prefix, public_pem, "user", "directory", csrf)
 }
 
 /// A token for INTERNAL\\sa_engine signed with `key`, and a spec that sends it through `prefix`.
@@ -753,14 +729,7 @@ async fn mode4_cloud_jwt_minted_through_the_cli_and_the_domain() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mode5_header_auth_through_the_cli_and_the_domain() {
     let sim = start(AuthModes {
-        proxies: vec![VirtualProxy {
-            prefix: "hdr".into(),
-            auth: ProxyAuth::Header {
-                header_name: "hdr-usr".into(),
-                default_directory: "CORP".into(),
-            },
-            csrf: true,
-        }],
+        proxies: vec![header_proxy()],
         ..Default::default()
     })
     .await;
