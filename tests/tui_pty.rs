@@ -3,6 +3,7 @@
 //! link (the OSC 52 sequence appears in the output), and quit with the terminal restored.
 
 mod common;
+mod keyring_support;
 mod pty;
 
 use std::process::Command;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use pty::Pty;
+use qlik_tui::sim::{SimConfig, SimServer};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -130,4 +132,80 @@ fn demo_reaches_a_nested_child_yanks_its_link_and_restores_the_terminal() {
     assert!(t.cooked(), "the terminal is back in cooked mode");
     // The demo writes nothing to the config dir (profiles, keyring references).
     assert_eq!(std::fs::read_dir(config.path()).unwrap().count(), 0);
+}
+
+/// `qlik-tui -p dev` on a real profile: added with the real binary (`profile add --cert-dir`),
+/// its certificates in the REAL kernel keyutils keyring, pointing at a simulator in this test.
+/// The explorer connects it at start; keys reach a sheet object's properties; q restores the
+/// terminal. Under CI a kernel without keyutils fails the test; elsewhere it is skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_from_the_keyring_opens_the_explorer_on_its_site() {
+    if let Err(e) = keyring_support::join_session_keyring() {
+        keyring_support::backend_missing("the kernel keyutils session keyring", &e);
+        return;
+    }
+    let sim = SimServer::start(SimConfig::default())
+        .await
+        .expect("simulator starts");
+    let (app, sheet, container, _, _) = container_path();
+    let cli = keyring_support::Cli::new("keyutils", "tui");
+    let certs = tempfile::tempdir().unwrap();
+    sim.pki().write_client_files(certs.path()).unwrap();
+    cli.ok(&[
+        "profile",
+        "add",
+        "dev",
+        "--engine-url",
+        &sim.engine_url(),
+        "--cert-dir",
+        certs.path().to_str().unwrap(),
+        "--user-directory",
+        "INTERNAL",
+        "--user-id",
+        "sa_engine",
+    ]);
+    keyring_support::assert_no_pem_under(cli.config_dir());
+
+    let mut cmd = Command::new(keyring_support::bin());
+    cmd.args(["-p", "dev", "--secret-store", "keyutils"])
+        .env("QLIK_TUI_CONFIG_DIR", cli.config_dir())
+        .env("QLIK_TUI_STATE_DIR", cli.config_dir().join("state"))
+        .env("QLIK_TUI_KEYRING_SERVICE", &cli.service)
+        .env("TERM", "xterm-256color")
+        .env_remove("QLIK_TUI_PROFILE")
+        .env_remove("QLIK_TUI_SECRET_STORE")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("QLIK_TUI_TEST_PANIC");
+    let mut t = Pty::spawn(cmd, COLS, ROWS);
+    t.expect_after(0, "\x1b[?1049h", WAIT);
+    // Connected at start: the profile's apps are listed and the status bar says so.
+    t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
+    t.expect_screen("connected", COLS as usize, ROWS as usize, WAIT);
+
+    t.keys(":");
+    t.keys(&format!("app {app}\r"));
+    t.expect_screen("Sheets", COLS as usize, ROWS as usize, WAIT);
+    t.keys("jl");
+    t.expect_screen(&sheet, COLS as usize, ROWS as usize, WAIT);
+    t.keys(&format!("/{sheet}\r/\x1b"));
+    t.keys("l");
+    t.expect_screen(&container, COLS as usize, ROWS as usize, WAIT);
+    t.keys(&format!("/{container}\r/\x1b"));
+    t.keys("]");
+    t.expect_screen("\"qInfo\"", COLS as usize, ROWS as usize, WAIT);
+
+    let m = t.mark();
+    t.keys("q");
+    let status = t.wait_exit(WAIT);
+    assert!(status.success(), "{status:?}");
+    let after = String::from_utf8_lossy(&t.output()[m..]).into_owned();
+    assert!(
+        after.contains("\x1b[?1049l"),
+        "alternate screen left: {after:?}"
+    );
+    assert!(t.cooked(), "the terminal is back in cooked mode");
+    assert!(sim.requests_served() > 0);
+    keyring_support::assert_no_pem_under(cli.config_dir());
+    cli.ok(&["profile", "remove", "dev"]);
 }

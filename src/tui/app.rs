@@ -611,7 +611,7 @@ impl App {
                     return; // another profile was chosen meanwhile
                 }
                 match result {
-                    Ok(spec) => self.on_connected(node, Site::new(spec)),
+                    Ok(spec) => self.on_connected(node, Site::new(*spec)),
                     Err(e) => {
                         self.connecting = None;
                         self.status.session = "not connected".into();

@@ -118,7 +118,7 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
     let reply = match req {
         ProfileRequest::Connect { node, name } => Reply::Connected {
             node,
-            result: resolve(name).await,
+            result: resolve(name).await.map(Box::new),
         },
         ProfileRequest::Test { node, name } => {
             let result = match resolve(name).await {
