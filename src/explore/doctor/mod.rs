@@ -588,9 +588,7 @@ async fn authorize(
     spec: &ConnectionSpec,
     copts: &mut ConnectOptions,
 ) -> Result<Option<usize>, EngineError> {
-    if spec.auth_uses_client_cert() {
-        return Ok(None);
-    }
+    // Certificate auth makes no request here: its pre-flight is the X-Qlik-User header.
     let pre = preflight::run(spec).await?;
     let mut cloud_apps = None;
     let mut app = None;
