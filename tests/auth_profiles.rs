@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::SystemTime;
 
-use common::auth::{header_proxy, jwt_proxy, rsa_pair, start_with};
+use common::auth::{header_proxy, jwt_proxy, listed_app_ids, rsa_pair, served_app_ids, start_with};
 use keyring_support::*;
 use qlik_tui::engine::jwt::{self, JwtTemplate};
 use qlik_tui::profile::secrets::{SecretKind, SecretStore, StoreChoice};
@@ -44,17 +44,11 @@ impl Files {
 }
 
 /// Runs `f` on a blocking thread that joined its own kernel session keyring (so the binary it
-/// spawns sees it), while the runtime's workers keep the simulator serving. False: skipped.
-async fn with_keyring(f: impl FnOnce() + Send + 'static) -> bool {
-    tokio::task::spawn_blocking(move || {
-        if !keyutils_session() {
-            return false;
-        }
-        f();
-        true
-    })
-    .await
-    .expect("the CLI steps ran")
+/// spawns sees it), while the runtime's workers keep the simulator serving. None: skipped.
+async fn with_keyring<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    tokio::task::spawn_blocking(move || keyutils_session().then(f))
+        .await
+        .expect("the CLI steps ran")
 }
 
 fn cli(tag: &str) -> Cli {
@@ -82,34 +76,26 @@ fn add(cli: &Cli, name: &str, url: &str, root: &str, extra: &[&str]) {
 }
 
 /// `profile test`, `apps -p --json` and `doctor -p --json` all pass; the doctor's engine step
-/// says `engine_says`. Returns the doctor report.
-fn all_pass(cli: &Cli, name: &str, engine_says: &str) -> serde_json::Value {
+/// says `engine_says`. Returns the doctor report and every output (the text doctor's too).
+fn all_pass(
+    cli: &Cli,
+    name: &str,
+    served: &[String],
+    engine_says: &str,
+) -> (serde_json::Value, Vec<String>) {
     let test = cli.ok(&["profile", "test", name]);
     assert!(test.starts_with("ok: engine "), "{test}");
-    let apps: serde_json::Value =
-        serde_json::from_str(&cli.ok(&["apps", "-p", name, "--json"])).unwrap();
-    let mut ids: Vec<String> = apps
-        .as_array()
-        .expect("an array of apps")
-        .iter()
-        .map(|a| a["id"].as_str().unwrap().to_string())
-        .collect();
-    ids.sort();
-    let mut expected: Vec<String> = common::demo_site()["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap().to_string())
-        .collect();
-    expected.sort();
-    assert_eq!(ids, expected);
+    let apps = cli.ok(&["apps", "-p", name, "--json"]);
+    assert_eq!(listed_app_ids(apps.as_bytes()), served);
+    let text = cli.ok(&["doctor", "-p", name]);
     let report = doctor(cli, name, true);
     let engine = step(&report, "engine");
     assert!(
         engine["detail"].as_str().unwrap().contains(engine_says),
         "{report:#}"
     );
-    report
+    let outputs = vec![test, apps, text, report.to_string()];
+    (report, outputs)
 }
 
 /// `doctor -p NAME --json`; `ok` says whether it must pass.
@@ -218,7 +204,8 @@ async fn jwt_profiles_minted_and_stored_through_a_csrf_proxy() {
     .unwrap();
     let token_file = files.write("token.jwt", &token);
     let root = files.root();
-    let secrets = vec![key_line(&private), key_line(&other_private), token.clone()];
+    let mut secrets = vec![key_line(&private), key_line(&other_private), token.clone()];
+    let served = served_app_ids(&sim);
     let ran = with_keyring(move || {
         let cli = cli("jwt");
         let claims = [
@@ -243,7 +230,7 @@ async fn jwt_profiles_minted_and_stored_through_a_csrf_proxy() {
                 .unwrap()
                 .is_some()
         );
-        let report = all_pass(&cli, "minted", "apps visible");
+        let (report, mut outputs) = all_pass(&cli, "minted", &served, "apps visible");
         let config = step(&report, "config")["detail"]
             .as_str()
             .unwrap()
@@ -272,7 +259,7 @@ async fn jwt_profiles_minted_and_stored_through_a_csrf_proxy() {
                 &token_file,
             ],
         );
-        all_pass(&cli, "stored", "apps visible");
+        outputs.extend(all_pass(&cli, "stored", &served, "apps visible").1);
 
         // Signed by another key: the proxy's CSRF endpoint answers 401.
         let mut wrong = vec!["--auth", "jwt", "--jwt-private-key", &other_key];
@@ -285,12 +272,9 @@ async fn jwt_profiles_minted_and_stored_through_a_csrf_proxy() {
             "upgrade_rejected",
             "HTTP 401",
         );
-        let mut outputs = vec![failing_output(&cli, &["profile", "test", "wrongkey"])];
-        assert!(
-            outputs[0].contains("401") && outputs[0].contains("JWT"),
-            "{}",
-            outputs[0]
-        );
+        let test = failing_output(&cli, &["profile", "test", "wrongkey"]);
+        assert!(test.contains("401") && test.contains("JWT"), "{test}");
+        outputs.push(test);
         outputs.push(failing_output(&cli, &["apps", "-p", "wrongkey", "--json"]));
         outputs.push(failing_output(&cli, &["doctor", "-p", "wrongkey"]));
         outputs.push(failing_output(
@@ -298,16 +282,20 @@ async fn jwt_profiles_minted_and_stored_through_a_csrf_proxy() {
             &["doctor", "-p", "wrongkey", "--format", "md"],
         ));
         outputs.push(cli.ok(&["profile", "show", "minted", "--json"]));
-        assert_no_secret_in(&outputs, cli.config_dir(), &secrets);
+        (outputs, cli)
     })
     .await;
-    if ran {
-        let last = sim
-            .handshakes()
-            .pop()
-            .expect("sockets went through the proxy");
-        assert!(last.csrf_token_valid && last.session_cookie && !last.authorization);
+    let Some((outputs, cli)) = ran else { return };
+    let last = sim
+        .handshakes()
+        .pop()
+        .expect("sockets went through the proxy");
+    assert!(last.csrf_token_valid && last.session_cookie && !last.authorization);
+    // The proxy's session cookies and CSRF tokens of every run, good or failed, stayed unsaid.
+    for (cookie, token) in sim.issued_credentials() {
+        secrets.extend([cookie, token]);
     }
+    assert_no_secret_in(&outputs, cli.config_dir(), &secrets);
 }
 
 // ---------------------------------------------------------------- Qlik Cloud API key
@@ -333,7 +321,8 @@ async fn cloud_api_key_profile_lists_every_page_and_names_a_bad_key() {
     let key = files.write("api.key", KEY);
     let bad = files.write("bad.key", BAD);
     let root = files.root();
-    let apps = common::demo_site()["apps"].as_array().unwrap().len();
+    let served = served_app_ids(&sim);
+    let apps = served.len();
     with_keyring(move || {
         let cli = cli("cloudkey");
         add(
@@ -347,6 +336,7 @@ async fn cloud_api_key_profile_lists_every_page_and_names_a_bad_key() {
         all_pass(
             &cli,
             "cloud",
+            &served,
             &format!("{apps} apps in the Qlik Cloud items list"),
         );
         add(
@@ -397,7 +387,8 @@ async fn cloud_jwt_profile_opens_a_session_and_a_wrong_issuer_is_refused() {
     let files = Files::new(&sim);
     let key = files.write("jwt.pem", &private);
     let root = files.root();
-    let apps = common::demo_site()["apps"].as_array().unwrap().len();
+    let served = served_app_ids(&sim);
+    let apps = served.len();
     let secret = key_line(&private);
     with_keyring(move || {
         let cli = cli("cloudjwt");
@@ -418,9 +409,10 @@ async fn cloud_jwt_profile_opens_a_session_and_a_wrong_issuer_is_refused() {
         let mut good = base.to_vec();
         good.extend_from_slice(&["--jwt-issuer", "qlik-tui-test"]);
         add(&cli, "cjwt", &url, &root, &good);
-        let report = all_pass(
+        let (report, _) = all_pass(
             &cli,
             "cjwt",
+            &served,
             &format!("{apps} apps in the Qlik Cloud items list"),
         );
         assert!(
@@ -465,6 +457,7 @@ async fn header_profile_through_a_proxy_and_a_wrong_header_name() {
     let url = format!("{}/hdr", sim.engine_url());
     let files = Files::new(&sim);
     let root = files.root();
+    let served = served_app_ids(&sim);
     with_keyring(move || {
         let cli = cli("header");
         add(
@@ -483,7 +476,7 @@ async fn header_profile_through_a_proxy_and_a_wrong_header_name() {
                 "sa_engine",
             ],
         );
-        let report = all_pass(&cli, "hdr", "UserId=sa_engine");
+        let (report, _) = all_pass(&cli, "hdr", &served, "UserId=sa_engine");
         assert!(
             step(&report, "config")["detail"]
                 .as_str()
@@ -535,7 +528,6 @@ async fn a_run_failing_after_the_csrf_flow_prints_no_cookie_token_or_key() {
     let files = Files::new(&sim);
     let key = files.write("jwt.pem", &private);
     let root = files.root();
-    let (tx, rx) = std::sync::mpsc::channel::<(Vec<String>, Cli)>();
     let ran = with_keyring(move || {
         let cli = cli("leak");
         add(
@@ -568,13 +560,10 @@ async fn a_run_failing_after_the_csrf_flow_prints_no_cookie_token_or_key() {
             failing_output(&cli, &["doctor", "-p", "nolicense", "--json"]),
         ];
         // The config dir (logs included) lives on with `cli` until the simulator is read.
-        tx.send((outputs, cli)).unwrap();
+        (outputs, cli)
     })
     .await;
-    if !ran {
-        return;
-    }
-    let (outputs, cli) = rx.recv().unwrap();
+    let Some((outputs, cli)) = ran else { return };
     let mut secrets = vec![key_line(&private)];
     let issued = sim.issued_credentials();
     assert!(

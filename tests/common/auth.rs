@@ -58,3 +58,35 @@ pub fn header_proxy() -> VirtualProxy {
         csrf: true,
     }
 }
+
+/// The sorted app ids of `qlik-tui apps --json` output.
+pub fn listed_app_ids(stdout: &[u8]) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(stdout).expect("JSON on stdout");
+    let mut ids: Vec<String> = v
+        .as_array()
+        .expect("an array of apps")
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The sorted app ids `sim` serves.
+pub fn served_app_ids(sim: &SimServer) -> Vec<String> {
+    let mut ids: Vec<String> = sim.site().apps.iter().map(|a| a.meta.id.clone()).collect();
+    ids.sort();
+    ids
+}
+
+/// The sorted app ids of the demo site's asset.
+pub fn demo_asset_app_ids() -> Vec<String> {
+    let mut ids: Vec<String> = super::demo_site()["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
