@@ -69,6 +69,19 @@ impl Tmux {
         }
     }
 
+    /// Waits until the screen no longer shows `needle`.
+    fn wait_gone(&self, needle: &str) {
+        let start = Instant::now();
+        while self.screen().contains(needle) {
+            assert!(
+                start.elapsed() < WAIT,
+                "{needle:?} stayed on:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// One key, by tmux's name for it (`j`, `Escape`, `]`...).
     fn key(&self, k: &str) {
         assert!(self.run(&["send-keys", "-t", "demo", k]).status.success());
@@ -154,7 +167,7 @@ fn a_new_user_reaches_an_objects_properties_with_the_keys_the_help_shows() {
     let hints = t.wait_for("? help");
     assert!(hints.contains("q quit"), "{hints}");
     t.key("?");
-    let help = t.wait_for("Help");
+    let help = t.wait_for("Help — keys");
     for (key, action) in [
         ("j", "down"),
         ("l", "expand"),
@@ -165,7 +178,10 @@ fn a_new_user_reaches_an_objects_properties_with_the_keys_the_help_shows() {
         assert!(line.contains(action), "{key}: {line}");
     }
     assert!(help.contains("Esc closes"), "{help}");
+    // Esc alone: a key sent right behind it would reach the program in the same read and be
+    // taken for Alt+key, as in any terminal program.
     t.key("Escape");
+    t.wait_gone("Help — keys");
 
     // Down to the app (the breadcrumb on the top line says where the selection is), open it.
     t.down_to(&app);
