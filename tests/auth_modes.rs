@@ -13,41 +13,25 @@ use qlik_tui::engine::jwt::{self, JwtTemplate};
 use qlik_tui::engine::transport::{ConnectOptions, Timeouts, open_socket};
 use qlik_tui::engine::{EngineError, Session, http, proxy};
 use qlik_tui::explore::Site;
+use qlik_tui::explore::doctor::{self, Cause, DoctorOptions, Report, StepName};
 use qlik_tui::profile::{Auth, ConnectionSpec, Deployment, JwtSource, SecretString};
+use qlik_tui::sim::SimServer;
 use qlik_tui::sim::authmodes::{AuthModes, CloudJwtIdp, CloudTenant, ProxyAuth, VirtualProxy};
-use qlik_tui::sim::{SimConfig, SimServer};
 use qlik_tui::tls::ClientTls;
 
 mod common;
 
+use common::auth::{header_proxy, rsa_pair, start_with};
+
 // ---------------------------------------------------------------- fixtures
 
-/// A 2048-bit RSA key pair made now: (PKCS#8 private PEM, SPKI public PEM).
-fn rsa_pair() -> (String, String) {
-    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
-    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA keygen");
-    (
-        key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
-        key.to_public_key()
-            .to_public_key_pem(LineEnding::LF)
-            .unwrap(),
-    )
-}
-
 async fn start(auth: AuthModes) -> SimServer {
-    SimServer::start(SimConfig {
-        auth,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("the simulator starts")
+    start_with(auth, Default::default()).await
 }
 
 /// The demo site's app ids, sorted (from the simulator's site, i.e. assets/demo-site.json).
 fn demo_app_ids(sim: &SimServer) -> Vec<String> {
-    let mut ids: Vec<String> = sim.site().apps.iter().map(|a| a.meta.id.clone()).collect();
-    ids.sort();
-    ids
+    common::auth::served_app_ids(sim)
 }
 
 /// What every mode must allow: the app list (GetDocList, or the Cloud items over all pages)
@@ -127,16 +111,7 @@ fn qseow_template(user: &str, claim_user: &str, claim_directory: &str) -> JwtTem
 }
 
 fn jwt_proxy(prefix: &str, public_pem: &str, csrf: bool) -> VirtualProxy {
-    VirtualProxy {
-        prefix: prefix.into(),
-        auth: ProxyAuth::Jwt {
-            public_key_pem: public_pem.into(),
-            claim_user: "user".into(),
-            claim_directory: "directory".into(),
-            audience: None,
-        },
-        csrf,
-    }
+    common::auth::jwt_proxy(prefix, public_pem, "user", "directory", csrf)
 }
 
 /// A token for INTERNAL\\sa_engine signed with `key`, and a spec that sends it through `prefix`.
@@ -207,15 +182,7 @@ fn listed_ids(out: &Output) -> Vec<String> {
         "qlik-tui apps failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
-    let mut ids: Vec<String> = v
-        .as_array()
-        .expect("an array of apps")
-        .iter()
-        .map(|a| a["id"].as_str().unwrap().to_string())
-        .collect();
-    ids.sort();
-    ids
+    common::auth::listed_app_ids(&out.stdout)
 }
 
 /// Everything the run wrote (stdout, stderr, its log files) must be free of `secrets`.
@@ -753,14 +720,7 @@ async fn mode4_cloud_jwt_minted_through_the_cli_and_the_domain() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mode5_header_auth_through_the_cli_and_the_domain() {
     let sim = start(AuthModes {
-        proxies: vec![VirtualProxy {
-            prefix: "hdr".into(),
-            auth: ProxyAuth::Header {
-                header_name: "hdr-usr".into(),
-                default_directory: "CORP".into(),
-            },
-            csrf: true,
-        }],
+        proxies: vec![header_proxy()],
         ..Default::default()
     })
     .await;
@@ -812,4 +772,79 @@ async fn mode5_header_auth_through_the_cli_and_the_domain() {
     );
     explore(&site, &sim).await;
     site.close_all().await;
+}
+
+// ---------------------------------------------------------------- the doctor, in process
+
+async fn doctor(spec: &ConnectionSpec) -> Report {
+    doctor::run(spec, &DoctorOptions::default(), |_| {}).await
+}
+
+/// The report as every format shows it: none may hold `secret`.
+fn assert_report_hides(report: &Report, secret: &str) {
+    let all = format!(
+        "{} {} {}",
+        report.to_json(),
+        report.to_text("t"),
+        report.to_markdown("t")
+    );
+    assert!(!all.contains(secret), "{all}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_an_expired_stored_jwt_fails_at_config_without_showing_it() {
+    let (private, public) = rsa_pair();
+    let sim = start(AuthModes {
+        proxies: vec![jwt_proxy("jwt", &public, true)],
+        ..Default::default()
+    })
+    .await;
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let token = jwt::mint(
+        &private,
+        &qseow_template("sa_engine", "user", "directory"),
+        an_hour_ago,
+    )
+    .unwrap();
+    let s = spec(
+        &sim,
+        "jwt",
+        Auth::Jwt {
+            jwt: JwtSource::Token(SecretString::new(token.clone())),
+        },
+    );
+    let report = doctor(&s).await;
+    assert_eq!(report.cause, Some(Cause::InvalidConfig), "{report:?}");
+    let failed = report.failed_step().unwrap();
+    assert_eq!(failed.step, StepName::Config);
+    assert!(failed.detail.contains("expired"), "{failed:?}");
+    assert!(failed.hint.as_deref().unwrap().contains("--jwt-token"));
+    assert_report_hides(&report, &token);
+    assert!(sim.handshakes().is_empty(), "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_reports_the_upgrade_status_of_a_legacy_proxy_and_passes_with_the_right_key() {
+    let (private, public) = rsa_pair();
+    let (other_private, _) = rsa_pair();
+    let sim = start(AuthModes {
+        proxies: vec![jwt_proxy("legacy", &public, false)],
+        ..Default::default()
+    })
+    .await;
+    // No /qps/csrftoken on this proxy: the bearer goes on the handshake, which answers 401.
+    let (token, wrong) = stored_token_spec(&sim, "legacy", &other_private);
+    let report = doctor(&wrong).await;
+    assert_eq!(report.cause, Some(Cause::UpgradeRejected), "{report:?}");
+    let failed = report.failed_step().unwrap();
+    assert_eq!(failed.step, StepName::Websocket);
+    assert!(failed.detail.contains("HTTP 401"), "{failed:?}");
+    assert_eq!(sim.handshakes().last().unwrap().status, 401);
+    assert_report_hides(&report, &token);
+
+    let (_, right) = stored_token_spec(&sim, "legacy", &private);
+    let report = doctor(&right).await;
+    assert!(report.ok, "{report:?}");
+    let engine = report.step(StepName::Engine).unwrap();
+    assert!(engine.detail.contains("apps visible"), "{engine:?}");
 }

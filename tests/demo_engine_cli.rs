@@ -19,20 +19,19 @@ impl Drop for Running {
     }
 }
 
-#[test]
-fn apps_lists_the_demo_site_served_by_demo_engine() {
-    let dir = tempfile::tempdir().unwrap();
-    let certs = dir.path().join("d");
+/// Starts `qlik-tui demo-engine --certs-dir CERTS EXTRA..` and waits (bounded) for the URL it
+/// prints first.
+fn demo_engine(certs: &std::path::Path, extra: &[&str]) -> (Running, String) {
     let mut child = Command::new(BIN)
         .args(["demo-engine", "--certs-dir"])
-        .arg(&certs)
+        .arg(certs)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("the binary starts");
     let stdout = child.stdout.take().unwrap();
     let engine = Running(child);
-    // The first line of stdout is the URL; wait for it, bounded.
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut line = String::new();
@@ -45,6 +44,14 @@ fn apps_lists_the_demo_site_served_by_demo_engine() {
         .trim()
         .to_string();
     assert!(url.starts_with("wss://localhost:"), "{url}");
+    (engine, url)
+}
+
+#[test]
+fn apps_lists_the_demo_site_served_by_demo_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("d");
+    let (engine, url) = demo_engine(&certs, &[]);
 
     #[cfg(unix)]
     {
@@ -115,4 +122,108 @@ fn apps_lists_the_demo_site_served_by_demo_engine() {
     expected.sort();
     got.sort();
     assert_eq!(got, expected);
+}
+
+/// `demo-engine --cloud --vproxy jwt --vproxy header`: each mode, tried by hand the way the
+/// banner says, lists the demo apps.
+#[test]
+fn demo_engine_serves_the_other_auth_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("d");
+    let (private, public) = common::auth::rsa_pair();
+    let key = dir.path().join("jwt.pem");
+    let public_key = dir.path().join("jwt.pub");
+    std::fs::write(&key, &private).unwrap();
+    std::fs::write(&public_key, &public).unwrap();
+    let (engine, url) = demo_engine(
+        &certs,
+        &[
+            "--cloud",
+            "--vproxy",
+            "jwt",
+            "--vproxy",
+            "header",
+            "--jwt-public-key",
+            public_key.to_str().unwrap(),
+        ],
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(certs.join("api_key.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the API key file is private");
+    }
+    let root = certs.join("root.pem");
+    let api_key = certs.join("api_key.txt");
+    let (jwt_url, hdr_url) = (format!("{url}/jwt"), format!("{url}/hdr"));
+    let modes: Vec<Vec<&str>> = vec![
+        vec![
+            "--engine-url",
+            &url,
+            "--auth",
+            "cloud-key",
+            "--api-key-file",
+            api_key.to_str().unwrap(),
+        ],
+        vec![
+            "--engine-url",
+            &url,
+            "--auth",
+            "cloud-jwt",
+            "--jwt-key-file",
+            key.to_str().unwrap(),
+            "--user-id",
+            "auth0|demo",
+            "--jwt-issuer",
+            "qlik-tui-demo",
+        ],
+        vec![
+            "--engine-url",
+            &jwt_url,
+            "--auth",
+            "jwt-key",
+            "--jwt-key-file",
+            key.to_str().unwrap(),
+            "--user-directory",
+            "INTERNAL",
+            "--user-id",
+            "sa_engine",
+        ],
+        vec![
+            "--engine-url",
+            &hdr_url,
+            "--auth",
+            "header",
+            "--header-name",
+            "hdr-usr",
+            "--header-user",
+            "INTERNAL\\sa_engine",
+        ],
+    ];
+    let outs: Vec<_> = modes
+        .iter()
+        .map(|m| {
+            Command::new(BIN)
+                .arg("apps")
+                .args(m)
+                .arg("--root-cert")
+                .arg(&root)
+                .args(["--json", "--timeout", "20", "--request-timeout", "20"])
+                .output()
+                .unwrap()
+        })
+        .collect();
+    drop(engine);
+    let expected = common::auth::demo_asset_app_ids();
+    for (m, out) in modes.iter().zip(outs) {
+        assert!(
+            out.status.success(),
+            "apps {m:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(common::auth::listed_app_ids(&out.stdout), expected, "{m:?}");
+    }
 }

@@ -9,19 +9,7 @@ use keyring_support::*;
 use qlik_tui::profile::secrets::{SecretKind, SecretStore, StoreChoice};
 use qlik_tui::tls::pki::DemoPki;
 
-/// Joins a session keyring for this test thread; false (skip) when keyutils is missing.
-fn session() -> bool {
-    match join_session_keyring() {
-        Ok(()) => {
-            assert!(
-                qlik_tui::profile::secrets::has_session_keyring(),
-                "joined a session keyring but it is not seen"
-            );
-            true
-        }
-        Err(e) => backend_missing("the kernel keyutils session keyring", &e),
-    }
-}
+use keyring_support::keyutils_session as session;
 
 #[test]
 fn chunked_secrets_round_trip_in_the_kernel_keyring() {

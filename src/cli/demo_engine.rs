@@ -1,6 +1,7 @@
 //! `qlik-tui demo-engine`: the engine simulator in the foreground, for trying the tool (or
 //! another Qlik client) without a Qlik server. Writes the client's certificates to a folder and
-//! prints the wss URL as the first line of stdout, so scripts can read it.
+//! prints the wss URL as the first line of stdout, so scripts can read it. `--vproxy` and
+//! `--cloud` add the other auth modes (a JWT or header virtual proxy, a Qlik Cloud tenant).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
+use crate::sim::authmodes::{AuthModes, CloudJwtIdp, CloudTenant, ProxyAuth, VirtualProxy};
 use crate::sim::{SimConfig, SimServer};
 
 #[derive(Debug, Clone, Args)]
@@ -26,13 +28,121 @@ pub struct DemoEngineArgs {
     /// Serve a generated site of N apps × 100 sheets × 20 objects instead of the demo site.
     #[arg(long, value_name = "N")]
     pub scale: Option<u32>,
+    /// Also serve a virtual proxy (repeatable): `jwt` at /jwt (JWT with the November 2024 CSRF
+    /// check; needs --jwt-public-key) or `header` at /hdr (header hdr-usr: DIRECTORY\USER).
+    #[arg(long = "vproxy", value_enum, value_name = "KIND")]
+    pub vproxies: Vec<VproxyKind>,
+    /// Serve a Qlik Cloud tenant on the root path instead of the engine port: an API key
+    /// (written to CERTS_DIR/api_key.txt) and, with --jwt-public-key, JWT sessions.
+    #[arg(long)]
+    pub cloud: bool,
+    /// The public key (PEM: PUBLIC KEY, RSA PUBLIC KEY or a certificate) JWTs are verified
+    /// with. Make a pair with `openssl genrsa -out jwt.pem 2048 && openssl rsa -in jwt.pem
+    /// -pubout -out jwt.pub`.
+    #[arg(long, value_name = "PATH")]
+    pub jwt_public_key: Option<PathBuf>,
+    /// The issuer the Qlik Cloud JWT login requires (`iss`).
+    #[arg(long, default_value = "qlik-tui-demo")]
+    pub jwt_issuer: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VproxyKind {
+    Jwt,
+    Header,
+}
+
+/// The auth modes the flags ask for, and the lines telling the user how to try each.
+fn auth_modes(args: &DemoEngineArgs) -> anyhow::Result<(AuthModes, Vec<String>)> {
+    let public_key = match &args.jwt_public_key {
+        Some(p) => {
+            let pem = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the JWT public key {}", p.display()))?;
+            crate::engine::jwt::rsa_public_key_der(&pem)
+                .with_context(|| format!("{} is not a usable JWT public key", p.display()))?;
+            Some(pem)
+        }
+        None => None,
+    };
+    let need_key = || {
+        public_key.clone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "JWT modes need --jwt-public-key PATH (make a pair with: openssl genrsa -out jwt.pem 2048 && openssl rsa -in jwt.pem -pubout -out jwt.pub)"
+            )
+        })
+    };
+    let d = args.certs_dir.display();
+    let mut modes = AuthModes::default();
+    let mut tries = Vec::new();
+    for kind in &args.vproxies {
+        let (prefix, auth, try_flags) = match kind {
+            VproxyKind::Jwt => (
+                "jwt",
+                ProxyAuth::Jwt {
+                    public_key_pem: need_key()?,
+                    claim_user: crate::engine::jwt::DEFAULT_CLAIM_USER.into(),
+                    claim_directory: crate::engine::jwt::DEFAULT_CLAIM_DIRECTORY.into(),
+                    audience: None,
+                },
+                "--auth jwt-key --jwt-key-file jwt.pem --user-directory INTERNAL --user-id sa_engine",
+            ),
+            VproxyKind::Header => (
+                "hdr",
+                ProxyAuth::Header {
+                    header_name: "hdr-usr".into(),
+                    default_directory: "INTERNAL".into(),
+                },
+                "--auth header --header-name hdr-usr --header-user INTERNAL\\sa_engine",
+            ),
+        };
+        modes.proxies.push(VirtualProxy {
+            prefix: prefix.into(),
+            auth,
+            csrf: true,
+        });
+        tries.push(format!(
+            "PREFIX/{prefix} --root-cert {d}/root.pem {try_flags}"
+        ));
+    }
+    if args.cloud {
+        let api_key = crate::sim::authmodes::random_token();
+        crate::fsutil::write_atomic(
+            &args.certs_dir.join("api_key.txt"),
+            api_key.as_bytes(),
+            true,
+        )
+        .with_context(|| format!("cannot write the API key to {d}"))?;
+        tries.push(format!(
+            "URL --root-cert {d}/root.pem --auth cloud-key --api-key-file {d}/api_key.txt"
+        ));
+        let jwt = public_key.clone().map(|public_key_pem| CloudJwtIdp {
+            public_key_pem,
+            issuer: Some(args.jwt_issuer.clone()),
+        });
+        if jwt.is_some() {
+            tries.push(format!(
+                "URL --root-cert {d}/root.pem --auth cloud-jwt --jwt-key-file jwt.pem --user-id auth0|demo --jwt-issuer {}",
+                args.jwt_issuer
+            ));
+        }
+        modes.cloud = Some(CloudTenant {
+            api_keys: vec![(api_key, "auth0|demo".into())],
+            jwt,
+            ..Default::default()
+        });
+    }
+    Ok((modes, tries))
 }
 
 pub async fn run(args: DemoEngineArgs) -> anyhow::Result<i32> {
+    std::fs::create_dir_all(&args.certs_dir)
+        .with_context(|| format!("cannot create {}", args.certs_dir.display()))?;
+    let (auth, tries) = auth_modes(&args)?;
     let sim = SimServer::start(SimConfig {
         listen: args.listen,
         latency: Duration::from_millis(args.latency_ms),
         scale: args.scale,
+        auth,
         ..Default::default()
     })
     .await?;
@@ -46,14 +156,23 @@ pub async fn run(args: DemoEngineArgs) -> anyhow::Result<i32> {
         })?;
     println!("{}", sim.engine_url());
     let d = args.certs_dir.display();
+    let url = sim.engine_url();
+    let mut how = if args.cloud {
+        String::new()
+    } else {
+        format!(
+            "try: qlik-tui apps --engine-url {url} --client-cert {d}/client.pem --client-key {d}/client_key.pem \
+             --root-cert {d}/root.pem --user-directory INTERNAL --user-id sa_engine\n"
+        )
+    };
+    for t in &tries {
+        let t = t.replace("PREFIX", &url).replace("URL", &url);
+        how.push_str(&format!("try: qlik-tui apps --engine-url {t}\n"));
+    }
     eprintln!(
-        "demo engine listening on {} ({} apps); certificates in {d}\n\
-         try: qlik-tui apps --engine-url {} --client-cert {d}/client.pem --client-key {d}/client_key.pem \
-         --root-cert {d}/root.pem --user-directory INTERNAL --user-id sa_engine\n\
-         Ctrl-C stops it.",
+        "demo engine listening on {} ({} apps); certificates in {d}\n{how}Ctrl-C stops it.",
         sim.addr(),
         sim.site().apps.len(),
-        sim.engine_url(),
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();

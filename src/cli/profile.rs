@@ -316,6 +316,16 @@ fn paste_pem(what: &str, optional: bool) -> anyhow::Result<Option<PemInput>> {
     Ok(Some(PemInput::new(Origin::Pasted, text.as_str())))
 }
 
+/// `--root-cert` given without any client certificate flag.
+fn root_only(c: &CertArgs) -> Option<&str> {
+    let client = c.cert_dir.is_some()
+        || c.client_cert.is_some()
+        || c.client_key.is_some()
+        || c.pfx.is_some()
+        || c.paste;
+    c.root_cert.as_deref().filter(|_| !client)
+}
+
 /// Certificate material from the intake flags, or None when none were given.
 fn intake_material(c: &CertArgs, stdin: &mut StdinOnce) -> anyhow::Result<Option<Material>> {
     if !c.given() {
@@ -435,7 +445,16 @@ fn collect_secrets(a: &AddArgs) -> anyhow::Result<(Secrets, Option<Facts>)> {
     let mut stdin = StdinOnce(false);
     let mut s = Secrets::default();
     let mut facts = None;
-    if let Some(m) = intake_material(&a.certs, &mut stdin)? {
+    if let Some(root) = root_only(&a.certs) {
+        // The proxy and Qlik Cloud modes use server-authenticated TLS: a root alone is enough.
+        let input = pem_input(root, PemRole::RootCert, &mut stdin)?;
+        let roots = intake::parse_cert_input(&input, PemRole::RootCert)?;
+        let pem: String = roots
+            .iter()
+            .map(|c| intake::to_pem("CERTIFICATE", c.as_ref()))
+            .collect();
+        s.insert(SecretKind::RootCert, Zeroizing::new(pem.into_bytes()));
+    } else if let Some(m) = intake_material(&a.certs, &mut stdin)? {
         let f = intake::validate(&m, a.certs.force)?;
         s.insert(
             SecretKind::ClientCert,
@@ -816,18 +835,21 @@ fn rename(from: &str, to: &str, choice: Option<StoreChoice>) -> anyhow::Result<i
 
 async fn test(name: &str, choice: Option<StoreChoice>) -> anyhow::Result<i32> {
     let spec = crate::profile::resolve::resolve_named(name, choice)?;
-    let opts = spec.connect_options(None).await?;
-    let session = crate::engine::Session::connect(&opts).await?;
-    let g = session.global();
-    let result = async {
-        let version = g.engine_version().await?;
-        let user = g.get_authenticated_user().await?;
-        Ok::<_, crate::engine::EngineError>((version, user))
-    }
-    .await;
-    session.close();
-    let (version, user) = result?;
-    println!("ok: engine {version}, authenticated as {user}");
+    let site = crate::explore::Site::new(spec);
+    let result = site.check().await;
+    site.close_all().await;
+    let c = result?;
+    println!(
+        "ok: engine {}, authenticated as {}, {} apps {}",
+        c.info.engine_version,
+        c.info.user,
+        c.apps,
+        if site.is_cloud() {
+            "in the items list"
+        } else {
+            "visible"
+        }
+    );
     Ok(0)
 }
 

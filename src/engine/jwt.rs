@@ -239,6 +239,23 @@ pub fn rsa_public_key_der(pem_text: &str) -> Result<Vec<u8>, JwtError> {
     Err(bad("no CERTIFICATE, PUBLIC KEY or RSA PUBLIC KEY block"))
 }
 
+/// The `exp` of a token, read without checking its signature (the client cannot: it may not
+/// hold the key). For the doctor's "is the stored token still valid" check.
+pub fn expiry(token: &str) -> Result<Option<u64>, JwtError> {
+    let mut parts = token.trim().split('.');
+    let (Some(_), Some(c), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwtError::Malformed);
+    };
+    let claims: Value = URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or(JwtError::Malformed)?;
+    Ok(claims.get("exp").and_then(Value::as_u64))
+}
+
 /// Checks an RS256 token's signature against `public_der` (from `rsa_public_key_der`) and its
 /// `exp`/`nbf` against `now` (30 s of clock skew allowed), and returns its claims.
 pub fn verify_rs256(
@@ -306,6 +323,16 @@ pub(crate) mod tests {
             extra: vec![("subType".into(), json!("user"))],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_expiry_is_read_without_the_key() {
+        let (private, _) = test_rsa_key();
+        let now = SystemTime::now();
+        let token = mint(&private, &template(), now).unwrap();
+        assert_eq!(expiry(&token).unwrap(), Some(unix(now) + 300));
+        assert_eq!(expiry("not-a-jwt"), Err(JwtError::Malformed));
+        assert_eq!(expiry("a.%%%.c"), Err(JwtError::Malformed));
     }
 
     #[test]

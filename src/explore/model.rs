@@ -159,3 +159,11 @@ pub struct SiteInfo {
     pub engine_version: String,
     pub user: String,
 }
+
+/// What a quick connect found (`profile test`).
+#[derive(Debug, Clone)]
+pub struct SiteCheck {
+    pub info: SiteInfo,
+    /// Apps the user sees (GetDocList, or the Qlik Cloud items list).
+    pub apps: usize,
+}

@@ -9,7 +9,7 @@ use tokio::sync::Mutex;
 
 use super::app::AppSession;
 use super::links::Links;
-use super::model::{AppEntry, SiteInfo, Stream};
+use super::model::{AppEntry, SiteCheck, SiteInfo, Stream};
 use crate::engine::cloud::{self, CloudCredential};
 use crate::engine::rpc::RpcClient;
 use crate::engine::{EngineError, Session};
@@ -96,10 +96,39 @@ impl Site {
         })
     }
 
+    /// Qlik Cloud: apps come from the items API, and every socket names an app.
+    pub fn is_cloud(&self) -> bool {
+        self.spec.deployment == Deployment::Cloud || self.spec.auth.is_cloud()
+    }
+
+    /// A quick connect (`profile test`): the engine version and user, and how many apps the
+    /// user sees. On Qlik Cloud the engine is asked on the first app's socket.
+    pub async fn check(&self) -> Result<SiteCheck, EngineError> {
+        let apps = self.apps().await?;
+        let info = match apps.first() {
+            Some(first) if self.is_cloud() => {
+                let session = self.connect(Some(&first.id)).await?;
+                let g = session.global();
+                let r = tokio::try_join!(g.engine_version(), g.get_authenticated_user());
+                session.close();
+                let (engine_version, user) = r?;
+                SiteInfo {
+                    engine_version,
+                    user,
+                }
+            }
+            _ => self.info().await?,
+        };
+        Ok(SiteCheck {
+            info,
+            apps: apps.len(),
+        })
+    }
+
     /// The apps this user may open, sorted by stream (published first) then name. Qlik Cloud
     /// lists them over REST (the items API); QSEoW with GetDocList.
     pub async fn apps(&self) -> Result<Vec<AppEntry>, EngineError> {
-        let mut apps = if self.spec.deployment == Deployment::Cloud || self.spec.auth.is_cloud() {
+        let mut apps = if self.is_cloud() {
             self.cloud_apps().await?
         } else {
             self.doc_list_apps().await?

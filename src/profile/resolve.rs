@@ -246,16 +246,21 @@ pub fn resolve_with(
     load: impl FnOnce(&Profile) -> anyhow::Result<Secrets>,
 ) -> anyhow::Result<ConnectionSpec> {
     let p = store.require(name)?;
-    let secrets = if needs_keyring(p) {
-        load(p)?
-    } else {
-        Secrets::default()
+    let secrets = match load(p) {
+        Ok(s) => s,
+        // Header auth has no secret of its own (at most a root certificate): without a
+        // keyring it goes on with the system roots.
+        Err(e) if !needs_keyring(p) => {
+            tracing::warn!(profile = %name, "no keyring ({e}); using the system roots");
+            Secrets::default()
+        }
+        Err(e) => return Err(e),
     };
     to_spec(p, &secrets)
 }
 
-/// Whether a profile keeps anything in the keyring (every mode does today; a mode with no
-/// secret, such as header auth without TLS client material, skips opening the keyring).
+/// Whether a profile cannot connect without the keyring (every mode but header auth, whose
+/// only possible secret is a root certificate).
 pub fn needs_keyring(p: &Profile) -> bool {
     !matches!(p.auth, AuthMode::Header)
 }

@@ -193,6 +193,16 @@ impl AuthState {
             .clone()
     }
 
+    /// Every (cookie value, CSRF token) handed out: tests look for them in the client's output.
+    pub fn issued(&self) -> Vec<(String, String)> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(cookie, s)| (cookie.clone(), s.csrf_token.clone()))
+            .collect()
+    }
+
     fn record(&self, h: Handshake) {
         self.handshakes
             .lock()

@@ -177,6 +177,11 @@ impl SimServer {
         self.shared.auth_state.handshakes()
     }
 
+    /// Every session cookie value and CSRF token the proxies and the tenant handed out.
+    pub fn issued_credentials(&self) -> Vec<(String, String)> {
+        self.shared.auth_state.issued()
+    }
+
     /// Drops every connection (no close frames) and stops listening.
     pub fn kill(&self) {
         self.shared.cancel.cancel();

@@ -1,6 +1,7 @@
 //! Shared test helpers: a `ConnectionSpec` for a running simulator.
 #![allow(dead_code)]
 
+pub mod auth;
 pub mod doctor;
 
 use qlik_tui::profile::ConnectionSpec;

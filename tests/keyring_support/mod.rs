@@ -42,6 +42,21 @@ pub fn join_session_keyring() -> Result<(), String> {
     }
 }
 
+/// Joins a session keyring for this test thread; false (skip) when keyutils is missing, a
+/// failure under CI.
+pub fn keyutils_session() -> bool {
+    match join_session_keyring() {
+        Ok(()) => {
+            assert!(
+                qlik_tui::profile::secrets::has_session_keyring(),
+                "joined a session keyring but it is not seen"
+            );
+            true
+        }
+        Err(e) => backend_missing("the kernel keyutils session keyring", &e),
+    }
+}
+
 /// A per-test keyring service name, so parallel tests and earlier runs never meet.
 pub fn unique_service(tag: &str) -> String {
     format!(

@@ -12,13 +12,16 @@ use tokio_tungstenite::MaybeTlsStream;
 
 pub use report::{Cause, Report, Status, StepName, StepResult};
 
+use crate::engine::cloud::{self, CloudCredential};
 use crate::engine::error::{EngineError, TlsFailure};
+use crate::engine::jwt;
 use crate::engine::transport::{
     ConnectInfo, ConnectOptions, Resolver, Target, parse_target, resolve, tcp_connect,
     tls_handshake_with, upgrade,
 };
 use crate::engine::{Session, http};
-use crate::profile::{Auth, ConnectionSpec};
+use crate::profile::preflight::{self, Preflight};
+use crate::profile::{Auth, ConnectionSpec, Deployment, JwtSource};
 use crate::tls::pem::{PemError, PemRole, parse_certs, parse_key};
 use crate::tls::x509::{CertSummary, now_unix};
 use crate::tls::{TlsConfigError, client_config, config::client_config_recording};
@@ -136,6 +139,9 @@ async fn walk<F: FnMut(&StepResult)>(
         }
     };
     let mut config_detail = format!("{} auth, engine {}", spec.auth.mode(), spec.engine_url);
+    if let Some(c) = credential_text(spec) {
+        config_detail.push_str(&format!("; {c}"));
+    }
     let mut config_warn = None;
     if let Some(c) = &client_cert {
         let days = c.days_left(now_unix());
@@ -305,8 +311,17 @@ async fn walk<F: FnMut(&StepResult)>(
         MaybeTlsStream::Plain(tcp)
     };
 
-    // websocket
+    // websocket: the auth pre-flight first (a proxy's CSRF token and cookie, a Qlik Cloud
+    // session, the Cloud app list that names the socket's app), then the upgrade.
     let t = Instant::now();
+    let cloud_apps = match authorize(spec, &mut copts).await {
+        Ok(n) => n,
+        Err(e) => {
+            let (cause, hint) = classify(&e, &target);
+            w.fail(StepName::Websocket, t, cause, e.to_string(), hint);
+            return None;
+        }
+    };
     let (socket, status) = match upgrade(&copts, &target, stream).await {
         Ok(v) => v,
         Err(e) => {
@@ -351,23 +366,17 @@ async fn walk<F: FnMut(&StepResult)>(
     let t = Instant::now();
     let g = session.global();
     let probe = async {
-        tokio::try_join!(
-            g.engine_version(),
-            g.get_authenticated_user(),
-            g.get_doc_list()
-        )
+        let (version, user) = tokio::try_join!(g.engine_version(), g.get_authenticated_user())?;
+        let apps = match cloud_apps {
+            Some(n) => format!("{n} apps in the Qlik Cloud items list"),
+            None => format!("{} apps visible", g.get_doc_list().await?.len()),
+        };
+        Ok::<_, EngineError>(format!("engine {version}; authenticated as {user}; {apps}"))
     };
     let outcome = probe.await;
     session.close();
     match outcome {
-        Ok((version, user, docs)) => w.ok(
-            StepName::Engine,
-            t,
-            format!(
-                "engine {version}; authenticated as {user}; {} apps visible",
-                docs.len()
-            ),
-        ),
+        Ok(detail) => w.ok(StepName::Engine, t, detail),
         Err(e) => {
             let (cause, hint) = classify(&e, &target);
             w.fail(StepName::Engine, t, cause, e.to_string(), hint);
@@ -467,7 +476,8 @@ async fn check_config(
         }
         client_cert = Some(summary);
     }
-    match client_config(&spec.tls) {
+    check_credential(spec)?;
+    match client_config(&spec.socket_tls()) {
         Ok(_) => {}
         Err(TlsConfigError::KeyMismatch(d)) => {
             return Err((
@@ -497,17 +507,105 @@ async fn check_config(
             "set user_directory and user_id (e.g. INTERNAL and sa_engine)".into(),
         ));
     }
-    let mut copts = spec.connect_options(None).await.map_err(|e| {
-        (
-            Cause::InvalidConfig,
-            e.to_string(),
-            "check the profile's authentication settings".to_string(),
-        )
-    })?;
+    // No request yet: the websocket step runs the auth pre-flight, so its refusals show there.
+    let mut copts = spec.socket_options(None, &Preflight::default());
     if let Some(r) = &opts.resolver {
         copts.resolver = r.clone();
     }
     Ok((copts, target, client_cert))
+}
+
+/// What the config step says about the credential, never the credential itself.
+fn credential_text(spec: &ConnectionSpec) -> Option<String> {
+    let jwt = |j: &JwtSource| match j {
+        JwtSource::Token(_) => "a stored JWT".to_string(),
+        JwtSource::Key { template: t, .. } => format!(
+            "a JWT minted per connection from the stored RS256 key (user claim '{}'{}{})",
+            t.claim_user,
+            t.user_directory
+                .as_ref()
+                .map(|_| format!(", directory claim '{}'", t.claim_directory))
+                .unwrap_or_default(),
+            t.audience
+                .as_ref()
+                .map(|a| format!(", audience {a}"))
+                .unwrap_or_default()
+        ),
+    };
+    match &spec.auth {
+        Auth::Certificate { .. } => None,
+        Auth::Jwt { jwt: j } | Auth::CloudJwt { jwt: j } => Some(jwt(j)),
+        Auth::CloudApiKey { .. } => Some("an API key is set".into()),
+        Auth::Header { header_name, user } => Some(format!("header {header_name}: {user}")),
+    }
+}
+
+/// The non-certificate credential is usable: a JWT key that signs, a token that is a JWT and
+/// not expired, an API key, a header name.
+fn check_credential(spec: &ConnectionSpec) -> Result<(), ConfigFailure> {
+    let bad = |detail: String, hint: &str| Err((Cause::InvalidConfig, detail, hint.to_string()));
+    let jwt = |j: &JwtSource| -> Result<(), ConfigFailure> {
+        match j {
+            JwtSource::Key {
+                private_key_pem, ..
+            } => jwt::check_signing_key(private_key_pem).or_else(|e| {
+                bad(
+                    e.to_string(),
+                    "store the RSA private key whose certificate the virtual proxy (or the Qlik Cloud identity provider) holds: `qlik-tui profile edit NAME --jwt-private-key PATH`",
+                )
+            }),
+            JwtSource::Token(t) => match jwt::expiry(t) {
+                Err(e) => bad(
+                    e.to_string(),
+                    "store the token again: `qlik-tui profile edit NAME --jwt-token PATH`",
+                ),
+                Ok(Some(exp)) if i64::try_from(exp).unwrap_or(i64::MAX) < now_unix() => bad(
+                    "the stored JWT has expired".into(),
+                    "store a new token (`qlik-tui profile edit NAME --jwt-token PATH`), or store the signing key instead so qlik-tui mints one per connection (--jwt-private-key)",
+                ),
+                Ok(_) => Ok(()),
+            },
+        }
+    };
+    match &spec.auth {
+        Auth::Certificate { .. } => Ok(()),
+        Auth::Jwt { jwt: j } | Auth::CloudJwt { jwt: j } => jwt(j),
+        Auth::CloudApiKey { api_key } if api_key.trim().is_empty() => bad(
+            "no API key".into(),
+            "create an API key in Qlik Cloud (Profile settings → API keys) and store it: `qlik-tui profile edit NAME --api-key PATH`",
+        ),
+        Auth::Header { header_name, user } if header_name.is_empty() || user.is_empty() => bad(
+            "header auth needs a header name and a user".into(),
+            "set header_name (the virtual proxy's 'Header authentication header name') and header_user or user_id",
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Runs the auth pre-flight and puts its credentials on `copts`; on Qlik Cloud also lists the
+/// apps (every Cloud socket names one: the first app's) and returns how many there are.
+async fn authorize(
+    spec: &ConnectionSpec,
+    copts: &mut ConnectOptions,
+) -> Result<Option<usize>, EngineError> {
+    // Certificate auth makes no request here: its pre-flight is the X-Qlik-User header.
+    let pre = preflight::run(spec).await?;
+    let mut cloud_apps = None;
+    let mut app = None;
+    if spec.auth.is_cloud() || spec.deployment == Deployment::Cloud {
+        let credential = match spec.auth {
+            Auth::CloudJwt { .. } => CloudCredential::JwtSession,
+            _ => CloudCredential::ApiKey,
+        };
+        let rest = spec.rest_options(&pre);
+        let items = cloud::list_apps(&rest, &rest.url.clone(), credential).await?;
+        cloud_apps = Some(items.len());
+        app = items.into_iter().next().map(|i| i.resource_id);
+    }
+    let fresh = spec.socket_options(app.as_deref(), &pre);
+    copts.url = fresh.url;
+    copts.headers = fresh.headers;
+    Ok(cloud_apps)
 }
 
 /// Maps an engine error to its cause code and a fix written for a Qlik admin.
