@@ -898,7 +898,7 @@ async fn the_simulator_refuses_bad_tokens_and_keys_as_qlik_does() {
     let proxy_refusal = |token: String| {
         let o = plain
             .clone()
-            .header("Authorization", &format!("Bearer {token}"));
+            .header("Authorization", format!("Bearer {token}"));
         let req = http::with_xrfkey(&o, &format!("{base}/jwt/qps/csrftoken"));
         async move {
             let r = http::request(&req, "GET", None).await.unwrap();
@@ -930,7 +930,7 @@ async fn the_simulator_refuses_bad_tokens_and_keys_as_qlik_does() {
         let mut o = plain.clone();
         o.url = format!("{base}/api/v1/items?resourceType=app");
         if let Some(k) = auth {
-            o = o.header("Authorization", &format!("Bearer {k}"));
+            o = o.header("Authorization", format!("Bearer {k}"));
         }
         async move { http::request(&o, "GET", None).await.unwrap() }
     };
@@ -948,7 +948,7 @@ async fn the_simulator_refuses_bad_tokens_and_keys_as_qlik_does() {
     let login = |token: String| {
         let o = plain
             .clone()
-            .header("Authorization", &format!("Bearer {token}"));
+            .header("Authorization", format!("Bearer {token}"));
         let base = base.clone();
         async move { cloud::jwt_session(&o, &base).await }
     };
