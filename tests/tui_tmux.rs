@@ -58,13 +58,31 @@ impl Tmux {
 
     /// Waits until the screen shows `needle`; panics with the screen after `WAIT`.
     fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(needle, |s| s.contains(needle))
+    }
+
+    /// Waits until `ready` holds for the screen; panics naming `what` after `WAIT`.
+    fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
-            if s.contains(needle) {
+            if ready(&s) {
                 return s;
             }
-            assert!(start.elapsed() < WAIT, "never saw {needle:?} on:\n{s}");
+            assert!(start.elapsed() < WAIT, "never saw {what:?} on:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the screen no longer shows `needle`.
+    fn wait_gone(&self, needle: &str) {
+        let start = Instant::now();
+        while self.screen().contains(needle) {
+            assert!(
+                start.elapsed() < WAIT,
+                "{needle:?} stayed on:\n{}",
+                self.screen()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -105,19 +123,24 @@ fn tmux_available() -> bool {
     }
 }
 
-/// The first app of the demo site with a sheet holding objects: (app title, sheet title).
-fn app_with_objects() -> (String, String) {
+/// The first app of the demo site with a sheet holding objects: (app title, sheet title, the
+/// sheet's number of objects).
+fn app_with_objects() -> (String, String, usize) {
     let site = common::demo_site();
     for app in site["apps"].as_array().expect("apps") {
         for sheet in app["objects"].as_array().into_iter().flatten() {
             let is_sheet = sheet.pointer("/qProperty/qInfo/qType") == Some(&Value::from("sheet"));
-            let has_children = sheet["qChildren"].as_array().is_some_and(|c| !c.is_empty());
-            if is_sheet && has_children {
+            let children = sheet["qChildren"].as_array().map_or(0, Vec::len);
+            if is_sheet && children > 0 {
                 let title = sheet
                     .pointer("/qProperty/qMetaDef/title")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                return (app["title"].as_str().unwrap().into(), title.into());
+                return (
+                    app["title"].as_str().unwrap().into(),
+                    title.into(),
+                    children,
+                );
             }
         }
     }
@@ -138,7 +161,7 @@ fn a_new_user_reaches_an_objects_properties_with_the_keys_the_help_shows() {
     if !tmux_available() {
         return;
     }
-    let (app, sheet) = app_with_objects();
+    let (app, sheet, objects) = app_with_objects();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
     let cmd = format!(
@@ -154,7 +177,7 @@ fn a_new_user_reaches_an_objects_properties_with_the_keys_the_help_shows() {
     let hints = t.wait_for("? help");
     assert!(hints.contains("q quit"), "{hints}");
     t.key("?");
-    let help = t.wait_for("Help");
+    let help = t.wait_for("Help — keys");
     for (key, action) in [
         ("j", "down"),
         ("l", "expand"),
@@ -165,7 +188,10 @@ fn a_new_user_reaches_an_objects_properties_with_the_keys_the_help_shows() {
         assert!(line.contains(action), "{key}: {line}");
     }
     assert!(help.contains("Esc closes"), "{help}");
+    // Esc alone: a key sent right behind it would reach the program in the same read and be
+    // taken for Alt+key, as in any terminal program.
     t.key("Escape");
+    t.wait_gone("Help — keys");
 
     // Down to the app (the breadcrumb on the top line says where the selection is), open it.
     t.down_to(&app);
@@ -177,6 +203,14 @@ fn a_new_user_reaches_an_objects_properties_with_the_keys_the_help_shows() {
     t.wait_for(&sheet);
     t.down_to(&sheet);
     t.key("l");
+    // As a user would, wait for the objects to load (the sheet's summary counts them).
+    let count = format!(" {objects}");
+    t.wait_until("the sheet's objects loaded", |s| {
+        s.lines().any(|l| {
+            let cell = l.split('│').nth(3).unwrap_or("").trim_end();
+            cell.starts_with("objects") && cell.ends_with(&count)
+        })
+    });
     t.key("j");
     t.wait_for(&format!("{sheet} ▸ "));
 
