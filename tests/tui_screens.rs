@@ -13,6 +13,7 @@ use qlik_tui::profile::manage;
 use qlik_tui::profile::secrets::{SecretKind, SecretStore, Secrets, StoreChoice};
 use qlik_tui::profile::store::{Profile, ProfileStore};
 use qlik_tui::sim::{SimConfig, SimServer};
+use qlik_tui::tls::intake;
 use qlik_tui::tui::domain::{self, Reply};
 use qlik_tui::tui::keymap::Keymap;
 use qlik_tui::tui::profiles::{self, Keyring, ProfileSource};
@@ -396,4 +397,139 @@ async fn no_profiles_says_how_to_add_one() {
         format!("{}", term.backend()).replace(&dir.path().display().to_string(), "<config>");
     assert!(screen.contains("qlik-tui profile add"), "{screen}");
     assert!(screen.contains("--demo"), "{screen}");
+}
+
+/// The certificate facts of `dir`'s files, as the form shows them: what changes from run to
+/// run (dates, fingerprints) is masked by its label.
+fn mask_facts(screen: &str, dir: &std::path::Path) -> String {
+    let files = intake::read_cert_dir(dir).expect("cert files");
+    let m = intake::from_pem_inputs(
+        &files.cert,
+        &files.key,
+        files.root.as_ref(),
+        &mut intake::CannotAsk("not encrypted"),
+    )
+    .expect("material");
+    let facts = intake::validate(&m, false).expect("valid");
+    let mut out = screen.to_string();
+    for (label, value) in facts.rows() {
+        if matches!(label, "not after" | "SHA-256" | "root" | "root SHA-256") {
+            out = out.replace(&value, &format!("<{label}>"));
+        }
+    }
+    out
+}
+
+/// The profile form from the profile pane: Esc writes nothing; a bad value is refused inline,
+/// naming the field and the fix; the certificate facts show before saving; the saved profile
+/// (file + keyring) connects and tests; delete asks first and removes file entry and secrets.
+#[tokio::test]
+async fn profile_form_adds_checks_tests_and_deletes() {
+    let (mut h, dir) = Harness::on_profiles(130, 36).await;
+    let file = dir.path().join("profiles.toml");
+    let Some(Keyring::Fixed(keyring)) = h.source.as_ref().map(|s| s.keyring.clone()) else {
+        panic!("the harness keyring");
+    };
+    let before = std::fs::read(&file).expect("profile file");
+
+    h.typed("a").await;
+    h.typed("scratch").await;
+    h.key(KeyCode::Esc).await;
+    assert!(h.app.profile_form.is_none());
+    assert_eq!(std::fs::read(&file).unwrap(), before, "Esc writes nothing");
+
+    h.typed("a").await;
+    h.typed("qa").await;
+    h.key(KeyCode::Tab).await; // deployment
+    h.key(KeyCode::Tab).await; // engine_url
+    h.typed("https://qlik.corp").await;
+    h.key(KeyCode::Enter).await;
+    let refused = h.screen();
+    assert!(
+        refused.contains("✗ engine_url") && refused.contains("expected wss://"),
+        "{refused}"
+    );
+    insta::assert_snapshot!("profile_form_error", refused);
+    assert_eq!(std::fs::read(&file).unwrap(), before, "nothing saved");
+
+    // Fix the URL (the check left the focus on it), fill in the user and the certificates.
+    let certs = tempfile::tempdir().expect("cert dir");
+    h.sim
+        .pki()
+        .write_client_files(certs.path())
+        .expect("cert files");
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    let url = h.sim.engine_url();
+    h.typed(&url).await;
+    for (skip, text) in [
+        (3, "INTERNAL"), // display_url, auth, user_directory
+        (1, "sa_engine"),
+        (2, certs.path().to_str().expect("utf-8 path")), // verify_hostname, cert_dir
+    ] {
+        for _ in 0..skip {
+            h.key(KeyCode::Tab).await;
+        }
+        h.typed(text).await;
+    }
+    h.key(KeyCode::Enter).await;
+    let facts = h.screen();
+    assert!(
+        facts.contains("key matches   yes") && facts.contains("days left)"),
+        "{facts}"
+    );
+    insta::assert_snapshot!("profile_form_facts", mask_facts(&facts, certs.path()));
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "not saved before Enter"
+    );
+
+    h.key(KeyCode::Enter).await;
+    assert!(h.app.profile_form.is_none(), "saved and closed");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("[profiles.qa]"), "{text}");
+    assert!(
+        !text.contains("BEGIN") && !text.contains("PRIVATE KEY"),
+        "{text}"
+    );
+    assert_eq!(
+        keyring.stored_kinds("qa").unwrap(),
+        vec![
+            SecretKind::ClientCert,
+            SecretKind::ClientKey,
+            SecretKind::RootCert
+        ]
+    );
+
+    // The new profile is selected: it connects, and tests.
+    assert_eq!(
+        h.app.selected_kind().map(|k| k.title()).as_deref(),
+        Some("qa")
+    );
+    h.key(KeyCode::Enter).await;
+    assert_eq!(h.app.status.profile, "qa");
+    assert!(h.screen().contains("[app]"));
+    h.typed("t").await;
+    let tested = h.screen();
+    assert!(tested.contains("✓ test ok: engine"), "{tested}");
+
+    // Delete asks first; `n` keeps it, `y` removes file entry and keyring entries.
+    h.typed("D").await;
+    assert!(h.screen().contains("Delete profile 'qa'"));
+    h.typed("n").await;
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("[profiles.qa]")
+    );
+    h.typed("D").await;
+    h.typed("y").await;
+    assert!(
+        !std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("[profiles.qa]")
+    );
+    assert!(keyring.stored_kinds("qa").unwrap().is_empty());
+    assert!(!h.screen().contains("[profile] qa"));
 }

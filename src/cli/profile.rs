@@ -388,36 +388,13 @@ fn print_facts(f: &Facts) {
 }
 
 fn facts_text(f: &Facts) -> String {
-    let c = &f.client;
-    let mut out = String::new();
-    out.push_str(&format!("  subject      {}\n", c.subject));
-    out.push_str(&format!("  issuer       {}\n", c.issuer));
-    if !c.names.is_empty() {
-        out.push_str(&format!("  SAN          {}\n", c.names.join(", ")));
-    }
-    out.push_str(&format!(
-        "  not after    {} ({} days left)\n",
-        c.not_after_text(),
-        f.days_left
-    ));
-    out.push_str(&format!("  SHA-256      {}\n", c.sha256));
-    out.push_str(&format!("  key          {}\n", c.key_text()));
-    out.push_str(&format!(
-        "  key matches  {}\n",
-        if f.key_matches { "yes" } else { "NO" }
-    ));
-    for r in &f.roots {
-        out.push_str(&format!(
-            "  root         {} (until {}, SHA-256 {})\n",
-            r.subject,
-            r.not_after_text(),
-            r.sha256
-        ));
-    }
-    for w in &f.warnings {
-        out.push_str(&format!("  warning: {w}\n"));
-    }
-    out
+    f.rows()
+        .into_iter()
+        .map(|(label, value)| match label {
+            "warning" => format!("  warning: {value}\n"),
+            _ => format!("  {label:<12} {value}\n"),
+        })
+        .collect()
 }
 
 /// Reads a non-PEM secret (token, API key) from a path or stdin.
@@ -456,17 +433,7 @@ fn collect_secrets(a: &AddArgs) -> anyhow::Result<(Secrets, Option<Facts>)> {
         s.insert(SecretKind::RootCert, Zeroizing::new(pem.into_bytes()));
     } else if let Some(m) = intake_material(&a.certs, &mut stdin)? {
         let f = intake::validate(&m, a.certs.force)?;
-        s.insert(
-            SecretKind::ClientCert,
-            Zeroizing::new(m.cert_pem().into_bytes()),
-        );
-        s.insert(
-            SecretKind::ClientKey,
-            Zeroizing::new(m.key_pem().as_bytes().to_vec()),
-        );
-        if let Some(r) = m.root_pem() {
-            s.insert(SecretKind::RootCert, Zeroizing::new(r.into_bytes()));
-        }
+        s = manage::certificate_secrets(&m);
         facts = Some(f);
     }
     if let Some(v) = &a.jwt_private_key {
@@ -874,18 +841,7 @@ fn import(a: ImportArgs) -> anyhow::Result<i32> {
     let f = intake::validate(&m, a.force)?;
     eprintln!("Certificate:");
     print_facts(&f);
-    let mut s = Secrets::default();
-    s.insert(
-        SecretKind::ClientCert,
-        Zeroizing::new(m.cert_pem().into_bytes()),
-    );
-    s.insert(
-        SecretKind::ClientKey,
-        Zeroizing::new(m.key_pem().as_bytes().to_vec()),
-    );
-    if let Some(r) = m.root_pem() {
-        s.insert(SecretKind::RootCert, Zeroizing::new(r.into_bytes()));
-    }
+    let s = manage::certificate_secrets(&m);
     let keyring = open_keyring(a.store.secret_store)?;
     manage::add(&mut store, &keyring, p, &s)?;
     eprintln!(

@@ -5,6 +5,26 @@
 
 use super::secrets::{SecretKind, SecretStore, Secrets};
 use super::store::{Profile, ProfileStore};
+use crate::tls::intake::Material;
+use zeroize::Zeroizing;
+
+/// The keyring entries for validated certificate material: the client chain, its key and the
+/// root certificates when given.
+pub fn certificate_secrets(m: &Material) -> Secrets {
+    let mut s = Secrets::default();
+    s.insert(
+        SecretKind::ClientCert,
+        Zeroizing::new(m.cert_pem().into_bytes()),
+    );
+    s.insert(
+        SecretKind::ClientKey,
+        Zeroizing::new(m.key_pem().as_bytes().to_vec()),
+    );
+    if let Some(r) = m.root_pem() {
+        s.insert(SecretKind::RootCert, Zeroizing::new(r.into_bytes()));
+    }
+    s
+}
 
 /// Adds `profile` with `values` in `keyring`. The profile records the backend used, so later
 /// commands look in the same keyring. Leftover entries under the same name (from a profile

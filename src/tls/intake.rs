@@ -489,6 +489,39 @@ pub struct Facts {
     pub warnings: Vec<String>,
 }
 
+impl Facts {
+    /// The facts as (label, value) rows, as `profile add|show` print them and the TUI's
+    /// profile form shows them before saving.
+    pub fn rows(&self) -> Vec<(&'static str, String)> {
+        let c = &self.client;
+        let mut out = vec![("subject", c.subject.clone()), ("issuer", c.issuer.clone())];
+        if !c.names.is_empty() {
+            out.push(("SAN", c.names.join(", ")));
+        }
+        out.push((
+            "not after",
+            format!("{} ({} days left)", c.not_after_text(), self.days_left),
+        ));
+        out.push(("SHA-256", c.sha256.clone()));
+        out.push(("key", c.key_text()));
+        out.push((
+            "key matches",
+            if self.key_matches { "yes" } else { "NO" }.into(),
+        ));
+        for r in &self.roots {
+            out.push((
+                "root",
+                format!("{} (until {})", r.subject, r.not_after_text()),
+            ));
+            out.push(("root SHA-256", r.sha256.clone()));
+        }
+        for w in &self.warnings {
+            out.push(("warning", w.clone()));
+        }
+        out
+    }
+}
+
 /// Checks material before it is stored: key/cert match, expiry (refused unless `force`).
 pub fn validate(m: &Material, force: bool) -> Result<Facts, IntakeError> {
     validate_at(m, force, now_unix())

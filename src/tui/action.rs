@@ -26,12 +26,16 @@ pub enum Action {
     OpenLink,
     Reload,
     Export,
+    AddProfile,
+    EditProfile,
+    DeleteProfile,
+    TestProfile,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 25] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -51,6 +55,10 @@ impl Action {
         Action::OpenLink,
         Action::Reload,
         Action::Export,
+        Action::AddProfile,
+        Action::EditProfile,
+        Action::DeleteProfile,
+        Action::TestProfile,
         Action::Help,
         Action::Quit,
     ];
@@ -77,6 +85,10 @@ impl Action {
             Action::OpenLink => "open link in browser",
             Action::Reload => "reload node",
             Action::Export => "export",
+            Action::AddProfile => "add a profile (form)",
+            Action::EditProfile => "edit the selected profile",
+            Action::DeleteProfile => "delete the selected profile",
+            Action::TestProfile => "test the selected profile's connection",
             Action::Help => "help",
             Action::Quit => "quit",
         }

@@ -18,6 +18,7 @@ use super::export_dialog::{ExportDialog, ExportState};
 use super::keymap::{Key, Keymap};
 use super::layout::Areas;
 use super::palette;
+use super::profile_form::{FieldError, FormMode, ProfileForm, Stage};
 use super::profiles::ProfileRequest;
 use super::theme::Theme;
 use super::tree::{Folder, LoadState, MasterKind, NodeId, NodeKind, ObjectInfo, Tree};
@@ -49,6 +50,10 @@ pub enum Mode {
     Help,
     Doctor,
     Export,
+    /// The profile form (add / edit).
+    ProfileForm,
+    /// Asking whether to delete a profile node.
+    ConfirmDelete(NodeId),
 }
 
 /// Side effects the event loop performs (they need the terminal or other processes).
@@ -108,6 +113,7 @@ pub struct App {
     pub status: StatusInfo,
     pub doctor: DoctorView,
     pub export: Option<ExportDialog>,
+    pub profile_form: Option<ProfileForm>,
     pub links: Links,
     pub site: Option<Arc<Site>>,
     pub masters: HashMap<String, HashMap<String, String>>,
@@ -163,6 +169,7 @@ impl App {
             },
             doctor: DoctorView::default(),
             export: None,
+            profile_form: None,
             links,
             site: None,
             masters: HashMap::new(),
@@ -628,6 +635,16 @@ impl App {
                 });
                 self.tested.insert(node, outcome);
             }
+            Reply::Loaded { node, result } => match result {
+                Ok(p) => {
+                    self.status.message = None;
+                    self.profile_form = Some(ProfileForm::edit(&p));
+                    self.mode = Mode::ProfileForm;
+                }
+                Err(e) => self.fail_node(node, e),
+            },
+            Reply::Saved { node, name, result } => self.on_profile_saved(node, name, result),
+            Reply::Deleted { node, name, result } => self.on_profile_deleted(node, name, result),
             Reply::DoctorStep(s) => self.doctor.steps.push(s),
             Reply::DoctorDone(r) => self.doctor.report = Some(r),
             Reply::ExportProgress(p) => {
@@ -800,6 +817,18 @@ impl App {
             }
             _ if ctrl_c => self.quit = true,
             Mode::Export => self.on_export_key(&e),
+            Mode::ProfileForm => self.on_form_key(&e),
+            Mode::ConfirmDelete(node) => {
+                self.mode = Mode::Normal;
+                match (key.code, self.profile_name(node)) {
+                    (KeyCode::Char('y' | 'Y'), Some(name)) => {
+                        self.status.message = Some(format!("deleting profile {name}…"));
+                        self.profile_requests
+                            .push(ProfileRequest::Delete { node, name });
+                    }
+                    _ => self.status.message = Some("nothing deleted".into()),
+                }
+            }
             Mode::Help | Mode::Doctor => match key.code {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => {
                     self.mode = Mode::Normal
@@ -1083,8 +1112,173 @@ impl App {
                 }
             }
             Action::Export => self.open_export(),
+            Action::AddProfile => {
+                self.profile_form = Some(ProfileForm::add());
+                self.mode = Mode::ProfileForm;
+            }
+            Action::EditProfile | Action::DeleteProfile | Action::TestProfile => {
+                self.on_profile_action(action)
+            }
             Action::Help => self.mode = Mode::Help,
             Action::Quit => self.quit = true,
+        }
+    }
+
+    /// Edit, delete or test the profile the selection is in.
+    fn on_profile_action(&mut self, action: Action) {
+        let Some(node) = self.selected().map(|id| self.tree.ancestry(id)[0]) else {
+            return;
+        };
+        let Some(name) = self.profile_name(node) else {
+            return;
+        };
+        if self.profiles_file.is_none() {
+            self.status.message = Some(format!(
+                "'{name}' is the built-in demo: run `qlik-tui` for your own profiles"
+            ));
+            return;
+        }
+        match action {
+            Action::EditProfile => {
+                self.status.message = Some(format!("loading profile {name}…"));
+                self.profile_requests
+                    .push(ProfileRequest::Load { node, name });
+            }
+            Action::DeleteProfile => self.mode = Mode::ConfirmDelete(node),
+            _ => {
+                self.tested.remove(&node);
+                self.status.message = Some(format!("testing profile {name}…"));
+                self.profile_requests
+                    .push(ProfileRequest::Test { node, name });
+            }
+        }
+    }
+
+    /// The profiles shown: node and name.
+    fn profile_nodes(&self) -> Vec<(NodeId, String)> {
+        self.tree
+            .roots()
+            .iter()
+            .filter_map(|&id| Some((id, self.profile_name(id)?)))
+            .collect()
+    }
+
+    fn on_form_key(&mut self, e: &KeyEvent) {
+        let named = self.profile_nodes();
+        let taken: Vec<String> = named.iter().map(|(_, n)| n.clone()).collect();
+        let Some(form) = self.profile_form.as_mut() else {
+            self.mode = Mode::Normal;
+            return;
+        };
+        match (&form.stage, e.code) {
+            // Cancel: nothing was written (saving happens only after the confirming Enter).
+            (_, KeyCode::Esc) => {
+                self.profile_form = None;
+                self.mode = Mode::Normal;
+                self.status.message = Some("profile form cancelled; nothing saved".into());
+            }
+            (Stage::Saving, _) => {}
+            (Stage::Confirm { .. }, KeyCode::Enter) => {
+                let Stage::Confirm {
+                    profile,
+                    secrets,
+                    drop,
+                    ..
+                } = std::mem::replace(&mut form.stage, Stage::Saving)
+                else {
+                    return;
+                };
+                let node = match &form.mode {
+                    FormMode::Edit(old) => named.iter().find(|(_, n)| n == old).map(|(id, _)| *id),
+                    FormMode::Add => None,
+                };
+                self.profile_requests.push(ProfileRequest::Save {
+                    node,
+                    mode: form.mode.clone(),
+                    profile,
+                    secrets,
+                    drop,
+                });
+            }
+            // Any other key goes back to editing.
+            (Stage::Confirm { .. }, _) => form.stage = Stage::Editing,
+            (Stage::Editing, KeyCode::Enter) => form.check(&taken),
+            (Stage::Editing, KeyCode::Tab | KeyCode::Down) => form.next(1),
+            (Stage::Editing, KeyCode::BackTab | KeyCode::Up) => form.next(-1),
+            (Stage::Editing, _) => {
+                edit_input(&mut form.focused_mut().input, e);
+            }
+        }
+    }
+
+    /// Pasted text (bracketed paste) goes whole into the focused form field.
+    pub fn on_paste(&mut self, text: &str) {
+        if self.mode != Mode::ProfileForm {
+            return;
+        }
+        if let Some(form) = self.profile_form.as_mut()
+            && matches!(form.stage, Stage::Editing)
+        {
+            let f = form.focused_mut();
+            let mut v = f.input.value().to_string();
+            v.push_str(text);
+            f.input = Input::new(v);
+        }
+    }
+
+    fn on_profile_saved(&mut self, node: Option<NodeId>, name: String, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                self.profile_form = None;
+                if self.mode == Mode::ProfileForm {
+                    self.mode = Mode::Normal;
+                }
+                let id = match node {
+                    Some(id) => {
+                        self.tree.node_mut(id).kind = NodeKind::Profile { name: name.clone() };
+                        id
+                    }
+                    None => self.tree.add_root(NodeKind::Profile { name: name.clone() }),
+                };
+                self.status.message = Some(format!("saved profile {name}"));
+                self.rebuild_keeping_selection();
+                self.select(id);
+                // An edited connected profile connects again with what was saved.
+                if self.connected == Some(id) {
+                    self.connect(id);
+                }
+            }
+            Err(e) => {
+                if let Some(f) = self.profile_form.as_mut() {
+                    f.stage = Stage::Editing;
+                    f.error = Some(FieldError {
+                        key: "",
+                        message: format!("not saved: {e}"),
+                    });
+                }
+            }
+        }
+    }
+
+    fn on_profile_deleted(&mut self, node: NodeId, name: String, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                if self.connected == Some(node) {
+                    self.connected = None;
+                    self.site = None;
+                    self.epoch += 1;
+                    self.status.site = None;
+                    self.status.session = "not connected".into();
+                }
+                self.tree.remove_root(node);
+                self.tested.remove(&node);
+                self.status.message =
+                    Some(format!("deleted profile {name} and its keyring entries"));
+                self.rebuild_keeping_selection();
+            }
+            Err(e) => {
+                self.status.last_error = Some(format!("profile {name} not deleted: {e}"));
+            }
         }
     }
 

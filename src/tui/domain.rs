@@ -132,6 +132,22 @@ pub enum Reply {
         node: NodeId,
         result: Result<SiteInfo, Failure>,
     },
+    /// A profile's stored settings, for the edit form.
+    Loaded {
+        node: NodeId,
+        result: Result<Box<crate::profile::store::Profile>, Failure>,
+    },
+    /// A profile form saved (`node`: the edited profile's node; None for a new one).
+    Saved {
+        node: Option<NodeId>,
+        name: String,
+        result: Result<(), Failure>,
+    },
+    Deleted {
+        node: NodeId,
+        name: String,
+        result: Result<(), Failure>,
+    },
     DoctorStep(StepResult),
     DoctorDone(Report),
     ExportProgress(Progress),

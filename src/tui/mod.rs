@@ -14,6 +14,7 @@ pub mod json_view;
 pub mod keymap;
 pub mod layout;
 pub mod palette;
+pub mod profile_form;
 pub mod profiles;
 pub mod term;
 pub mod theme;
@@ -129,6 +130,7 @@ fn handle(app: &mut App, ev: Event) {
         Event::Term(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => app.on_key(k),
         Event::Term(TermEvent::Mouse(m)) => app.on_mouse(m),
         Event::Term(TermEvent::Resize(w, h)) => app.resize(w, h),
+        Event::Term(TermEvent::Paste(text)) => app.on_paste(&text),
         Event::Term(_) => {}
         Event::Tick => app.on_tick(),
         Event::Reply(epoch, r) if epoch.is_none_or(|e| e == app.epoch) => app.on_reply(r),

@@ -9,11 +9,13 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::app::Profiles;
 use super::domain::Reply;
+use super::profile_form::FormMode;
 use super::tree::NodeId;
 use crate::explore::Site;
 use crate::profile::ConnectionSpec;
+use crate::profile::manage;
 use crate::profile::resolve;
-use crate::profile::secrets::{SecretStore, StoreChoice};
+use crate::profile::secrets::{SecretKind, SecretStore, Secrets, StoreChoice};
 use crate::profile::store::{Profile, ProfileStore};
 
 /// Which keyring holds the profiles' secrets.
@@ -86,12 +88,71 @@ pub fn load(source: &ProfileSource, preselect: Option<String>) -> anyhow::Result
 }
 
 /// Profile work the app asks for; each names the profile node that shows the outcome.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum ProfileRequest {
     /// Resolve the profile (file + keyring) into a connection.
     Connect { node: NodeId, name: String },
     /// The quick connect of `qlik-tui profile test`: engine version and authenticated user.
     Test { node: NodeId, name: String },
+    /// The stored settings of a profile, for the edit form.
+    Load { node: NodeId, name: String },
+    /// Saves a checked profile form (settings in the file, secrets in the keyring).
+    Save {
+        node: Option<NodeId>,
+        mode: FormMode,
+        profile: Box<Profile>,
+        secrets: Secrets,
+        drop: Vec<SecretKind>,
+    },
+    /// Removes a profile and its keyring entries.
+    Delete { node: NodeId, name: String },
+}
+
+/// What `profile add` / `profile edit` do, for a checked form.
+fn save(
+    source: &ProfileSource,
+    mode: &FormMode,
+    profile: Profile,
+    secrets: &Secrets,
+    drop: &[SecretKind],
+) -> anyhow::Result<()> {
+    let mut store = source.open()?;
+    match mode {
+        FormMode::Add => {
+            if secrets.is_empty() && !resolve::needs_keyring(&profile) {
+                store.insert(profile)?;
+                store.save()?;
+                return Ok(());
+            }
+            let keyring = source.keyring_of(None)?;
+            manage::add(&mut store, &keyring, profile, secrets)
+        }
+        FormMode::Edit(old) => {
+            let keyring = source.keyring_of(Some(store.require(old)?))?;
+            if *old != profile.name {
+                manage::rename(&mut store, &keyring, old, &profile.name)?;
+            }
+            manage::update(&mut store, &keyring, profile, secrets, drop)
+        }
+    }
+}
+
+/// What `profile remove` does.
+fn delete(source: &ProfileSource, name: &str) -> anyhow::Result<()> {
+    let mut store = source.open()?;
+    let keyring = source.keyring_of(Some(store.require(name)?))?;
+    manage::remove(&mut store, &keyring, name)?;
+    Ok(())
+}
+
+/// Runs blocking profile work (the keyring may block) off the async threads.
+async fn blocking<R: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<R> + Send + 'static,
+) -> Result<R, String> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(anyhow::anyhow!("the profile task failed: {e}")))
+        .map_err(|e| chain(&e))
 }
 
 /// A failure's whole cause chain on one line: the outer context and the fix it names.
@@ -108,12 +169,7 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
 ) {
     let resolve = |name: String| {
         let source = source.clone();
-        async move {
-            tokio::task::spawn_blocking(move || source.resolve(&name))
-                .await
-                .unwrap_or_else(|e| Err(anyhow::anyhow!("resolving the profile failed: {e}")))
-                .map_err(|e| chain(&e))
-        }
+        blocking(move || source.resolve(&name))
     };
     let reply = match req {
         ProfileRequest::Connect { node, name } => Reply::Connected {
@@ -131,6 +187,29 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
                 Err(e) => Err(e),
             };
             Reply::Tested { node, result }
+        }
+        ProfileRequest::Load { node, name } => {
+            let result = blocking(move || Ok(source.open()?.require(&name)?.clone())).await;
+            Reply::Loaded {
+                node,
+                result: result.map(Box::new),
+            }
+        }
+        ProfileRequest::Save {
+            node,
+            mode,
+            profile,
+            secrets,
+            drop,
+        } => {
+            let name = profile.name.clone();
+            let result = blocking(move || save(&source, &mode, *profile, &secrets, &drop)).await;
+            Reply::Saved { node, name, result }
+        }
+        ProfileRequest::Delete { node, name } => {
+            let n = name.clone();
+            let result = blocking(move || delete(&source, &n)).await;
+            Reply::Deleted { node, name, result }
         }
     };
     let _ = tx.send(reply.into());

@@ -5,7 +5,9 @@
 use std::io::{Write, stdout};
 
 use crossterm::cursor::{Hide, Show};
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -15,7 +17,13 @@ use crossterm::terminal::{
 pub fn restore() {
     let _ = disable_raw_mode();
     let mut out = stdout();
-    let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen, Show);
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        Show
+    );
     let _ = out.flush();
 }
 
@@ -42,7 +50,8 @@ impl TerminalGuard {
         enable_raw_mode()?;
         let guard = TerminalGuard { _private: () };
         let mut out = stdout();
-        execute!(out, EnterAlternateScreen, Hide)?;
+        // Bracketed paste: a pasted PEM arrives whole (its line breaks are not Enter keys).
+        execute!(out, EnterAlternateScreen, Hide, EnableBracketedPaste)?;
         if mouse {
             execute!(out, EnableMouseCapture)?;
         }

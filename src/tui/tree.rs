@@ -312,6 +312,11 @@ impl Tree {
         self.nodes.len() - 1
     }
 
+    /// Drops a root (a deleted profile); the arena keeps its slots, unreachable.
+    pub fn remove_root(&mut self, id: NodeId) {
+        self.roots.retain(|&r| r != id);
+    }
+
     /// Drops a node's children (on reload); the arena keeps their slots, unreachable.
     pub fn clear_children(&mut self, id: NodeId) {
         self.nodes[id].children.clear();

@@ -12,6 +12,7 @@ use super::app::{App, Focus, Mode};
 use super::detail::{self, spinner};
 use super::export_dialog::ExportState;
 use super::json_view::DLine;
+use super::profile_form::{FormMode, Stage};
 use super::theme::{SELECTED_MARK, Theme, UNSELECTED_MARK};
 use super::tree::{LoadState, Row};
 use crate::explore::doctor::Status;
@@ -34,6 +35,18 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Palette => draw_palette(f, app, areas.hints),
         Mode::Doctor => draw_doctor(f, app),
         Mode::Export => draw_export(f, app),
+        Mode::ProfileForm => draw_profile_form(f, app),
+        Mode::ConfirmDelete(node) => {
+            let name = app.tree.node(node).kind.title();
+            let lines = vec![
+                Line::raw(format!(
+                    "Delete profile '{name}' from the profile file, and its secrets from the keyring?"
+                )),
+                Line::raw(""),
+                Line::styled("y deletes · any other key keeps it", t.dim),
+            ];
+            draw_popup(f, t, " Delete profile ", lines, 70, 6);
+        }
         _ => {}
     }
 }
@@ -355,6 +368,105 @@ fn draw_popup(f: &mut Frame, t: &Theme, title: &str, lines: Vec<Line>, w: u16, h
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// The profile form: one row per key, the error under its field; once checked, the
+/// certificate facts and the confirming Enter.
+fn draw_profile_form(f: &mut Frame, app: &App) {
+    let t = &app.theme;
+    let Some(form) = &app.profile_form else {
+        return;
+    };
+    let title = match &form.mode {
+        FormMode::Add => " Add profile ".to_string(),
+        FormMode::Edit(name) => format!(" Edit profile {name} "),
+    };
+    let mut lines = Vec::new();
+    match &form.stage {
+        Stage::Confirm { profile, facts, .. } => {
+            lines.push(Line::styled(
+                format!("Save profile '{}'?", profile.name),
+                t.accent,
+            ));
+            lines.push(Line::raw(format!(
+                "  {:<16}{}",
+                "engine_url", profile.engine_url
+            )));
+            lines.push(Line::raw(format!(
+                "  {:<16}{}",
+                "auth",
+                profile.auth.as_str()
+            )));
+            let user = [&profile.user_directory, &profile.user_id]
+                .iter()
+                .filter_map(|v| v.as_deref())
+                .collect::<Vec<_>>()
+                .join("\\");
+            lines.push(Line::raw(format!("  {:<16}{}", "user", user)));
+            lines.push(Line::raw(""));
+            if facts.is_empty() {
+                lines.push(Line::styled("Certificates: unchanged", t.dim));
+            } else {
+                lines.push(Line::styled("Certificate (goes to the keyring):", t.accent));
+                for (label, value) in facts {
+                    let style = if *label == "warning" { t.warn } else { t.base };
+                    lines.push(Line::styled(format!("  {label:<14}{value}"), style));
+                }
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "Enter saves · any other key goes back to the form · Esc cancels",
+                t.dim,
+            ));
+        }
+        _ => {
+            for (i, field) in form.fields.iter().enumerate() {
+                let focused = i == form.focus;
+                let mut spans = vec![
+                    Span::raw(if focused {
+                        SELECTED_MARK
+                    } else {
+                        UNSELECTED_MARK
+                    }),
+                    Span::styled(format!("{:<16}", field.key), t.key),
+                ];
+                let shown = field.shown();
+                if shown.is_empty() && !focused {
+                    spans.push(Span::styled(field.hint, t.dim));
+                } else {
+                    spans.push(Span::styled(shown, t.base));
+                }
+                if focused {
+                    spans.push(Span::styled("█", t.dim));
+                }
+                let mut line = Line::from(spans);
+                if focused {
+                    line = line.patch_style(t.selected);
+                }
+                lines.push(line);
+                if let Some(e) = form.error.as_ref().filter(|e| e.key == field.key) {
+                    lines.push(Line::styled(
+                        format!("    ✗ {}: {}", e.key, e.message),
+                        t.error,
+                    ));
+                }
+            }
+            if let Some(e) = form.error.as_ref().filter(|e| e.key.is_empty()) {
+                lines.push(Line::styled(format!("✗ {}", e.message), t.error));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                if matches!(form.stage, Stage::Saving) {
+                    "saving…"
+                } else {
+                    "Tab next · Enter check · Esc cancel (nothing is saved until you confirm)"
+                },
+                t.dim,
+            ));
+        }
+    }
+    let h = lines.len() as u16 + 4;
+    draw_popup(f, t, &title, lines, 124, h);
 }
 
 fn draw_help(f: &mut Frame, app: &App) {

@@ -1,0 +1,376 @@
+//! The profile form (`a` adds, `E` edits the selected profile): one row per profile-file key,
+//! certificate intake by folder, by path or by pasted PEM through the same intake the CLI uses.
+//! Enter checks everything and shows the certificate facts; a second Enter saves (through
+//! `profile::manage`, like `qlik-tui profile add|edit`). Esc cancels and writes nothing.
+//! Secrets are never shown: a pasted PEM or a passphrase appears as its size only.
+
+use tui_input::Input;
+
+use crate::profile::Deployment;
+use crate::profile::manage;
+use crate::profile::secrets::{SecretKind, Secrets};
+use crate::profile::store::{AuthMode, Profile};
+use crate::tls::intake::{self, AskSecret, CannotAsk, Given, IntakeError, Origin, PemInput};
+use crate::tls::pem::PemRole;
+
+/// One row of the form: a profile-file key (or an intake input) and its text.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub key: &'static str,
+    pub hint: &'static str,
+    pub input: Input,
+    /// Shown as its size only (a passphrase; a pasted key).
+    pub secret: bool,
+}
+
+impl Field {
+    fn new(key: &'static str, hint: &'static str, value: &str) -> Field {
+        Field {
+            key,
+            hint,
+            input: Input::new(value.to_string()),
+            secret: false,
+        }
+    }
+
+    /// What the form shows for this field: pasted PEM and secrets by size, never the text.
+    pub fn shown(&self) -> String {
+        let v = self.input.value();
+        if v.contains("-----BEGIN") {
+            let what = if v.contains("PRIVATE KEY") {
+                "key"
+            } else {
+                "certificate"
+            };
+            return format!("(pasted {what}, {} bytes, hidden)", v.len());
+        }
+        if self.secret && !v.is_empty() {
+            return "•".repeat(v.chars().count().min(24));
+        }
+        v.to_string()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormMode {
+    Add,
+    /// Editing the named profile.
+    Edit(String),
+}
+
+/// Certificate facts as the form shows them (`intake::Facts::rows`).
+pub type FactRows = Vec<(&'static str, String)>;
+
+/// Where the form is: being filled in, or checked and waiting for the confirming Enter.
+pub enum Stage {
+    Editing,
+    /// Checked: these settings and secrets are saved on Enter; `facts` are shown first.
+    Confirm {
+        profile: Box<Profile>,
+        secrets: Secrets,
+        drop: Vec<SecretKind>,
+        facts: FactRows,
+    },
+    /// Handed to the keyring and the profile file; waiting for the outcome.
+    Saving,
+}
+
+/// An error shown inline, under the field it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    pub key: &'static str,
+    pub message: String,
+}
+
+pub struct ProfileForm {
+    pub mode: FormMode,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    pub error: Option<FieldError>,
+    pub stage: Stage,
+    /// The profile being edited, as stored (keys the form has no row for are kept).
+    base: Option<Profile>,
+}
+
+fn opt(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+fn err(key: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        key,
+        message: message.into(),
+    }
+}
+
+impl ProfileForm {
+    /// An empty form for a new profile (certificate auth on QSEoW, as `profile add`).
+    pub fn add() -> ProfileForm {
+        ProfileForm::with(FormMode::Add, None)
+    }
+
+    /// A form holding `p`'s settings; certificates are only replaced when new ones are given.
+    pub fn edit(p: &Profile) -> ProfileForm {
+        ProfileForm::with(FormMode::Edit(p.name.clone()), Some(p.clone()))
+    }
+
+    fn with(mode: FormMode, base: Option<Profile>) -> ProfileForm {
+        let p = base
+            .clone()
+            .unwrap_or_else(|| Profile::new("", "wss://qlik.example.com:4747"));
+        let name = if base.is_some() { p.name.as_str() } else { "" };
+        let engine_url = if base.is_some() {
+            p.engine_url.as_str()
+        } else {
+            ""
+        };
+        let mut fields = vec![
+            Field::new("name", "letters, digits, - _ .", name),
+            Field::new(
+                "deployment",
+                "qseow | cloud",
+                match p.deployment {
+                    Deployment::Qseow => "qseow",
+                    Deployment::Cloud => "cloud",
+                },
+            ),
+            Field::new(
+                "engine_url",
+                "wss://host[:port][/virtual-proxy-prefix]",
+                engine_url,
+            ),
+            Field::new(
+                "display_url",
+                "https://host[/prefix] (optional)",
+                opt(&p.display_url),
+            ),
+            Field::new(
+                "auth",
+                "cert | jwt | cloud-key | cloud-jwt | header",
+                p.auth.as_str(),
+            ),
+            Field::new("user_directory", "e.g. INTERNAL", opt(&p.user_directory)),
+            Field::new("user_id", "e.g. sa_engine", opt(&p.user_id)),
+            Field::new(
+                "verify_hostname",
+                "yes | no",
+                if p.verify_hostname { "yes" } else { "no" },
+            ),
+            Field::new(
+                "cert_dir",
+                "folder with client.pem, client_key.pem, root.pem",
+                "",
+            ),
+            Field::new("client_cert", "path, or paste the PEM", ""),
+            Field::new("client_key", "path, or paste the PEM", ""),
+            Field::new("root_cert", "path, or paste the PEM", ""),
+            Field::new("passphrase", "only for an encrypted key", ""),
+        ];
+        if let Some(f) = fields.iter_mut().find(|f| f.key == "passphrase") {
+            f.secret = true;
+        }
+        ProfileForm {
+            mode,
+            fields,
+            focus: 0,
+            error: None,
+            stage: Stage::Editing,
+            base,
+        }
+    }
+
+    pub fn value(&self, key: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.key == key)
+            .map_or("", |f| f.input.value().trim())
+    }
+
+    pub fn focused_mut(&mut self) -> &mut Field {
+        &mut self.fields[self.focus]
+    }
+
+    pub fn next(&mut self, step: isize) {
+        let n = self.fields.len() as isize;
+        self.focus = ((self.focus as isize + step) % n + n) as usize % self.fields.len();
+    }
+
+    /// The profile the fields describe (validated as the profile file requires).
+    fn profile(&self) -> Result<Profile, FieldError> {
+        let mut p = self.base.clone().unwrap_or_else(|| Profile::new("", ""));
+        p.name = self.value("name").to_string();
+        p.engine_url = self.value("engine_url").to_string();
+        p.deployment = match self.value("deployment") {
+            "" | "qseow" => Deployment::Qseow,
+            "cloud" => Deployment::Cloud,
+            other => {
+                return Err(err(
+                    "deployment",
+                    format!("'{other}' is not qseow or cloud"),
+                ));
+            }
+        };
+        p.auth = match self.value("auth") {
+            "" | "cert" => AuthMode::Cert,
+            "jwt" => AuthMode::Jwt,
+            "cloud-key" | "api-key" => AuthMode::CloudKey,
+            "cloud-jwt" => AuthMode::CloudJwt,
+            "header" => AuthMode::Header,
+            other => {
+                return Err(err(
+                    "auth",
+                    format!("'{other}' is not one of cert, jwt, cloud-key, cloud-jwt, header"),
+                ));
+            }
+        };
+        p.verify_hostname = match self.value("verify_hostname").to_ascii_lowercase().as_str() {
+            "" | "yes" | "true" => true,
+            "no" | "false" => false,
+            other => {
+                return Err(err(
+                    "verify_hostname",
+                    format!("'{other}' is not yes or no"),
+                ));
+            }
+        };
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        p.display_url = some(self.value("display_url"));
+        p.user_directory = some(self.value("user_directory"));
+        p.user_id = some(self.value("user_id"));
+        p.validate().map_err(|(key, message)| err(key, message))?;
+        if p.auth == AuthMode::Cert {
+            for key in ["user_directory", "user_id"] {
+                if self.value(key).is_empty() {
+                    return Err(err(
+                        key,
+                        "certificate auth sends X-Qlik-User: give the user directory and id (e.g. INTERNAL and sa_engine)",
+                    ));
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// A path or pasted PEM from a field, as the CLI's `--client-cert PATH|PEM` reads it.
+    fn pem_input(&self, key: &'static str, role: PemRole) -> Result<Option<PemInput>, FieldError> {
+        let v = self.value(key);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        if v.contains("-----BEGIN") {
+            return Ok(Some(PemInput::new(Origin::Pasted, v)));
+        }
+        PemInput::read(std::path::Path::new(v), role)
+            .map(Some)
+            .map_err(|e| err(key, e.to_string()))
+    }
+
+    /// Certificate material from the intake fields, validated; None when none were given.
+    fn certificates(&self) -> Result<Option<(Secrets, FactRows)>, FieldError> {
+        let dir = self.value("cert_dir");
+        let (cert, key, root, cert_key, key_key) = if !dir.is_empty() {
+            let f = intake::read_cert_dir(std::path::Path::new(dir))
+                .map_err(|e| err("cert_dir", e.to_string()))?;
+            let root = match self.pem_input("root_cert", PemRole::RootCert)? {
+                Some(r) => Some(r),
+                None => f.root,
+            };
+            (Some(f.cert), Some(f.key), root, "cert_dir", "cert_dir")
+        } else {
+            (
+                self.pem_input("client_cert", PemRole::ClientCert)?,
+                self.pem_input("client_key", PemRole::ClientKey)?,
+                self.pem_input("root_cert", PemRole::RootCert)?,
+                "client_cert",
+                "client_key",
+            )
+        };
+        let (cert, key) = match (cert, key) {
+            (None, None) if root.is_none() => return Ok(None),
+            (Some(c), Some(k)) => (c, k),
+            (None, _) => {
+                return Err(err(
+                    cert_key,
+                    "give the client certificate (client.pem), or a cert_dir holding it",
+                ));
+            }
+            (_, None) => {
+                return Err(err(
+                    key_key,
+                    "give the client key (client_key.pem) exported with the certificate",
+                ));
+            }
+        };
+        let pass = self.value("passphrase");
+        let mut ask: Box<dyn AskSecret> = if pass.is_empty() {
+            Box::new(CannotAsk(
+                "the key is encrypted: type its passphrase in the passphrase field",
+            ))
+        } else {
+            Box::new(Given(zeroize::Zeroizing::new(pass.to_string())))
+        };
+        let field_of = |e: &IntakeError| match e {
+            IntakeError::WrongPassphrase { .. } | IntakeError::NoPassphrase { .. } => "passphrase",
+            IntakeError::KeyMismatch { .. }
+            | IntakeError::UnsupportedKey { .. }
+            | IntakeError::UndecryptableKey { .. } => key_key,
+            _ => cert_key,
+        };
+        let m = intake::from_pem_inputs(&cert, &key, root.as_ref(), ask.as_mut())
+            .map_err(|e| err(field_of(&e), e.to_string()))?;
+        let facts = intake::validate(&m, false).map_err(|e| err(field_of(&e), e.to_string()))?;
+        Ok(Some((manage::certificate_secrets(&m), facts.rows())))
+    }
+
+    /// Checks the form: on success it waits for the confirming Enter, showing the facts.
+    pub fn check(&mut self, taken: &[String]) {
+        self.error = None;
+        match self.checked(taken) {
+            Ok(stage) => self.stage = stage,
+            Err(e) => {
+                if let Some(i) = self.fields.iter().position(|f| f.key == e.key) {
+                    self.focus = i;
+                }
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn checked(&self, taken: &[String]) -> Result<Stage, FieldError> {
+        let profile = self.profile()?;
+        let renamed = match &self.mode {
+            FormMode::Add => true,
+            FormMode::Edit(old) => *old != profile.name,
+        };
+        if renamed && taken.contains(&profile.name) {
+            return Err(err(
+                "name",
+                format!(
+                    "a profile named '{}' exists already: pick another name",
+                    profile.name
+                ),
+            ));
+        }
+        let certs = self.certificates()?;
+        let new = self.mode == FormMode::Add;
+        if new && profile.auth == AuthMode::Cert && certs.is_none() {
+            return Err(err(
+                "cert_dir",
+                "certificate auth needs the client certificate and key: a cert_dir, or client_cert and client_key",
+            ));
+        }
+        let (secrets, facts) = certs.unwrap_or_default();
+        // New certificates replace the old set whole: no stale root from a previous CA.
+        let drop = if !new && !facts.is_empty() && secrets.get(SecretKind::RootCert).is_none() {
+            vec![SecretKind::RootCert]
+        } else {
+            vec![]
+        };
+        Ok(Stage::Confirm {
+            profile: Box::new(profile),
+            secrets,
+            drop,
+            facts,
+        })
+    }
+}
