@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use qlik_tui::engine::jwt::{self, JwtTemplate};
 use qlik_tui::engine::transport::{ConnectOptions, Timeouts, open_socket};
-use qlik_tui::engine::{EngineError, Session, http, proxy};
+use qlik_tui::engine::{EngineError, Session, cloud, http, proxy};
 use qlik_tui::explore::Site;
 use qlik_tui::explore::doctor::{self, Cause, DoctorOptions, Report, StepName};
 use qlik_tui::profile::{Auth, ConnectionSpec, Deployment, JwtSource, SecretString};
@@ -847,4 +847,115 @@ async fn doctor_reports_the_upgrade_status_of_a_legacy_proxy_and_passes_with_the
     assert!(report.ok, "{report:?}");
     let engine = report.step(StepName::Engine).unwrap();
     assert!(engine.detail.contains("apps visible"), "{engine:?}");
+}
+
+// ---------------------------------------------------------------- the simulator's refusals
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_refuses_bad_tokens_and_keys_as_qlik_does() {
+    let (private, public) = rsa_pair();
+    let mut proxy = jwt_proxy("jwt", &public, true);
+    proxy.auth = ProxyAuth::Jwt {
+        public_key_pem: public.clone(),
+        claim_user: "user".into(),
+        claim_directory: "directory".into(),
+        audience: Some("qlik-sense".into()),
+    };
+    let sim = start(AuthModes {
+        proxies: vec![proxy],
+        cloud: Some(CloudTenant {
+            api_keys: vec![("the-tenants-api-key".into(), "auth0|jane".into())],
+            jwt: Some(CloudJwtIdp {
+                public_key_pem: public,
+                issuer: None,
+            }),
+            ..Default::default()
+        }),
+    })
+    .await;
+    let base = sim.engine_url().replace("wss://", "https://");
+    let mut plain = ConnectOptions::new(
+        base.clone(),
+        spec(
+            &sim,
+            "",
+            Auth::Header {
+                header_name: "h".into(),
+                user: "u".into(),
+            },
+        )
+        .socket_tls(),
+    );
+    plain.timeouts = timeouts();
+    let now = SystemTime::now();
+    let mint = |t: JwtTemplate, at: SystemTime| jwt::mint(&private, &t, at).unwrap();
+    let for_proxy = JwtTemplate {
+        audience: Some("qlik-sense".into()),
+        ..qseow_template("sa_engine", "user", "directory")
+    };
+
+    // The proxy: expired, wrong audience, missing claim → 401 saying why; good → 204.
+    let proxy_refusal = |token: String| {
+        let o = plain
+            .clone()
+            .header("Authorization", format!("Bearer {token}"));
+        let req = http::with_xrfkey(&o, &format!("{base}/jwt/qps/csrftoken"));
+        async move {
+            let r = http::request(&req, "GET", None).await.unwrap();
+            (r.status, String::from_utf8_lossy(&r.body).into_owned())
+        }
+    };
+    let hour_ago = now - Duration::from_secs(3600);
+    let (status, why) = proxy_refusal(mint(for_proxy.clone(), hour_ago)).await;
+    assert_eq!(status, 401);
+    assert!(why.contains("expired"), "{why}");
+    let other_audience = JwtTemplate {
+        audience: Some("someone-else".into()),
+        ..for_proxy.clone()
+    };
+    let (status, why) = proxy_refusal(mint(other_audience, now)).await;
+    assert_eq!(status, 401);
+    assert!(why.contains("audience"), "{why}");
+    let no_directory = JwtTemplate {
+        claim_directory: "dir".into(),
+        ..for_proxy.clone()
+    };
+    let (status, why) = proxy_refusal(mint(no_directory, now)).await;
+    assert_eq!(status, 401);
+    assert!(why.contains("'directory' claim"), "{why}");
+    assert_eq!(proxy_refusal(mint(for_proxy, now)).await.0, 204);
+
+    // The tenant's REST: no key, a wrong key → 401; the right key → 200.
+    let items = |auth: Option<&str>| {
+        let mut o = plain.clone();
+        o.url = format!("{base}/api/v1/items?resourceType=app");
+        if let Some(k) = auth {
+            o = o.header("Authorization", format!("Bearer {k}"));
+        }
+        async move { http::request(&o, "GET", None).await.unwrap() }
+    };
+    assert_eq!(items(None).await.status, 401);
+    let wrong = items(Some("not-the-key")).await;
+    assert_eq!(wrong.status, 401);
+    assert!(
+        wrong.error_detail().contains("API key"),
+        "{}",
+        wrong.error_detail()
+    );
+    assert_eq!(items(Some("the-tenants-api-key")).await.status, 200);
+
+    // The tenant's JWT login: an expired token → 401; a good one → a session cookie.
+    let login = |token: String| {
+        let o = plain
+            .clone()
+            .header("Authorization", format!("Bearer {token}"));
+        let base = base.clone();
+        async move { cloud::jwt_session(&o, &base).await }
+    };
+    let cloud_token = JwtTemplate::cloud("auth0|jane");
+    match login(mint(cloud_token.clone(), hour_ago)).await {
+        Err(EngineError::HttpRefused { status: 401, .. }) => {}
+        other => panic!("an expired JWT must be refused with 401: {other:?}"),
+    }
+    assert!(!login(mint(cloud_token, now)).await.unwrap().is_empty());
 }

@@ -73,13 +73,7 @@ pub fn to_spec(p: &Profile, secrets: &Secrets) -> anyhow::Result<ConnectionSpec>
             })?,
         },
         AuthMode::Header => Auth::Header {
-            header_name: p.header_name.clone().ok_or_else(|| {
-                anyhow!(
-                    "profile '{}' uses header auth but has no header_name: set it with `qlik-tui profile edit {} --header-name NAME` (the virtual proxy's 'Header authentication header name')",
-                    p.name,
-                    p.name
-                )
-            })?,
+            header_name: header_name(p)?,
             user: header_user(p)?,
         },
     };
@@ -202,6 +196,25 @@ fn jwt_source(p: &Profile, secrets: &Secrets, cloud: bool) -> anyhow::Result<Jwt
         private_key_pem: key,
         template: t,
     })
+}
+
+/// The header a header-auth profile sends; Qlik refuses names containing X-Qlik-User.
+fn header_name(p: &Profile) -> anyhow::Result<String> {
+    let name = p.header_name.clone().ok_or_else(|| {
+        anyhow!(
+            "profile '{}' uses header auth but has no header_name: set it with `qlik-tui profile edit {} --header-name NAME` (the virtual proxy's 'Header authentication header name')",
+            p.name,
+            p.name
+        )
+    })?;
+    if name.to_ascii_lowercase().contains("x-qlik-user") {
+        bail!(
+            "profile '{}': header_name may not contain X-Qlik-User (Qlik refuses it for header authentication): set the virtual proxy's header name with `qlik-tui profile edit {} --header-name NAME`",
+            p.name,
+            p.name
+        );
+    }
+    Ok(name)
 }
 
 /// The value a header-auth profile sends: `header_user`, else `directory\user`, else the user.
@@ -421,6 +434,9 @@ mod tests {
             e.contains("header_name") && e.contains("--header-name"),
             "{e}"
         );
+        p.header_name = Some("X-Qlik-User-Name".into());
+        let e = to_spec(&p, &Secrets::default()).unwrap_err().to_string();
+        assert!(e.contains("may not contain X-Qlik-User"), "{e}");
         p.header_name = Some("hdr-usr".into());
         p.user_directory = Some("INTERNAL".into());
         let spec = to_spec(&p, &Secrets::default()).unwrap();

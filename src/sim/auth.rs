@@ -1,9 +1,10 @@
 //! Who is asking, and for what: the route table of the simulator's one port and the "who is the
-//! user" decision, in one place so further auth modes (JWT, CSRF tokens, header auth, Qlik Cloud
-//! bearer keys) plug in here without touching the server loop.
+//! user" decision of the engine port.
 //!
-//! Today's mode is QSEoW direct (engine port 4747): the TLS layer has already required a client
-//! certificate chaining to the root; the user is named by `X-Qlik-User`.
+//! This is QSEoW direct (engine port 4747): a client certificate chaining to the root (the
+//! server drops a connection without one before it gets here); the user is named by
+//! `X-Qlik-User`. The other modes (virtual proxies, a Qlik Cloud tenant) are `authmodes`, asked
+//! first by the server.
 
 use http::request::Parts;
 use percent_encoding::percent_decode_str;
