@@ -26,6 +26,7 @@ fn build() -> App {
             names: vec!["bench".into()],
             active: Some("bench".into()),
             file: None,
+            ..Default::default()
         },
         Links::new("https://qlik.example"),
         Keymap::default(),

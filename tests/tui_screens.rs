@@ -44,6 +44,7 @@ impl Harness {
                 names: vec!["demo".into()],
                 active: Some("demo".into()),
                 file: None,
+                ..Default::default()
             },
             source: None,
         };

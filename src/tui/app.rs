@@ -88,6 +88,8 @@ pub struct Profiles {
     pub active: Option<String>,
     /// The profile file, named in the hint shown when there are no profiles.
     pub file: Option<std::path::PathBuf>,
+    /// The profiles' settings (no secrets), shown in their Summary.
+    pub settings: Vec<crate::profile::store::Profile>,
 }
 
 pub struct App {
@@ -121,6 +123,8 @@ pub struct App {
     pub quit: bool,
     /// The profile file (for the empty pane's hint).
     pub profiles_file: Option<std::path::PathBuf>,
+    /// Each profile's settings by name (no secrets), for its Summary.
+    pub profile_settings: HashMap<String, crate::profile::store::Profile>,
     /// Outcomes of profile tests, shown on their nodes: `Ok(summary)` or the failure.
     pub tested: HashMap<NodeId, Result<String, String>>,
     /// Bumped whenever the site changes: replies to an older site's requests are dropped.
@@ -176,6 +180,11 @@ impl App {
             ticks: 0,
             quit: false,
             profiles_file: profiles.file.clone(),
+            profile_settings: profiles
+                .settings
+                .iter()
+                .map(|p| (p.name.clone(), p.clone()))
+                .collect(),
             tested: HashMap::new(),
             epoch: 0,
             requests: Vec::new(),
@@ -643,7 +652,11 @@ impl App {
                 }
                 Err(e) => self.fail_node(node, e),
             },
-            Reply::Saved { node, name, result } => self.on_profile_saved(node, name, result),
+            Reply::Saved {
+                node,
+                profile,
+                result,
+            } => self.on_profile_saved(node, *profile, result),
             Reply::Deleted { node, name, result } => self.on_profile_deleted(node, name, result),
             Reply::DoctorStep(s) => self.doctor.steps.push(s),
             Reply::DoctorDone(r) => self.doctor.report = Some(r),
@@ -1226,9 +1239,19 @@ impl App {
         }
     }
 
-    fn on_profile_saved(&mut self, node: Option<NodeId>, name: String, result: Result<(), String>) {
+    fn on_profile_saved(
+        &mut self,
+        node: Option<NodeId>,
+        profile: crate::profile::store::Profile,
+        result: Result<(), String>,
+    ) {
+        let name = profile.name.clone();
         match result {
             Ok(()) => {
+                if let Some(old) = node.and_then(|id| self.profile_name(id)) {
+                    self.profile_settings.remove(&old);
+                }
+                self.profile_settings.insert(name.clone(), profile);
                 self.profile_form = None;
                 if self.mode == Mode::ProfileForm {
                     self.mode = Mode::Normal;
@@ -1272,6 +1295,7 @@ impl App {
                     self.status.session = "not connected".into();
                 }
                 self.tree.remove_root(node);
+                self.profile_settings.remove(&name);
                 self.tested.remove(&node);
                 self.status.message =
                     Some(format!("deleted profile {name} and its keyring entries"));
@@ -1467,6 +1491,7 @@ mod tests {
                 names: vec!["demo".into()],
                 active: Some("demo".into()),
                 file: None,
+                ..Default::default()
             },
             Links::new("https://qlik.example"),
             Keymap::default(),

@@ -28,6 +28,7 @@ pub async fn run(mouse: bool, theme: ThemeName) -> anyhow::Result<i32> {
             names: vec![DEMO_PROFILE.into()],
             active: Some(DEMO_PROFILE.into()),
             file: None,
+            ..Default::default()
         },
         source: None,
     };

@@ -174,6 +174,29 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
     match &node.kind {
         NodeKind::Profile { name } => {
             out.push(field("profile", name.clone()));
+            if let Some(p) = app.profile_settings.get(name) {
+                out.push(field("engine url", p.engine_url.clone()));
+                out.push(field("auth", p.auth.as_str()));
+                let user = super::profile_form::user_of(p);
+                if !user.is_empty() {
+                    out.push(field("profile user", user));
+                }
+                out.push(field(
+                    "hub links",
+                    p.display_url
+                        .clone()
+                        .unwrap_or_else(|| crate::profile::spec::derive_display_url(&p.engine_url)),
+                ));
+                if !p.verify_hostname {
+                    out.push(field("host name", "not checked (the chain still is)"));
+                }
+                if let Some(s) = p.secret_store {
+                    out.push(field("secrets in", s.label()));
+                }
+                if let Some(n) = &p.notes {
+                    out.push(field("notes", n.clone()));
+                }
+            }
             if app.connected_profile() == Some(id) {
                 if let Some(site) = &app.status.site {
                     out.push(field("engine", site.engine_version.clone()));

@@ -140,7 +140,7 @@ pub enum Reply {
     /// A profile form saved (`node`: the edited profile's node; None for a new one).
     Saved {
         node: Option<NodeId>,
-        name: String,
+        profile: Box<crate::profile::store::Profile>,
         result: Result<(), Failure>,
     },
     Deleted {

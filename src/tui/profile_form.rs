@@ -92,6 +92,15 @@ pub struct ProfileForm {
     base: Option<Profile>,
 }
 
+/// A profile's user as Qlik writes it: `DIRECTORY\USER` (or the part that is set).
+pub fn user_of(p: &Profile) -> String {
+    [&p.user_directory, &p.user_id]
+        .iter()
+        .filter_map(|v| v.as_deref())
+        .collect::<Vec<_>>()
+        .join("\\")
+}
+
 fn opt(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("")
 }

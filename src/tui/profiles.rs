@@ -82,6 +82,7 @@ pub fn load(source: &ProfileSource, preselect: Option<String>) -> anyhow::Result
     };
     Ok(Profiles {
         names: store.names(),
+        settings: store.profiles().cloned().collect(),
         active,
         file: Some(source.path.clone()),
     })
@@ -202,9 +203,13 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
             secrets,
             drop,
         } => {
-            let name = profile.name.clone();
+            let saved = profile.clone();
             let result = blocking(move || save(&source, &mode, *profile, &secrets, &drop)).await;
-            Reply::Saved { node, name, result }
+            Reply::Saved {
+                node,
+                profile: saved,
+                result,
+            }
         }
         ProfileRequest::Delete { node, name } => {
             let n = name.clone();

@@ -397,11 +397,7 @@ fn draw_profile_form(f: &mut Frame, app: &App) {
                 "auth",
                 profile.auth.as_str()
             )));
-            let user = [&profile.user_directory, &profile.user_id]
-                .iter()
-                .filter_map(|v| v.as_deref())
-                .collect::<Vec<_>>()
-                .join("\\");
+            let user = super::profile_form::user_of(profile);
             lines.push(Line::raw(format!("  {:<16}{}", "user", user)));
             lines.push(Line::raw(""));
             if facts.is_empty() {
