@@ -862,12 +862,7 @@ impl App {
                         let q = self.filter.value().to_string();
                         self.tree.set_filter(&q);
                         // Land on the first match.
-                        let first = (0..self.tree.row_count()).find(|&i| {
-                            self.tree
-                                .rows(i, 1)
-                                .first()
-                                .is_some_and(|r| r.matched.is_some())
-                        });
+                        let first = (0..self.tree.row_count()).find(|&i| self.tree.is_match(i));
                         self.move_to(first.unwrap_or(0));
                     }
                 }
@@ -1235,7 +1230,8 @@ impl App {
                 }
                 let id = match node {
                     Some(id) => {
-                        self.tree.node_mut(id).kind = NodeKind::Profile { name: name.clone() };
+                        self.tree
+                            .set_kind(id, NodeKind::Profile { name: name.clone() });
                         id
                     }
                     None => self.tree.add_root(NodeKind::Profile { name: name.clone() }),

@@ -252,14 +252,30 @@ pub struct Row {
     pub matched: Option<Vec<u32>>,
 }
 
+/// The active filter: its query, and the rows it keeps.
+struct Filter {
+    query: String,
+    pattern: Pattern,
+    /// The visible list it ran over (see `Tree::generation`).
+    generation: u64,
+    /// The matching nodes, in visible order: a query that extends this one searches only these.
+    hits: Vec<NodeId>,
+    /// The rows shown: matches (true) and their ancestors (false), in visible order.
+    rows: Vec<(NodeId, bool)>,
+}
+
 #[derive(Default)]
 pub struct Tree {
     nodes: Vec<Node>,
+    /// Each node's title, kept so a filter keystroke does not build 100k strings.
+    titles: Vec<Box<str>>,
     roots: Vec<NodeId>,
     /// Expanded nodes flattened in display order.
     visible: Vec<NodeId>,
-    /// The filtered rows (matches and their ancestors) while a filter is active.
-    filtered: Option<Vec<Row>>,
+    /// Bumped whenever `visible` changes: a filter narrowed from an older one is only valid
+    /// over the same rows.
+    generation: u64,
+    filter: Option<Filter>,
 }
 
 impl Tree {
@@ -300,7 +316,15 @@ impl Tree {
         id
     }
 
+    /// Changes what a node stands for (a renamed profile).
+    pub fn set_kind(&mut self, id: NodeId, kind: NodeKind) {
+        self.titles[id] = kind.title().into();
+        self.nodes[id].kind = kind;
+        self.generation += 1;
+    }
+
     fn push(&mut self, kind: NodeKind, parent: Option<NodeId>, depth: u16) -> NodeId {
+        self.titles.push(kind.title().into());
         self.nodes.push(Node {
             kind,
             parent,
@@ -346,27 +370,51 @@ impl Tree {
             }
         }
         self.visible = out;
+        self.generation += 1;
     }
 
     /// The rows shown: all visible nodes, or the filter's result.
     pub fn row_count(&self) -> usize {
-        match &self.filtered {
-            Some(f) => f.len(),
+        match &self.filter {
+            Some(f) => f.rows.len(),
             None => self.visible.len(),
         }
     }
 
     pub fn row_id(&self, index: usize) -> Option<NodeId> {
-        match &self.filtered {
-            Some(f) => f.get(index).map(|r| r.id),
+        match &self.filter {
+            Some(f) => f.rows.get(index).map(|r| r.0),
             None => self.visible.get(index).copied(),
         }
     }
 
-    /// The rows in `start..start+len`, for drawing.
+    /// The rows in `start..start+len`, for drawing. A match's highlighted characters are
+    /// worked out here, for the rows drawn only.
     pub fn rows(&self, start: usize, len: usize) -> Vec<Row> {
-        match &self.filtered {
-            Some(f) => f.iter().skip(start).take(len).cloned().collect(),
+        match &self.filter {
+            Some(f) => {
+                let mut matcher = Matcher::new(Config::DEFAULT);
+                let mut buf = Vec::new();
+                f.rows
+                    .iter()
+                    .skip(start)
+                    .take(len)
+                    .map(|&(id, hit)| Row {
+                        id,
+                        matched: hit.then(|| {
+                            let mut indices = Vec::new();
+                            f.pattern.indices(
+                                Utf32Str::new(&self.titles[id], &mut buf),
+                                &mut matcher,
+                                &mut indices,
+                            );
+                            indices.sort_unstable();
+                            indices.dedup();
+                            indices
+                        }),
+                    })
+                    .collect()
+            }
             None => self
                 .visible
                 .iter()
@@ -377,70 +425,93 @@ impl Tree {
         }
     }
 
+    /// Whether row `index` is a match of the filter (not an ancestor kept for context).
+    pub fn is_match(&self, index: usize) -> bool {
+        self.filter
+            .as_ref()
+            .and_then(|f| f.rows.get(index))
+            .is_some_and(|r| r.1)
+    }
+
     pub fn index_of(&self, id: NodeId) -> Option<usize> {
-        match &self.filtered {
-            Some(f) => f.iter().position(|r| r.id == id),
+        match &self.filter {
+            Some(f) => f.rows.iter().position(|r| r.0 == id),
             None => self.visible.iter().position(|&v| v == id),
         }
     }
 
     pub fn filter_active(&self) -> bool {
-        self.filtered.is_some()
+        self.filter.is_some()
     }
 
     /// Fuzzy-filters the visible rows by title: matches keep their ancestors for context.
-    /// An empty query clears the filter.
+    /// An empty query clears the filter. While the query grows (each keystroke of a typed
+    /// query), only the previous matches are searched: a match of the longer query is a match
+    /// of the shorter one.
     pub fn set_filter(&mut self, query: &str) {
         if query.trim().is_empty() {
-            self.filtered = None;
+            self.filter = None;
             return;
         }
-        let mut matcher = Matcher::new(Config::DEFAULT);
         let pattern = Pattern::new(
             query,
             CaseMatching::Ignore,
             Normalization::Smart,
             AtomKind::Fuzzy,
         );
+        // ASCII only: normalisation of accented letters may change between the two queries.
+        let previous = self.filter.take().filter(|f| {
+            f.generation == self.generation && query.is_ascii() && query.starts_with(&f.query)
+        });
+        let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
-        let mut hits: Vec<(NodeId, Vec<u32>)> = Vec::new();
-        for &id in &self.visible {
-            let title = self.nodes[id].kind.title();
-            let mut indices = Vec::new();
-            if pattern
-                .indices(Utf32Str::new(&title, &mut buf), &mut matcher, &mut indices)
+        let mut matches = |id: &NodeId| {
+            pattern
+                .score(Utf32Str::new(&self.titles[*id], &mut buf), &mut matcher)
                 .is_some()
-            {
-                indices.sort_unstable();
-                indices.dedup();
-                hits.push((id, indices));
-            }
-        }
-        // Keep each match's ancestors (in visible order) so the rows still read as a tree.
-        let mut keep = std::collections::HashMap::new();
-        for (id, idx) in hits {
+        };
+        let hits: Vec<NodeId> = match &previous {
+            Some(f) => f.hits.iter().copied().filter(|id| matches(id)).collect(),
+            None => self
+                .visible
+                .iter()
+                .copied()
+                .filter(|id| matches(id))
+                .collect(),
+        };
+        // Keep each match's ancestors so the rows still read as a tree. Hits come in visible
+        // order, ancestors first, so a marked node's own ancestors are marked already.
+        const ANCESTOR: u8 = 1;
+        const HIT: u8 = 2;
+        let mut mark = vec![0u8; self.nodes.len()];
+        for &id in &hits {
+            mark[id] = HIT;
             let mut cur = self.nodes[id].parent;
             while let Some(p) = cur {
-                keep.entry(p).or_insert(None);
+                if mark[p] != 0 {
+                    break;
+                }
+                mark[p] = ANCESTOR;
                 cur = self.nodes[p].parent;
             }
-            keep.insert(id, Some(idx));
         }
-        self.filtered = Some(
-            self.visible
-                .iter()
-                .filter_map(|id| {
-                    keep.get(id).map(|m| Row {
-                        id: *id,
-                        matched: m.clone(),
-                    })
-                })
-                .collect(),
-        );
+        let rows = self
+            .visible
+            .iter()
+            .filter(|&&id| mark[id] != 0)
+            .map(|&id| (id, mark[id] == HIT))
+            .collect();
+        self.filter = Some(Filter {
+            query: query.to_string(),
+            pattern,
+            generation: self.generation,
+            hits,
+            rows,
+        });
     }
 
     pub fn clear_filter(&mut self) {
-        self.filtered = None;
+        self.filter = None;
     }
 
     /// Ids of all nodes in the arena that are reachable, depth first (for `:app` lookups).
@@ -510,5 +581,41 @@ mod tests {
         assert_eq!(rows[1].matched, None);
         t.set_filter("");
         assert_eq!(t.row_count(), 4);
+    }
+
+    #[test]
+    fn a_growing_query_narrows_and_a_rebuild_searches_everything_again() {
+        let mut t = Tree::new();
+        let p = t.add_root(profile("p"));
+        let a = t.add_child(p, stream("Revenue"));
+        let b = t.add_child(p, stream("Return"));
+        let hidden = t.add_child(a, stream("Revenue detail"));
+        t.node_mut(p).expanded = true;
+        t.rebuild();
+        let ids = |t: &Tree| t.rows(0, 10).iter().map(|r| r.id).collect::<Vec<_>>();
+        t.set_filter("re");
+        assert_eq!(ids(&t), vec![p, a, b]);
+        t.set_filter("rev");
+        assert_eq!(ids(&t), vec![p, a], "narrowed from the matches of 're'");
+        t.set_filter("re");
+        assert_eq!(
+            ids(&t),
+            vec![p, a, b],
+            "a shorter query searches all rows again"
+        );
+        // New rows appear: the next keystroke must not narrow from the old matches only.
+        t.set_filter("rev");
+        t.node_mut(a).expanded = true;
+        t.rebuild();
+        t.set_filter("reve");
+        assert_eq!(ids(&t), vec![p, a, hidden]);
+        assert!(t.is_match(2) && !t.is_match(0));
+        t.set_kind(b, stream("Revert"));
+        t.set_filter("rever");
+        assert_eq!(
+            ids(&t),
+            vec![p, b],
+            "a renamed node is matched by its new title"
+        );
     }
 }
