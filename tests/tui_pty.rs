@@ -56,6 +56,36 @@ fn container_path() -> (String, String, String, String, String) {
     panic!("the demo site has a container with children");
 }
 
+/// Keys a person types to select the container on its sheet: the app from the palette, then
+/// Sheets; the sheet and the container found with the filter (Enter keeps the match, `/` Esc
+/// clears the filter).
+fn select_container(t: &mut Pty, app: &str, sheet: &str, container: &str) {
+    t.keys(":");
+    t.keys(&format!("app {app}\r"));
+    t.expect_screen("Sheets", COLS as usize, ROWS as usize, WAIT);
+    t.keys("jl");
+    t.expect_screen(sheet, COLS as usize, ROWS as usize, WAIT);
+    t.keys(&format!("/{sheet}\r/\x1b"));
+    t.keys("l");
+    t.expect_screen(container, COLS as usize, ROWS as usize, WAIT);
+    t.keys(&format!("/{container}\r/\x1b"));
+}
+
+/// Quits with q: the alternate screen is left, the cursor shown, the tty back in cooked mode.
+fn quit_and_expect_restored(t: &mut Pty) {
+    let m = t.mark();
+    t.keys("q");
+    let status = t.wait_exit(WAIT);
+    assert!(status.success(), "{status:?}");
+    let after = String::from_utf8_lossy(&t.output()[m..]).into_owned();
+    assert!(
+        after.contains("\x1b[?1049l"),
+        "alternate screen left: {after:?}"
+    );
+    assert!(after.contains("\x1b[?25h"), "cursor shown: {after:?}");
+    assert!(t.cooked(), "the terminal is back in cooked mode");
+}
+
 fn demo(config: &std::path::Path, state: &std::path::Path) -> Pty {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
     cmd.arg("--demo")
@@ -77,18 +107,7 @@ fn demo_reaches_a_nested_child_yanks_its_link_and_restores_the_terminal() {
     t.expect_after(0, "\x1b[?1049h", WAIT);
     t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
 
-    // Open the app from the palette, then Sheets.
-    t.keys(":");
-    t.keys(&format!("app {app}\r"));
-    t.expect_screen("Sheets", COLS as usize, ROWS as usize, WAIT);
-    t.keys("jl");
-    t.expect_screen(&sheet, COLS as usize, ROWS as usize, WAIT);
-
-    // The sheet, found with the filter; Enter keeps the match, `/` Esc clears the filter.
-    t.keys(&format!("/{sheet}\r/\x1b"));
-    t.keys("l");
-    t.expect_screen(&container, COLS as usize, ROWS as usize, WAIT);
-    t.keys(&format!("/{container}\r/\x1b"));
+    select_container(&mut t, &app, &sheet, &container);
     t.keys("l");
     t.expect_screen(&child, COLS as usize, ROWS as usize, WAIT);
 
@@ -118,18 +137,7 @@ fn demo_reaches_a_nested_child_yanks_its_link_and_restores_the_terminal() {
         "{link}"
     );
 
-    // Quit: the alternate screen is left, the cursor shown, the tty back in cooked mode.
-    let m = t.mark();
-    t.keys("q");
-    let status = t.wait_exit(WAIT);
-    assert!(status.success(), "{status:?}");
-    let after = String::from_utf8_lossy(&t.output()[m..]).into_owned();
-    assert!(
-        after.contains("\x1b[?1049l"),
-        "alternate screen left: {after:?}"
-    );
-    assert!(after.contains("\x1b[?25h"), "cursor shown: {after:?}");
-    assert!(t.cooked(), "the terminal is back in cooked mode");
+    quit_and_expect_restored(&mut t);
     // The demo writes nothing to the config dir (profiles, keyring references).
     assert_eq!(std::fs::read_dir(config.path()).unwrap().count(), 0);
 }
@@ -183,28 +191,11 @@ async fn a_profile_from_the_keyring_opens_the_explorer_on_its_site() {
     t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
     t.expect_screen("connected", COLS as usize, ROWS as usize, WAIT);
 
-    t.keys(":");
-    t.keys(&format!("app {app}\r"));
-    t.expect_screen("Sheets", COLS as usize, ROWS as usize, WAIT);
-    t.keys("jl");
-    t.expect_screen(&sheet, COLS as usize, ROWS as usize, WAIT);
-    t.keys(&format!("/{sheet}\r/\x1b"));
-    t.keys("l");
-    t.expect_screen(&container, COLS as usize, ROWS as usize, WAIT);
-    t.keys(&format!("/{container}\r/\x1b"));
+    select_container(&mut t, &app, &sheet, &container);
     t.keys("]");
     t.expect_screen("\"qInfo\"", COLS as usize, ROWS as usize, WAIT);
 
-    let m = t.mark();
-    t.keys("q");
-    let status = t.wait_exit(WAIT);
-    assert!(status.success(), "{status:?}");
-    let after = String::from_utf8_lossy(&t.output()[m..]).into_owned();
-    assert!(
-        after.contains("\x1b[?1049l"),
-        "alternate screen left: {after:?}"
-    );
-    assert!(t.cooked(), "the terminal is back in cooked mode");
+    quit_and_expect_restored(&mut t);
     assert!(sim.requests_served() > 0);
     keyring_support::assert_no_pem_under(cli.config_dir());
     cli.ok(&["profile", "remove", "dev"]);

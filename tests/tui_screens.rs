@@ -533,3 +533,59 @@ async fn profile_form_adds_checks_tests_and_deletes() {
     assert!(keyring.stored_kinds("qa").unwrap().is_empty());
     assert!(!h.screen().contains("[profile] qa"));
 }
+
+/// Editing a profile: the form holds its stored settings; a missing user and an incomplete
+/// certificate set are refused under their fields; a pasted PEM is never shown; a rename
+/// saves under the new name.
+#[tokio::test]
+async fn profile_form_edits_and_renames() {
+    let (mut h, dir) = Harness::on_profiles(130, 36).await;
+    let file = dir.path().join("profiles.toml");
+    h.typed("h").await; // collapse dev
+    h.typed("jj").await; // staging
+    h.typed("E").await;
+    let form = h.screen();
+    assert!(
+        form.contains("Edit profile staging") && form.contains("wss://staging.invalid:4747"),
+        "{form}"
+    );
+
+    // Rename, and check: certificate auth needs the user.
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    h.typed("stage2").await;
+    h.key(KeyCode::Enter).await;
+    let refused = h.screen();
+    assert!(refused.contains("✗ user_directory"), "{refused}");
+
+    h.typed("INTERNAL").await;
+    h.key(KeyCode::Tab).await;
+    h.typed("sa_engine").await;
+    // A pasted root certificate alone: hidden, and refused without the client pair.
+    for _ in 0..5 {
+        h.key(KeyCode::Tab).await; // verify_hostname, cert_dir, client_cert, client_key, root
+    }
+    h.app.on_paste(&h.sim.pki().root_cert_pem.clone());
+    h.key(KeyCode::Enter).await;
+    let pasted = h.screen();
+    assert!(pasted.contains("(pasted certificate,"), "{pasted}");
+    assert!(!pasted.contains("BEGIN"), "{pasted}");
+    assert!(pasted.contains("✗ client_cert"), "{pasted}");
+
+    // The check moved to client_cert; drop the pasted root instead.
+    h.key(KeyCode::Tab).await;
+    h.key(KeyCode::Tab).await;
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    h.key(KeyCode::Enter).await;
+    let confirm = h.screen();
+    assert!(confirm.contains("Certificates: unchanged"), "{confirm}");
+    h.key(KeyCode::Enter).await;
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("[profiles.stage2]") && !text.contains("[profiles.staging]"),
+        "{text}"
+    );
+    assert!(text.contains("user_id = \"sa_engine\""), "{text}");
+    assert!(h.screen().contains("[profile] stage2"));
+}

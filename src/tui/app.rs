@@ -1107,6 +1107,11 @@ impl App {
                 }
             }
             Action::Export => self.open_export(),
+            Action::AddProfile if self.profiles_file.is_none() => {
+                self.status.message = Some(
+                    "the built-in demo has no profile file: run `qlik-tui` to add yours".into(),
+                )
+            }
             Action::AddProfile => {
                 self.profile_form = Some(ProfileForm::add());
                 self.mode = Mode::ProfileForm;
