@@ -244,6 +244,16 @@ async fn jwt_profiles_minted_and_stored_through_a_csrf_proxy() {
             .unwrap()
             .to_string();
         assert!(greeting.contains("INTERNAL\\sa_engine"), "{greeting}");
+        let websocket = step(&report, "websocket")["detail"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            websocket.contains("HTTP 101")
+                && websocket.contains("qlik-csrf-token=***")
+                && websocket.contains("the session cookie, no Authorization header"),
+            "{websocket}"
+        );
 
         add(
             &cli,

@@ -10,10 +10,10 @@ use tokio::sync::Mutex;
 use super::app::AppSession;
 use super::links::Links;
 use super::model::{AppEntry, SiteCheck, SiteInfo, Stream};
-use crate::engine::cloud::{self, CloudCredential};
+use crate::engine::cloud;
 use crate::engine::rpc::RpcClient;
 use crate::engine::{EngineError, Session};
-use crate::profile::{Auth, AuthCache, ConnectionSpec, Deployment};
+use crate::profile::{AuthCache, ConnectionSpec};
 
 pub struct Site {
     spec: ConnectionSpec,
@@ -98,7 +98,7 @@ impl Site {
 
     /// Qlik Cloud: apps come from the items API, and every socket names an app.
     pub fn is_cloud(&self) -> bool {
-        self.spec.deployment == Deployment::Cloud || self.spec.auth.is_cloud()
+        self.spec.is_cloud()
     }
 
     /// A quick connect (`profile test`): the engine version and user, and how many apps the
@@ -150,10 +150,7 @@ impl Site {
 
     /// Qlik Cloud: every app item over all pages; a space stands in for the stream.
     async fn cloud_apps(&self) -> Result<Vec<AppEntry>, EngineError> {
-        let credential = match self.spec.auth {
-            Auth::CloudJwt { .. } => CloudCredential::JwtSession,
-            _ => CloudCredential::ApiKey,
-        };
+        let credential = self.spec.cloud_credential();
         let (pre, _) = self.auth.get(&self.spec).await?;
         let opts = self.spec.rest_options(&pre);
         let base = opts.url.clone();

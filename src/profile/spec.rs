@@ -222,6 +222,19 @@ impl ConnectionSpec {
         derive_display_url(&self.engine_url)
     }
 
+    /// Qlik Cloud: apps come from the items API and every socket names an app.
+    pub fn is_cloud(&self) -> bool {
+        self.deployment == Deployment::Cloud || self.auth.is_cloud()
+    }
+
+    /// What Qlik Cloud's refusals of this connection's credential are about.
+    pub fn cloud_credential(&self) -> crate::engine::cloud::CloudCredential {
+        match self.auth {
+            Auth::CloudJwt { .. } => crate::engine::cloud::CloudCredential::JwtSession,
+            _ => crate::engine::cloud::CloudCredential::ApiKey,
+        }
+    }
+
     /// True when this connection presents a client certificate (QSEoW direct).
     pub fn auth_uses_client_cert(&self) -> bool {
         matches!(self.auth, Auth::Certificate { .. })

@@ -12,7 +12,6 @@ use tokio_tungstenite::MaybeTlsStream;
 
 pub use report::{Cause, Report, Status, StepName, StepResult};
 
-use crate::engine::cloud::{self, CloudCredential};
 use crate::engine::error::{EngineError, TlsFailure};
 use crate::engine::jwt;
 use crate::engine::transport::{
@@ -20,8 +19,9 @@ use crate::engine::transport::{
     tls_handshake_with, upgrade,
 };
 use crate::engine::{Session, http};
+use crate::engine::{cloud, proxy};
 use crate::profile::preflight::{self, Preflight};
-use crate::profile::{Auth, ConnectionSpec, Deployment, JwtSource};
+use crate::profile::{Auth, ConnectionSpec, JwtSource};
 use crate::tls::pem::{PemError, PemRole, parse_certs, parse_key};
 use crate::tls::x509::{CertSummary, now_unix};
 use crate::tls::{TlsConfigError, client_config, config::client_config_recording};
@@ -314,8 +314,8 @@ async fn walk<F: FnMut(&StepResult)>(
     // websocket: the auth pre-flight first (a proxy's CSRF token and cookie, a Qlik Cloud
     // session, the Cloud app list that names the socket's app), then the upgrade.
     let t = Instant::now();
-    let cloud_apps = match authorize(spec, &mut copts).await {
-        Ok(n) => n,
+    let authorized = match authorize(spec, &mut copts).await {
+        Ok(a) => a,
         Err(e) => {
             let (cause, hint) = classify(&e, &target);
             w.fail(StepName::Websocket, t, cause, e.to_string(), hint);
@@ -334,8 +334,13 @@ async fn walk<F: FnMut(&StepResult)>(
         StepName::Websocket,
         t,
         format!(
-            "HTTP {status}: upgraded to WebSocket at {}",
-            crate::engine::url::redact(&copts.url)
+            "HTTP {status}: upgraded to WebSocket at {}{}",
+            crate::engine::url::redact(&copts.url),
+            if authorized.notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", authorized.notes.join(", "))
+            }
         ),
     );
 
@@ -367,7 +372,7 @@ async fn walk<F: FnMut(&StepResult)>(
     let g = session.global();
     let probe = async {
         let (version, user) = tokio::try_join!(g.engine_version(), g.get_authenticated_user())?;
-        let apps = match cloud_apps {
+        let apps = match authorized.cloud_apps {
             Some(n) => format!("{n} apps in the Qlik Cloud items list"),
             None => format!("{} apps visible", g.get_doc_list().await?.len()),
         };
@@ -587,25 +592,42 @@ fn check_credential(spec: &ConnectionSpec) -> Result<(), ConfigFailure> {
 async fn authorize(
     spec: &ConnectionSpec,
     copts: &mut ConnectOptions,
-) -> Result<Option<usize>, EngineError> {
+) -> Result<Authorized, EngineError> {
     // Certificate auth makes no request here: its pre-flight is the X-Qlik-User header.
     let pre = preflight::run(spec).await?;
-    let mut cloud_apps = None;
+    let mut done = Authorized::default();
+    let names = |hs: &[crate::engine::Header]| -> Vec<String> {
+        hs.iter().map(|h| h.name.to_ascii_lowercase()).collect()
+    };
+    let socket_headers = names(&pre.socket_headers);
+    if pre.socket_query.iter().any(|(k, _)| k == proxy::CSRF_QUERY) {
+        done.notes
+            .push("with the CSRF token (qlik-csrf-token)".into());
+    }
+    if socket_headers.iter().any(|h| h == "cookie") {
+        done.notes.push("the session cookie".into());
+    }
+    if !spec.auth_uses_client_cert() && !socket_headers.iter().any(|h| h == "authorization") {
+        done.notes.push("no Authorization header".into());
+    }
     let mut app = None;
-    if spec.auth.is_cloud() || spec.deployment == Deployment::Cloud {
-        let credential = match spec.auth {
-            Auth::CloudJwt { .. } => CloudCredential::JwtSession,
-            _ => CloudCredential::ApiKey,
-        };
+    if spec.is_cloud() {
         let rest = spec.rest_options(&pre);
-        let items = cloud::list_apps(&rest, &rest.url.clone(), credential).await?;
-        cloud_apps = Some(items.len());
+        let items = cloud::list_apps(&rest, &rest.url.clone(), spec.cloud_credential()).await?;
+        done.cloud_apps = Some(items.len());
         app = items.into_iter().next().map(|i| i.resource_id);
     }
     let fresh = spec.socket_options(app.as_deref(), &pre);
     copts.url = fresh.url;
     copts.headers = fresh.headers;
-    Ok(cloud_apps)
+    Ok(done)
+}
+
+/// What the pre-flight did: the Cloud app count, and what the handshake carries (names only).
+#[derive(Default)]
+struct Authorized {
+    cloud_apps: Option<usize>,
+    notes: Vec<String>,
 }
 
 /// Maps an engine error to its cause code and a fix written for a Qlik admin.
