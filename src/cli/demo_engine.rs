@@ -182,3 +182,53 @@ pub async fn run(args: DemoEngineArgs) -> anyhow::Result<i32> {
     sim.kill();
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(certs: &std::path::Path) -> DemoEngineArgs {
+        DemoEngineArgs {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            certs_dir: certs.to_path_buf(),
+            latency_ms: 0,
+            scale: None,
+            vproxies: vec![],
+            cloud: false,
+            jwt_public_key: None,
+            jwt_issuer: "qlik-tui-demo".into(),
+        }
+    }
+
+    #[test]
+    fn the_flags_pick_the_auth_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (modes, tries) = auth_modes(&args(dir.path())).unwrap();
+        assert!(
+            !modes.any() && tries.is_empty(),
+            "certificates only by default"
+        );
+
+        let mut a = args(dir.path());
+        a.vproxies = vec![VproxyKind::Jwt];
+        let e = auth_modes(&a).unwrap_err().to_string();
+        assert!(
+            e.contains("--jwt-public-key") && e.contains("openssl"),
+            "{e}"
+        );
+
+        a.vproxies = vec![VproxyKind::Header];
+        a.cloud = true;
+        let (modes, tries) = auth_modes(&a).unwrap();
+        assert_eq!(modes.proxies[0].prefix, "hdr");
+        let cloud = modes.cloud.expect("a tenant");
+        assert!(cloud.jwt.is_none(), "no JWT sessions without a public key");
+        let key = std::fs::read_to_string(dir.path().join("api_key.txt")).unwrap();
+        assert_eq!(cloud.api_keys[0].0, key);
+        assert!(
+            tries.iter().all(|t| !t.contains(&key)),
+            "the key is named by its file"
+        );
+        assert!(tries.iter().any(|t| t.contains("--api-key-file")));
+    }
+}
