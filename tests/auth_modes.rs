@@ -959,3 +959,58 @@ async fn the_simulator_refuses_bad_tokens_and_keys_as_qlik_does() {
     }
     assert!(!login(mint(cloud_token, now)).await.unwrap().is_empty());
 }
+
+// ---------------------------------------------------------------- expired sessions
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_proxy_and_tenant_sessions_are_renewed_once() {
+    let (private, public) = rsa_pair();
+    let mut modes = cloud_jwt(&public);
+    modes.proxies.push(jwt_proxy("jwt", &public, true));
+    let sim = start(modes).await;
+    let token = jwt::mint(
+        &private,
+        &JwtTemplate {
+            issuer: Some("qlik-tui-test".into()),
+            ..JwtTemplate::cloud("auth0|jane")
+        },
+        SystemTime::now(),
+    )
+    .unwrap();
+    let cloud = Site::new(spec(
+        &sim,
+        "",
+        Auth::CloudJwt {
+            jwt: JwtSource::Token(SecretString::new(token)),
+        },
+    ));
+    let (_, proxy_spec) = stored_token_spec(&sim, "jwt", &private);
+    let proxied = Site::new(proxy_spec);
+    let n = demo_app_ids(&sim).len();
+    assert_eq!(cloud.apps().await.unwrap().len(), n);
+    assert_eq!(proxied.apps().await.unwrap().len(), n);
+    let logins = sim.issued_credentials().len();
+
+    // Both sessions time out: the next calls log in again by themselves.
+    sim.expire_auth_sessions();
+    proxied.close_all().await;
+    assert_eq!(
+        cloud.apps().await.unwrap().len(),
+        n,
+        "Cloud REST re-logs in"
+    );
+    assert_eq!(
+        proxied.apps().await.unwrap().len(),
+        n,
+        "the proxy socket re-fetches its token"
+    );
+    let first = demo_app_ids(&sim)[0].clone();
+    cloud
+        .app(&first)
+        .await
+        .expect("the renewed Cloud session opens an app");
+    assert_eq!(sim.issued_credentials().len(), 2, "one fresh session each");
+    assert!(logins >= 2);
+    cloud.close_all().await;
+    proxied.close_all().await;
+}

@@ -151,10 +151,21 @@ impl Site {
     /// Qlik Cloud: every app item over all pages; a space stands in for the stream.
     async fn cloud_apps(&self) -> Result<Vec<AppEntry>, EngineError> {
         let credential = self.spec.cloud_credential();
-        let (pre, _) = self.auth.get(&self.spec).await?;
-        let opts = self.spec.rest_options(&pre);
+        let (pre, cached) = self.auth.get(&self.spec).await?;
+        let mut opts = self.spec.rest_options(&pre);
         let base = opts.url.clone();
-        let items = cloud::list_apps(&opts, &base, credential).await?;
+        let items = match cloud::list_apps(&opts, &base, credential).await {
+            // A cached tenant session may have expired: log in afresh, once.
+            Err(EngineError::HttpRefused {
+                status: 401 | 403, ..
+            }) if cached => {
+                self.auth.clear().await;
+                let (pre, _) = self.auth.get(&self.spec).await?;
+                opts = self.spec.rest_options(&pre);
+                cloud::list_apps(&opts, &base, credential).await?
+            }
+            other => other?,
+        };
         // Space names are a nicety: an app list without them beats no app list.
         let spaces: HashMap<String, String> =
             match cloud::list_spaces(&opts, &base, credential).await {

@@ -193,6 +193,14 @@ impl AuthState {
             .clone()
     }
 
+    /// Forgets every session handed out, as a proxy or tenant does when sessions time out.
+    pub fn expire_all(&self) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// Every (cookie value, CSRF token) handed out: tests look for them in the client's output.
     pub fn issued(&self) -> Vec<(String, String)> {
         self.sessions

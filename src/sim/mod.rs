@@ -177,6 +177,11 @@ impl SimServer {
         self.shared.auth_state.handshakes()
     }
 
+    /// Ends every proxy and tenant session (their cookies stop working), as a timeout would.
+    pub fn expire_auth_sessions(&self) {
+        self.shared.auth_state.expire_all();
+    }
+
     /// Every session cookie value and CSRF token the proxies and the tenant handed out.
     pub fn issued_credentials(&self) -> Vec<(String, String)> {
         self.shared.auth_state.issued()
