@@ -383,3 +383,70 @@ impl ProfileForm {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_pasted_pem_are_never_shown() {
+        let mut form = ProfileForm::add();
+        let key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n";
+        let i = form
+            .fields
+            .iter()
+            .position(|f| f.key == "client_key")
+            .unwrap();
+        form.fields[i].input = Input::new(key.to_string());
+        let shown = form.fields[i].shown();
+        assert!(
+            shown.starts_with("(pasted key,") && !shown.contains("MIG"),
+            "{shown}"
+        );
+        let p = form
+            .fields
+            .iter()
+            .position(|f| f.key == "passphrase")
+            .unwrap();
+        form.fields[p].input = Input::new("s3cret".into());
+        assert_eq!(form.fields[p].shown(), "••••••");
+        // A path is not a secret: it is shown as typed.
+        let c = form
+            .fields
+            .iter()
+            .position(|f| f.key == "client_cert")
+            .unwrap();
+        form.fields[c].input = Input::new("/certs/client.pem".into());
+        assert_eq!(form.fields[c].shown(), "/certs/client.pem");
+    }
+
+    #[test]
+    fn a_pasted_key_that_is_not_pem_names_the_field() {
+        let mut form = ProfileForm::add();
+        for (key, value) in [
+            ("name", "dev"),
+            ("engine_url", "wss://qlik.example.com:4747"),
+            ("user_directory", "INTERNAL"),
+            ("user_id", "sa_engine"),
+            (
+                "client_cert",
+                "-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----",
+            ),
+            ("client_key", "/nonexistent/client_key.pem"),
+        ] {
+            let i = form.fields.iter().position(|f| f.key == key).unwrap();
+            form.fields[i].input = Input::new(value.into());
+        }
+        form.check(&[]);
+        let e = form.error.clone().expect("refused");
+        assert!(
+            matches!(e.key, "client_cert" | "client_key"),
+            "the error names an intake field: {e:?}"
+        );
+        assert!(matches!(form.stage, Stage::Editing));
+        assert!(
+            !e.message.contains("garbage"),
+            "never quotes the input: {e:?}"
+        );
+    }
+}
