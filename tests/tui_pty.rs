@@ -86,6 +86,37 @@ fn quit_and_expect_restored(t: &mut Pty) {
     assert!(t.cooked(), "the terminal is back in cooked mode");
 }
 
+/// This thread's own kernel session keyring (inherited by the binaries it starts), a private
+/// config dir and keyring service, and a simulator. None (a skip) when the kernel has no
+/// keyutils, except under CI, where that fails.
+async fn keyutils_and_simulator(tag: &str) -> Option<(SimServer, keyring_support::Cli)> {
+    if let Err(e) = keyring_support::join_session_keyring() {
+        keyring_support::backend_missing("the kernel keyutils session keyring", &e);
+        return None;
+    }
+    let sim = SimServer::start(SimConfig::default())
+        .await
+        .expect("simulator starts");
+    Some((sim, keyring_support::Cli::new("keyutils", tag)))
+}
+
+/// `qlik-tui ARGS` (the explorer on the profiles) in a pty, with `cli`'s config dir and
+/// keyring service.
+fn explorer(cli: &keyring_support::Cli, args: &[&str]) -> Pty {
+    let mut cmd = Command::new(keyring_support::bin());
+    cmd.args(args)
+        .env("QLIK_TUI_CONFIG_DIR", cli.config_dir())
+        .env("QLIK_TUI_STATE_DIR", cli.config_dir().join("state"))
+        .env("QLIK_TUI_KEYRING_SERVICE", &cli.service)
+        .env("TERM", "xterm-256color")
+        .env_remove("QLIK_TUI_PROFILE")
+        .env_remove("QLIK_TUI_SECRET_STORE")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("QLIK_TUI_TEST_PANIC");
+    Pty::spawn(cmd, COLS, ROWS)
+}
+
 fn demo(config: &std::path::Path, state: &std::path::Path) -> Pty {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
     cmd.arg("--demo")
@@ -148,15 +179,10 @@ fn demo_reaches_a_nested_child_yanks_its_link_and_restores_the_terminal() {
 /// terminal. Under CI a kernel without keyutils fails the test; elsewhere it is skipped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_from_the_keyring_opens_the_explorer_on_its_site() {
-    if let Err(e) = keyring_support::join_session_keyring() {
-        keyring_support::backend_missing("the kernel keyutils session keyring", &e);
+    let Some((sim, cli)) = keyutils_and_simulator("tui").await else {
         return;
-    }
-    let sim = SimServer::start(SimConfig::default())
-        .await
-        .expect("simulator starts");
+    };
     let (app, sheet, container, _, _) = container_path();
-    let cli = keyring_support::Cli::new("keyutils", "tui");
     let certs = tempfile::tempdir().unwrap();
     sim.pki().write_client_files(certs.path()).unwrap();
     cli.ok(&[
@@ -174,18 +200,7 @@ async fn a_profile_from_the_keyring_opens_the_explorer_on_its_site() {
     ]);
     keyring_support::assert_no_pem_under(cli.config_dir());
 
-    let mut cmd = Command::new(keyring_support::bin());
-    cmd.args(["-p", "dev", "--secret-store", "keyutils"])
-        .env("QLIK_TUI_CONFIG_DIR", cli.config_dir())
-        .env("QLIK_TUI_STATE_DIR", cli.config_dir().join("state"))
-        .env("QLIK_TUI_KEYRING_SERVICE", &cli.service)
-        .env("TERM", "xterm-256color")
-        .env_remove("QLIK_TUI_PROFILE")
-        .env_remove("QLIK_TUI_SECRET_STORE")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .env_remove("QLIK_TUI_TEST_PANIC");
-    let mut t = Pty::spawn(cmd, COLS, ROWS);
+    let mut t = explorer(&cli, &["-p", "dev", "--secret-store", "keyutils"]);
     t.expect_after(0, "\x1b[?1049h", WAIT);
     // Connected at start: the profile's apps are listed and the status bar says so.
     t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
@@ -199,4 +214,63 @@ async fn a_profile_from_the_keyring_opens_the_explorer_on_its_site() {
     assert!(sim.requests_served() > 0);
     keyring_support::assert_no_pem_under(cli.config_dir());
     cli.ok(&["profile", "remove", "dev"]);
+}
+
+/// A new user with no profile: `qlik-tui` says how to add one; `a` opens the form; the
+/// certificates are pasted (bracketed paste, as a terminal sends a paste); the facts show
+/// before the confirming Enter; the profile lands in the profile file (no PEM in it) and its
+/// certificates in the REAL kernel keyutils keyring; Enter on it connects to the simulator.
+/// Under CI a kernel without keyutils fails the test; elsewhere it is skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_add_form_takes_pasted_certificates_into_the_keyring_and_connects() {
+    let Some((sim, cli)) = keyutils_and_simulator("tui-form").await else {
+        return;
+    };
+    let (app, ..) = container_path();
+    let mut t = explorer(&cli, &["--secret-store", "keyutils"]);
+    t.expect_screen("No profiles yet", COLS as usize, ROWS as usize, WAIT);
+    t.expect_screen("--demo", COLS as usize, ROWS as usize, WAIT);
+
+    t.keys("a");
+    t.expect_screen("Add profile", COLS as usize, ROWS as usize, WAIT);
+    // name, deployment, engine_url, display_url, auth, user_directory, user_id,
+    // verify_hostname, cert_dir, client_cert, client_key, root_cert
+    t.keys("qa\t\t");
+    t.keys(&sim.engine_url());
+    t.keys("\t\t\tINTERNAL\tsa_engine\t\t\t");
+    let pki = sim.pki();
+    for pem in [
+        &pki.client_cert_pem,
+        &pki.client_key_pem,
+        &pki.root_cert_pem,
+    ] {
+        t.send(format!("\x1b[200~{pem}\x1b[201~").as_bytes());
+        std::thread::sleep(Duration::from_millis(100));
+        t.keys("\t");
+    }
+    t.expect_screen("(pasted key,", COLS as usize, ROWS as usize, WAIT);
+    t.keys("\r");
+    t.expect_screen("key matches   yes", COLS as usize, ROWS as usize, WAIT);
+    t.expect_screen("days left", COLS as usize, ROWS as usize, WAIT);
+    t.keys("\r");
+    t.expect_screen("saved profile qa", COLS as usize, ROWS as usize, WAIT);
+    keyring_support::assert_no_pem_under(cli.config_dir());
+    let text = t.text();
+    assert!(
+        !text.contains("PRIVATE KEY") && !text.contains("BEGIN CERT"),
+        "the terminal never shows the pasted PEM"
+    );
+
+    // The new profile is selected: Enter connects it.
+    t.keys("\r");
+    t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
+    quit_and_expect_restored(&mut t);
+
+    let show: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["profile", "show", "qa", "--json"])).unwrap();
+    assert_eq!(show["certificate"]["key_matches"], true, "{show}");
+    for kind in ["client_cert", "client_key", "root_cert"] {
+        assert!(show["secrets"][kind].is_string(), "{kind} stored: {show}");
+    }
+    cli.ok(&["profile", "remove", "qa"]);
 }

@@ -388,35 +388,26 @@ impl ProfileForm {
 mod tests {
     use super::*;
 
+    fn set(form: &mut ProfileForm, key: &str, value: &str) -> usize {
+        let i = form.fields.iter().position(|f| f.key == key).unwrap();
+        form.fields[i].input = Input::new(value.into());
+        i
+    }
+
     #[test]
     fn secrets_and_pasted_pem_are_never_shown() {
         let mut form = ProfileForm::add();
         let key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n";
-        let i = form
-            .fields
-            .iter()
-            .position(|f| f.key == "client_key")
-            .unwrap();
-        form.fields[i].input = Input::new(key.to_string());
+        let i = set(&mut form, "client_key", key);
         let shown = form.fields[i].shown();
         assert!(
             shown.starts_with("(pasted key,") && !shown.contains("MIG"),
             "{shown}"
         );
-        let p = form
-            .fields
-            .iter()
-            .position(|f| f.key == "passphrase")
-            .unwrap();
-        form.fields[p].input = Input::new("s3cret".into());
+        let p = set(&mut form, "passphrase", "s3cret");
         assert_eq!(form.fields[p].shown(), "••••••");
         // A path is not a secret: it is shown as typed.
-        let c = form
-            .fields
-            .iter()
-            .position(|f| f.key == "client_cert")
-            .unwrap();
-        form.fields[c].input = Input::new("/certs/client.pem".into());
+        let c = set(&mut form, "client_cert", "/certs/client.pem");
         assert_eq!(form.fields[c].shown(), "/certs/client.pem");
     }
 
@@ -434,8 +425,7 @@ mod tests {
             ),
             ("client_key", "/nonexistent/client_key.pem"),
         ] {
-            let i = form.fields.iter().position(|f| f.key == key).unwrap();
-            form.fields[i].input = Input::new(value.into());
+            set(&mut form, key, value);
         }
         form.check(&[]);
         let e = form.error.clone().expect("refused");
