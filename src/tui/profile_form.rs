@@ -10,7 +10,9 @@ use crate::profile::Deployment;
 use crate::profile::manage;
 use crate::profile::secrets::{SecretKind, Secrets};
 use crate::profile::store::{AuthMode, Profile};
-use crate::tls::intake::{self, AskSecret, CannotAsk, Given, IntakeError, Origin, PemInput};
+use crate::tls::intake::{
+    self, AskSecret, CannotAsk, Given, IntakeError, Material, Origin, PemInput,
+};
 use crate::tls::pem::PemRole;
 
 /// One row of the form: a profile-file key (or an intake input) and its text.
@@ -173,7 +175,12 @@ impl ProfileForm {
             Field::new("client_cert", "path, or paste the PEM", ""),
             Field::new("client_key", "path, or paste the PEM", ""),
             Field::new("root_cert", "path, or paste the PEM", ""),
-            Field::new("passphrase", "only for an encrypted key", ""),
+            Field::new(
+                "pfx",
+                "a .pfx/.p12 file (the QMC's Windows format) instead of the PEM files",
+                "",
+            ),
+            Field::new("passphrase", "of an encrypted key, or the PFX password", ""),
         ];
         if let Some(f) = fields.iter_mut().find(|f| f.key == "passphrase") {
             f.secret = true;
@@ -274,8 +281,57 @@ impl ProfileForm {
             .map_err(|e| err(key, e.to_string()))
     }
 
+    /// The passphrase field as the intake asks for it.
+    fn passphrase(&self) -> Box<dyn AskSecret> {
+        let pass = self.value("passphrase");
+        if pass.is_empty() {
+            Box::new(CannotAsk(
+                "it is encrypted: type its passphrase (or the PFX password) in the passphrase field",
+            ))
+        } else {
+            Box::new(Given(zeroize::Zeroizing::new(pass.to_string())))
+        }
+    }
+
+    /// Certificate material from a PFX bundle, with `root_cert` when given.
+    fn pfx_material(&self, path: &str) -> Result<Material, FieldError> {
+        let m = intake::from_pfx(std::path::Path::new(path), self.passphrase().as_mut());
+        let mut m = m.map_err(|e| match e {
+            IntakeError::WrongPfxPassword { .. } | IntakeError::NoPassphrase { .. } => {
+                err("passphrase", e.to_string())
+            }
+            _ => err("pfx", e.to_string()),
+        })?;
+        if let Some(root) = self.pem_input("root_cert", PemRole::RootCert)? {
+            m.roots = intake::parse_cert_input(&root, PemRole::RootCert)
+                .map_err(|e| err("root_cert", e.to_string()))?;
+            m.root_origin = Some(root.origin);
+        }
+        Ok(m)
+    }
+
     /// Certificate material from the intake fields, validated; None when none were given.
     fn certificates(&self) -> Result<Option<(Secrets, FactRows)>, FieldError> {
+        let pfx = self.value("pfx");
+        let (m, cert_key, key_key) = if !pfx.is_empty() {
+            (self.pfx_material(pfx)?, "pfx", "pfx")
+        } else {
+            match self.pem_material()? {
+                Some(found) => found,
+                None => return Ok(None),
+            }
+        };
+        let field_of = |e: &IntakeError| match e {
+            IntakeError::KeyMismatch { .. } | IntakeError::UnsupportedKey { .. } => key_key,
+            _ => cert_key,
+        };
+        let facts = intake::validate(&m, false).map_err(|e| err(field_of(&e), e.to_string()))?;
+        Ok(Some((manage::certificate_secrets(&m), facts.rows())))
+    }
+
+    /// Certificate material from a cert_dir or the PEM fields (paths or pasted), with the
+    /// fields its errors belong to; None when none were given.
+    fn pem_material(&self) -> Result<Option<(Material, &'static str, &'static str)>, FieldError> {
         let dir = self.value("cert_dir");
         let (cert, key, root, cert_key, key_key) = if !dir.is_empty() {
             let f = intake::read_cert_dir(std::path::Path::new(dir))
@@ -310,14 +366,6 @@ impl ProfileForm {
                 ));
             }
         };
-        let pass = self.value("passphrase");
-        let mut ask: Box<dyn AskSecret> = if pass.is_empty() {
-            Box::new(CannotAsk(
-                "the key is encrypted: type its passphrase in the passphrase field",
-            ))
-        } else {
-            Box::new(Given(zeroize::Zeroizing::new(pass.to_string())))
-        };
         let field_of = |e: &IntakeError| match e {
             IntakeError::WrongPassphrase { .. } | IntakeError::NoPassphrase { .. } => "passphrase",
             IntakeError::KeyMismatch { .. }
@@ -325,10 +373,9 @@ impl ProfileForm {
             | IntakeError::UndecryptableKey { .. } => key_key,
             _ => cert_key,
         };
-        let m = intake::from_pem_inputs(&cert, &key, root.as_ref(), ask.as_mut())
+        let m = intake::from_pem_inputs(&cert, &key, root.as_ref(), self.passphrase().as_mut())
             .map_err(|e| err(field_of(&e), e.to_string()))?;
-        let facts = intake::validate(&m, false).map_err(|e| err(field_of(&e), e.to_string()))?;
-        Ok(Some((manage::certificate_secrets(&m), facts.rows())))
+        Ok(Some((m, cert_key, key_key)))
     }
 
     /// Checks the form: on success it waits for the confirming Enter, showing the facts.
@@ -365,7 +412,7 @@ impl ProfileForm {
         if new && profile.auth == AuthMode::Cert && certs.is_none() {
             return Err(err(
                 "cert_dir",
-                "certificate auth needs the client certificate and key: a cert_dir, or client_cert and client_key",
+                "certificate auth needs the client certificate and key: a cert_dir, client_cert and client_key, or a pfx",
             ));
         }
         let (secrets, facts) = certs.unwrap_or_default();
@@ -394,6 +441,21 @@ mod tests {
         i
     }
 
+    /// A new-profile form for INTERNAL\sa_engine on a valid URL, plus `more` fields.
+    fn filled(more: &[(&str, &str)]) -> ProfileForm {
+        let mut form = ProfileForm::add();
+        let base = [
+            ("name", "dev"),
+            ("engine_url", "wss://qlik.example.com:4747"),
+            ("user_directory", "INTERNAL"),
+            ("user_id", "sa_engine"),
+        ];
+        for (key, value) in base.iter().chain(more) {
+            set(&mut form, key, value);
+        }
+        form
+    }
+
     #[test]
     fn secrets_and_pasted_pem_are_never_shown() {
         let mut form = ProfileForm::add();
@@ -413,20 +475,13 @@ mod tests {
 
     #[test]
     fn a_pasted_key_that_is_not_pem_names_the_field() {
-        let mut form = ProfileForm::add();
-        for (key, value) in [
-            ("name", "dev"),
-            ("engine_url", "wss://qlik.example.com:4747"),
-            ("user_directory", "INTERNAL"),
-            ("user_id", "sa_engine"),
+        let mut form = filled(&[
             (
                 "client_cert",
                 "-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----",
             ),
             ("client_key", "/nonexistent/client_key.pem"),
-        ] {
-            set(&mut form, key, value);
-        }
+        ]);
         form.check(&[]);
         let e = form.error.clone().expect("refused");
         assert!(
@@ -438,5 +493,48 @@ mod tests {
             !e.message.contains("garbage"),
             "never quotes the input: {e:?}"
         );
+    }
+
+    /// A PFX made by openssl from demo certificates: a wrong password is refused under the
+    /// passphrase field, the right one shows the facts.
+    #[test]
+    fn a_pfx_bundle_with_its_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = crate::tls::pki::DemoPki::generate().unwrap();
+        pki.write_client_files(dir.path()).unwrap();
+        let pfx = dir.path().join("client.pfx");
+        let made = std::process::Command::new("openssl")
+            .args([
+                "pkcs12",
+                "-export",
+                "-passout",
+                "pass:right horse",
+                "-inkey",
+            ])
+            .arg(dir.path().join("client_key.pem"))
+            .arg("-in")
+            .arg(dir.path().join("client.pem"))
+            .arg("-out")
+            .arg(&pfx)
+            .output();
+        if !made.is_ok_and(|o| o.status.success()) {
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0");
+            assert!(!ci, "openssl is needed under CI to make a PFX");
+            eprintln!("SKIPPED: openssl cannot make a PFX here");
+            return;
+        }
+        let mut form = filled(&[("pfx", pfx.to_str().unwrap()), ("passphrase", "wrong")]);
+        form.check(&[]);
+        let e = form.error.clone().expect("a wrong password is refused");
+        assert_eq!(e.key, "passphrase", "{e:?}");
+        assert!(e.message.contains("PFX password is wrong"), "{e:?}");
+        set(&mut form, "passphrase", "right horse");
+        form.check(&[]);
+        assert_eq!(form.error, None);
+        let Stage::Confirm { facts, secrets, .. } = &form.stage else {
+            panic!("checked");
+        };
+        assert!(facts.iter().any(|(l, v)| *l == "key matches" && v == "yes"));
+        assert!(secrets.get(SecretKind::ClientKey).is_some());
     }
 }
