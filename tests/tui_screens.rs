@@ -580,7 +580,7 @@ async fn profile_form_edits_and_renames() {
         .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
     h.key(KeyCode::Enter).await;
     let confirm = h.screen();
-    assert!(confirm.contains("Certificates: unchanged"), "{confirm}");
+    assert!(confirm.contains("Secrets: unchanged"), "{confirm}");
     h.key(KeyCode::Enter).await;
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(

@@ -440,15 +440,7 @@ fn collect_secrets(a: &AddArgs) -> anyhow::Result<(Secrets, Option<Facts>)> {
         let k = pem_input(v, PemRole::ClientKey, &mut stdin)?;
         // Check it parses (and decrypt it) before it is stored.
         let der = intake::parse_key_input(&k, &mut TerminalAsk)?;
-        let pem = Material {
-            cert_origin: Origin::Pasted,
-            key_origin: k.origin.clone(),
-            root_origin: None,
-            certs: vec![],
-            key: der,
-            roots: vec![],
-        }
-        .key_pem();
+        let pem = intake::key_pem(&der);
         s.insert(
             SecretKind::JwtPrivateKey,
             Zeroizing::new(pem.as_bytes().to_vec()),

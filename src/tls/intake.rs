@@ -212,12 +212,7 @@ impl Material {
     /// The key as PEM text in its own format (PKCS#1, SEC1 or PKCS#8; a decrypted PKCS#8 key
     /// is stored unencrypted, as the keyring protects it).
     pub fn key_pem(&self) -> Zeroizing<String> {
-        let label = match &self.key {
-            PrivateKeyDer::Pkcs1(_) => "RSA PRIVATE KEY",
-            PrivateKeyDer::Sec1(_) => "EC PRIVATE KEY",
-            _ => "PRIVATE KEY",
-        };
-        Zeroizing::new(to_pem(label, self.key.secret_der()))
+        key_pem(&self.key)
     }
 
     pub fn root_pem(&self) -> Option<String> {
@@ -232,6 +227,16 @@ impl Material {
             )
         }
     }
+}
+
+/// A private key as PEM text in its own format (PKCS#1, SEC1 or PKCS#8).
+pub fn key_pem(key: &PrivateKeyDer<'_>) -> Zeroizing<String> {
+    let label = match key {
+        PrivateKeyDer::Pkcs1(_) => "RSA PRIVATE KEY",
+        PrivateKeyDer::Sec1(_) => "EC PRIVATE KEY",
+        _ => "PRIVATE KEY",
+    };
+    Zeroizing::new(to_pem(label, key.secret_der()))
 }
 
 /// PEM encoding with 64-column lines.

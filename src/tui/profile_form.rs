@@ -5,6 +5,7 @@
 //! Secrets are never shown: a pasted PEM or a passphrase appears as its size only.
 
 use tui_input::Input;
+use zeroize::Zeroizing;
 
 use crate::profile::Deployment;
 use crate::profile::manage;
@@ -46,7 +47,8 @@ impl Field {
             };
             return format!("(pasted {what}, {} bytes, hidden)", v.len());
         }
-        if self.secret && !v.is_empty() {
+        // A secret is masked; a path to one (it has a '/', a token or key never does) is not.
+        if self.secret && !v.is_empty() && !v.contains('/') {
             return "•".repeat(v.chars().count().min(24));
         }
         v.to_string()
@@ -180,10 +182,34 @@ impl ProfileForm {
                 "a .pfx/.p12 file (the QMC's Windows format) instead of the PEM files",
                 "",
             ),
+            Field::new(
+                "jwt_private_key",
+                "signs a JWT at connect: path, or paste the PEM",
+                "",
+            ),
+            Field::new("jwt_token", "a ready JWT: path, or paste it", ""),
+            Field::new(
+                "jwt_key_id",
+                "the JWT header's kid (Qlik Cloud)",
+                opt(&p.jwt_key_id),
+            ),
+            Field::new("jwt_issuer", "the iss claim", opt(&p.jwt_issuer)),
+            Field::new("jwt_audience", "the aud claim", opt(&p.jwt_audience)),
+            Field::new("api_key", "the Qlik Cloud API key: path, or paste it", ""),
+            Field::new(
+                "header_name",
+                "the virtual proxy's header, e.g. hdr-usr",
+                opt(&p.header_name),
+            ),
+            Field::new(
+                "header_user",
+                "the header's value (default DIRECTORY\\USER)",
+                opt(&p.header_user),
+            ),
             Field::new("passphrase", "of an encrypted key, or the PFX password", ""),
         ];
-        if let Some(f) = fields.iter_mut().find(|f| f.key == "passphrase") {
-            f.secret = true;
+        for f in fields.iter_mut() {
+            f.secret = matches!(f.key, "passphrase" | "jwt_token" | "api_key");
         }
         ProfileForm {
             mode,
@@ -206,9 +232,41 @@ impl ProfileForm {
         &mut self.fields[self.focus]
     }
 
+    /// The auth mode the `auth` field names (None while it names none).
+    fn auth(&self) -> Option<AuthMode> {
+        match self.value("auth") {
+            "" | "cert" => Some(AuthMode::Cert),
+            "jwt" => Some(AuthMode::Jwt),
+            "cloud-key" | "api-key" => Some(AuthMode::CloudKey),
+            "cloud-jwt" => Some(AuthMode::CloudJwt),
+            "header" => Some(AuthMode::Header),
+            _ => None,
+        }
+    }
+
+    /// Whether a field applies to the auth mode chosen (the form shows and checks only those).
+    pub fn applies(&self, key: &str) -> bool {
+        let auth = self.auth();
+        let jwt = matches!(auth, Some(AuthMode::Jwt | AuthMode::CloudJwt));
+        match key {
+            "cert_dir" | "client_cert" | "client_key" | "pfx" => auth == Some(AuthMode::Cert),
+            "passphrase" => auth == Some(AuthMode::Cert) || jwt,
+            "jwt_private_key" | "jwt_token" | "jwt_key_id" | "jwt_issuer" | "jwt_audience" => jwt,
+            "api_key" => auth == Some(AuthMode::CloudKey),
+            "header_name" | "header_user" => auth == Some(AuthMode::Header),
+            _ => true,
+        }
+    }
+
+    /// Moves the focus to the next (or previous) field that applies.
     pub fn next(&mut self, step: isize) {
         let n = self.fields.len() as isize;
-        self.focus = ((self.focus as isize + step) % n + n) as usize % self.fields.len();
+        for _ in 0..n {
+            self.focus = ((self.focus as isize + step) % n + n) as usize % self.fields.len();
+            if self.applies(self.fields[self.focus].key) {
+                return;
+            }
+        }
     }
 
     /// The profile the fields describe (validated as the profile file requires).
@@ -226,19 +284,15 @@ impl ProfileForm {
                 ));
             }
         };
-        p.auth = match self.value("auth") {
-            "" | "cert" => AuthMode::Cert,
-            "jwt" => AuthMode::Jwt,
-            "cloud-key" | "api-key" => AuthMode::CloudKey,
-            "cloud-jwt" => AuthMode::CloudJwt,
-            "header" => AuthMode::Header,
-            other => {
-                return Err(err(
-                    "auth",
-                    format!("'{other}' is not one of cert, jwt, cloud-key, cloud-jwt, header"),
-                ));
-            }
-        };
+        p.auth = self.auth().ok_or_else(|| {
+            err(
+                "auth",
+                format!(
+                    "'{}' is not one of cert, jwt, cloud-key, cloud-jwt, header",
+                    self.value("auth")
+                ),
+            )
+        })?;
         p.verify_hostname = match self.value("verify_hostname").to_ascii_lowercase().as_str() {
             "" | "yes" | "true" => true,
             "no" | "false" => false,
@@ -253,6 +307,40 @@ impl ProfileForm {
         p.display_url = some(self.value("display_url"));
         p.user_directory = some(self.value("user_directory"));
         p.user_id = some(self.value("user_id"));
+        for (key, dst) in [
+            ("jwt_key_id", &mut p.jwt_key_id),
+            ("jwt_issuer", &mut p.jwt_issuer),
+            ("jwt_audience", &mut p.jwt_audience),
+            ("header_name", &mut p.header_name),
+            ("header_user", &mut p.header_user),
+        ] {
+            if self.applies(key) {
+                *dst = some(self.value(key));
+            }
+        }
+        if p.auth == AuthMode::Header {
+            match p.header_name.as_deref() {
+                None => {
+                    return Err(err(
+                        "header_name",
+                        "header auth needs the virtual proxy's header name (e.g. hdr-usr)",
+                    ));
+                }
+                Some(h) if h.to_ascii_lowercase().contains("x-qlik-user") => {
+                    return Err(err(
+                        "header_name",
+                        "Qlik refuses X-Qlik-User for header authentication: use the name set on the virtual proxy",
+                    ));
+                }
+                Some(_) => {}
+            }
+            if p.header_user.is_none() && p.user_id.is_none() {
+                return Err(err(
+                    "header_user",
+                    "give the header's value, or a user_id (with user_directory for DIRECTORY\\USER)",
+                ));
+            }
+        }
         p.validate().map_err(|(key, message)| err(key, message))?;
         if p.auth == AuthMode::Cert {
             for key in ["user_directory", "user_id"] {
@@ -289,7 +377,7 @@ impl ProfileForm {
                 "it is encrypted: type its passphrase (or the PFX password) in the passphrase field",
             ))
         } else {
-            Box::new(Given(zeroize::Zeroizing::new(pass.to_string())))
+            Box::new(Given(Zeroizing::new(pass.to_string())))
         }
     }
 
@@ -378,6 +466,88 @@ impl ProfileForm {
         Ok(Some((m, cert_key, key_key)))
     }
 
+    /// A secret given as a path to a file holding it, or as the text itself (typed or pasted).
+    fn secret_text(
+        &self,
+        key: &'static str,
+        what: &str,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, FieldError> {
+        let v = self.value(key);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        let text = if v.contains('/') {
+            Zeroizing::new(std::fs::read_to_string(v).map_err(|e| {
+                err(key, format!("cannot read the {what} at {v}: {e}; give the file holding it, or paste the {what}"))
+            })?)
+        } else {
+            Zeroizing::new(v.to_string())
+        };
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(err(key, format!("the {what} is empty")));
+        }
+        Ok(Some(Zeroizing::new(t.as_bytes().to_vec())))
+    }
+
+    /// The secrets of the JWT, API-key and header modes (and their server root certificate),
+    /// checked as `profile add` checks them.
+    fn other_secrets(&self, auth: AuthMode) -> Result<Secrets, FieldError> {
+        let mut s = Secrets::default();
+        if let Some(root) = self.pem_input("root_cert", PemRole::RootCert)? {
+            let roots = intake::parse_cert_input(&root, PemRole::RootCert)
+                .map_err(|e| err("root_cert", e.to_string()))?;
+            let pem: String = roots
+                .iter()
+                .map(|c| intake::to_pem("CERTIFICATE", c.as_ref()))
+                .collect();
+            s.insert(SecretKind::RootCert, Zeroizing::new(pem.into_bytes()));
+        }
+        if self.applies("jwt_private_key")
+            && let Some(k) = self.pem_input("jwt_private_key", PemRole::ClientKey)?
+        {
+            let der = intake::parse_key_input(&k, self.passphrase().as_mut())
+                .map_err(|e| err("jwt_private_key", e.to_string()))?;
+            let pem = intake::key_pem(&der);
+            s.insert(
+                SecretKind::JwtPrivateKey,
+                Zeroizing::new(pem.as_bytes().to_vec()),
+            );
+        }
+        if self.applies("jwt_token")
+            && let Some(t) = self.secret_text("jwt_token", "JWT")?
+        {
+            s.insert(SecretKind::JwtToken, t);
+        }
+        if self.applies("api_key")
+            && let Some(k) = self.secret_text("api_key", "API key")?
+        {
+            s.insert(SecretKind::ApiKey, k);
+        }
+        if self.mode == FormMode::Add {
+            let missing = match auth {
+                AuthMode::Jwt | AuthMode::CloudJwt
+                    if s.get(SecretKind::JwtPrivateKey).is_none()
+                        && s.get(SecretKind::JwtToken).is_none() =>
+                {
+                    Some((
+                        "jwt_private_key",
+                        "JWT auth needs the signing key (a JWT is minted at connect) or a ready jwt_token",
+                    ))
+                }
+                AuthMode::CloudKey if s.get(SecretKind::ApiKey).is_none() => Some((
+                    "api_key",
+                    "cloud-key auth needs the API key (Qlik Cloud: Settings, API keys)",
+                )),
+                _ => None,
+            };
+            if let Some((key, why)) = missing {
+                return Err(err(key, why));
+            }
+        }
+        Ok(s)
+    }
+
     /// Checks the form: on success it waits for the confirming Enter, showing the facts.
     pub fn check(&mut self, taken: &[String]) {
         self.error = None;
@@ -407,8 +577,16 @@ impl ProfileForm {
                 ),
             ));
         }
-        let certs = self.certificates()?;
         let new = self.mode == FormMode::Add;
+        if profile.auth != AuthMode::Cert {
+            return Ok(Stage::Confirm {
+                secrets: self.other_secrets(profile.auth)?,
+                profile: Box::new(profile),
+                drop: vec![],
+                facts: vec![],
+            });
+        }
+        let certs = self.certificates()?;
         if new && profile.auth == AuthMode::Cert && certs.is_none() {
             return Err(err(
                 "cert_dir",
@@ -536,5 +714,56 @@ mod tests {
         };
         assert!(facts.iter().any(|(l, v)| *l == "key matches" && v == "yes"));
         assert!(secrets.get(SecretKind::ClientKey).is_some());
+    }
+
+    /// The other auth modes: only their fields show and count, their secrets are required
+    /// (on add) and checked, and each refusal names its field.
+    #[test]
+    fn jwt_api_key_and_header_modes_take_their_own_fields() {
+        let pki = crate::tls::pki::DemoPki::generate().unwrap();
+        let mut form = filled(&[("auth", "jwt"), ("client_cert", "/ignored/when/jwt")]);
+        assert!(!form.applies("client_cert") && form.applies("jwt_private_key"));
+        form.check(&[]);
+        assert_eq!(form.error.as_ref().map(|e| e.key), Some("jwt_private_key"));
+        set(&mut form, "jwt_private_key", &pki.client_key_pem);
+        form.check(&[]);
+        let Stage::Confirm { secrets, facts, .. } = &form.stage else {
+            panic!("checked: {:?}", form.error);
+        };
+        assert!(facts.is_empty());
+        assert_eq!(
+            secrets.kinds().collect::<Vec<_>>(),
+            vec![SecretKind::JwtPrivateKey]
+        );
+
+        let mut form = filled(&[("auth", "cloud-key"), ("deployment", "cloud")]);
+        form.check(&[]);
+        assert_eq!(form.error.as_ref().map(|e| e.key), Some("api_key"));
+        let i = set(&mut form, "api_key", "eyJhbGciOi.eyJzdWIi.c2ln");
+        assert!(!form.fields[i].shown().contains("eyJ"), "the key is masked");
+        form.check(&[]);
+        assert!(
+            matches!(form.stage, Stage::Confirm { .. }),
+            "{:?}",
+            form.error
+        );
+
+        let mut form = filled(&[("auth", "header"), ("header_name", "X-Qlik-User")]);
+        form.check(&[]);
+        let e = form.error.clone().expect("X-Qlik-User refused");
+        assert_eq!(e.key, "header_name");
+        set(&mut form, "header_name", "hdr-usr");
+        form.check(&[]);
+        let Stage::Confirm { profile, .. } = &form.stage else {
+            panic!("checked: {:?}", form.error);
+        };
+        assert_eq!(profile.header_name.as_deref(), Some("hdr-usr"));
+        // Tab skips what does not apply.
+        form.stage = Stage::Editing;
+        form.focus = 0;
+        for _ in 0..form.fields.len() {
+            form.next(1);
+            assert!(form.applies(form.fields[form.focus].key));
+        }
     }
 }

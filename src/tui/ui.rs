@@ -383,7 +383,12 @@ fn draw_profile_form(f: &mut Frame, app: &App) {
     };
     let mut lines = Vec::new();
     match &form.stage {
-        Stage::Confirm { profile, facts, .. } => {
+        Stage::Confirm {
+            profile,
+            facts,
+            secrets,
+            ..
+        } => {
             lines.push(Line::styled(
                 format!("Save profile '{}'?", profile.name),
                 t.accent,
@@ -401,7 +406,12 @@ fn draw_profile_form(f: &mut Frame, app: &App) {
             lines.push(Line::raw(format!("  {:<16}{}", "user", user)));
             lines.push(Line::raw(""));
             if facts.is_empty() {
-                lines.push(Line::styled("Certificates: unchanged", t.dim));
+                let kinds: Vec<&str> = secrets.kinds().map(|k| k.label()).collect();
+                lines.push(if kinds.is_empty() {
+                    Line::styled("Secrets: unchanged", t.dim)
+                } else {
+                    Line::raw(format!("Secrets (go to the keyring): {}", kinds.join(", ")))
+                });
             } else {
                 lines.push(Line::styled("Certificate (goes to the keyring):", t.accent));
                 for (label, value) in facts {
@@ -417,6 +427,9 @@ fn draw_profile_form(f: &mut Frame, app: &App) {
         }
         _ => {
             for (i, field) in form.fields.iter().enumerate() {
+                if !form.applies(field.key) {
+                    continue;
+                }
                 let focused = i == form.focus;
                 let mut spans = vec![
                     Span::raw(if focused {
