@@ -514,6 +514,7 @@ async fn profile_form_adds_checks_tests_and_deletes() {
     h.typed("t").await;
     let tested = h.screen();
     assert!(tested.contains("✓ test ok: engine"), "{tested}");
+    assert!(tested.contains("last test    ok: engine"), "{tested}");
 
     // Delete asks first; `n` keeps it, `y` removes file entry and keyring entries.
     h.typed("D").await;

@@ -1287,6 +1287,9 @@ impl App {
     fn on_profile_deleted(&mut self, node: NodeId, name: String, result: Result<(), String>) {
         match result {
             Ok(()) => {
+                if self.connecting == Some(node) {
+                    self.connecting = None;
+                }
                 if self.connected == Some(node) {
                     self.connected = None;
                     self.site = None;

@@ -197,6 +197,11 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
                     out.push(field("notes", n.clone()));
                 }
             }
+            match app.tested.get(&id) {
+                Some(Ok(s)) => out.push(field("last test", format!("ok: {s}"))),
+                Some(Err(e)) => out.push(field("last test", format!("failed: {e}"))),
+                None => {}
+            }
             if app.connected_profile() == Some(id) {
                 if let Some(site) = &app.status.site {
                     out.push(field("engine", site.engine_version.clone()));
