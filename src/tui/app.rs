@@ -163,7 +163,10 @@ impl App {
             palette: Input::default(),
             palette_pick: 0,
             status: StatusInfo {
-                profile: profiles.active.clone().unwrap_or_default(),
+                profile: profiles
+                    .active
+                    .clone()
+                    .unwrap_or_else(|| "no profile".into()),
                 session: if profiles.active.is_some() {
                     "connecting".into()
                 } else {

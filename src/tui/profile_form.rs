@@ -177,11 +177,7 @@ impl ProfileForm {
             Field::new("client_cert", "path, or paste the PEM", ""),
             Field::new("client_key", "path, or paste the PEM", ""),
             Field::new("root_cert", "path, or paste the PEM", ""),
-            Field::new(
-                "pfx",
-                "a .pfx/.p12 file (the QMC's Windows format) instead of the PEM files",
-                "",
-            ),
+            Field::new("pfx", "a .pfx/.p12 file (the QMC's Windows format)", ""),
             Field::new(
                 "jwt_private_key",
                 "signs a JWT at connect: path, or paste the PEM",
