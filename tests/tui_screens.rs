@@ -207,8 +207,17 @@ impl Harness {
             .as_str()
             .unwrap_or("?")
             .to_string();
+        // The keymap path depends on the user running the tests (HOME, XDG_CONFIG_HOME): mask
+        // it and the padding its length leaves.
+        let keymap = qlik_tui::paths::keymap_path().display().to_string();
         out.replace(&format!(":{}", self.sim.addr().port()), ":PORT")
             .replace(&version, "<engine-version>")
+            .lines()
+            .map(|l| match l.split_once(keymap.as_str()) {
+                Some((before, after)) => format!("{before}<keymap> {}\n", after.trim_start()),
+                None => format!("{l}\n"),
+            })
+            .collect()
     }
 }
 
@@ -590,4 +599,30 @@ async fn profile_form_edits_and_renames() {
     );
     assert!(text.contains("user_id = \"sa_engine\""), "{text}");
     assert!(h.screen().contains("[profile] stage2"));
+}
+
+/// `d` runs the doctor on the selected profile, resolved afresh: the connected one passes every
+/// step; one whose keyring holds nothing fails at `config` with the reason and the fix (the
+/// profile a user most needs the doctor for is the one that does not connect).
+#[tokio::test]
+async fn doctor_runs_on_the_selected_profile() {
+    let (mut h, _dir) = Harness::on_profiles(110, 30).await;
+    h.typed("d").await;
+    let ok = h.screen();
+    assert!(ok.contains("Doctor"), "{ok}");
+    for step in ["✓ config", "✓ tls", "✓ websocket", "✓ engine"] {
+        assert!(ok.contains(step), "{step} on:\n{ok}");
+    }
+    assert!(ok.contains("all checks passed"), "{ok}");
+    h.key(KeyCode::Esc).await;
+
+    h.typed("h").await;
+    h.typed("j").await;
+    h.typed(":doctor").await;
+    h.key(KeyCode::Enter).await;
+    let failed = h.screen();
+    assert!(failed.contains("✗ config"), "{failed}");
+    assert!(failed.contains("profile edit no-secrets"), "{failed}");
+    assert!(failed.contains("failed: invalid_config"), "{failed}");
+    assert!(!failed.contains("✓"), "later steps are skipped:\n{failed}");
 }

@@ -30,12 +30,13 @@ pub enum Action {
     EditProfile,
     DeleteProfile,
     TestProfile,
+    DoctorProfile,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -59,6 +60,7 @@ impl Action {
         Action::EditProfile,
         Action::DeleteProfile,
         Action::TestProfile,
+        Action::DoctorProfile,
         Action::Help,
         Action::Quit,
     ];
@@ -89,6 +91,7 @@ impl Action {
             Action::EditProfile => "edit the selected profile",
             Action::DeleteProfile => "delete the selected profile",
             Action::TestProfile => "test the selected profile's connection",
+            Action::DoctorProfile => "doctor: check the selected profile step by step",
             Action::Help => "help",
             Action::Quit => "quit",
         }

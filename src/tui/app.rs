@@ -662,7 +662,13 @@ impl App {
             } => self.on_profile_saved(node, *profile, result),
             Reply::Deleted { node, name, result } => self.on_profile_deleted(node, name, result),
             Reply::DoctorStep(s) => self.doctor.steps.push(s),
-            Reply::DoctorDone(r) => self.doctor.report = Some(r),
+            Reply::DoctorDone(r) => {
+                // A profile that could not be resolved has no live steps: show the report's.
+                if self.doctor.steps.len() < r.steps.len() {
+                    self.doctor.steps = r.steps.clone();
+                }
+                self.doctor.report = Some(r);
+            }
             Reply::ExportProgress(p) => {
                 if let Some(d) = self.export.as_mut()
                     && matches!(d.state, ExportState::Running(_))
@@ -1132,9 +1138,12 @@ impl App {
                 self.profile_form = Some(ProfileForm::add());
                 self.mode = Mode::ProfileForm;
             }
-            Action::EditProfile | Action::DeleteProfile | Action::TestProfile => {
-                self.on_profile_action(action)
-            }
+            // The built-in demo has no profile file: its doctor checks the demo connection.
+            Action::DoctorProfile if self.profiles_file.is_none() => self.start_doctor(None),
+            Action::EditProfile
+            | Action::DeleteProfile
+            | Action::TestProfile
+            | Action::DoctorProfile => self.on_profile_action(action),
             Action::Help => self.mode = Mode::Help,
             Action::Quit => self.quit = true,
         }
@@ -1161,12 +1170,24 @@ impl App {
                     .push(ProfileRequest::Load { node, name });
             }
             Action::DeleteProfile => self.mode = Mode::ConfirmDelete(node),
+            Action::DoctorProfile => self.start_doctor(Some(name)),
             _ => {
                 self.tested.remove(&node);
                 self.status.message = Some(format!("testing profile {name}…"));
                 self.profile_requests
                     .push(ProfileRequest::Test { node, name });
             }
+        }
+    }
+
+    /// Opens the doctor view and starts a walk: on the named profile (resolved afresh, so a
+    /// profile that fails to connect can be diagnosed), or on the connected site.
+    fn start_doctor(&mut self, profile: Option<String>) {
+        self.doctor = DoctorView::default();
+        self.mode = Mode::Doctor;
+        match profile {
+            Some(name) => self.profile_requests.push(ProfileRequest::Doctor { name }),
+            None => self.requests.push(Request::Doctor),
         }
     }
 
@@ -1398,11 +1419,10 @@ impl App {
             Ok(palette::Command::Quit) => self.quit = true,
             Ok(palette::Command::Reload) => self.update(Action::Reload),
             Ok(palette::Command::Export) => self.open_export(),
-            Ok(palette::Command::Doctor) => {
-                self.doctor = DoctorView::default();
-                self.mode = Mode::Doctor;
-                self.requests.push(Request::Doctor);
+            Ok(palette::Command::Doctor) if self.profiles_file.is_some() => {
+                self.update(Action::DoctorProfile)
             }
+            Ok(palette::Command::Doctor) => self.start_doctor(None),
             Ok(palette::Command::Profile(name)) => {
                 let found = self
                     .tree

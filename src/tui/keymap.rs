@@ -151,6 +151,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("E", Action::EditProfile),
     ("D", Action::DeleteProfile),
     ("t", Action::TestProfile),
+    ("d", Action::DoctorProfile),
     ("?", Action::Help),
     ("q", Action::Quit),
     ("ctrl-c", Action::Quit),

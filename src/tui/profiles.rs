@@ -12,6 +12,7 @@ use super::domain::Reply;
 use super::profile_form::FormMode;
 use super::tree::NodeId;
 use crate::explore::Site;
+use crate::explore::doctor::{self, DoctorOptions};
 use crate::profile::ConnectionSpec;
 use crate::profile::manage;
 use crate::profile::resolve;
@@ -107,6 +108,9 @@ pub enum ProfileRequest {
     },
     /// Removes a profile and its keyring entries.
     Delete { node: NodeId, name: String },
+    /// The connection doctor on a profile, resolved afresh (it need not be connected): each
+    /// step as a `DoctorStep` reply, then `DoctorDone`.
+    Doctor { name: String },
 }
 
 /// What `profile add` / `profile edit` do, for a checked form.
@@ -210,6 +214,24 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
                 profile: saved,
                 result,
             }
+        }
+        ProfileRequest::Doctor { name } => {
+            let report = match resolve(name.clone()).await {
+                Ok(spec) => {
+                    let steps = tx.clone();
+                    doctor::run(&spec, &DoctorOptions::default(), move |s| {
+                        let _ = steps.send(Reply::DoctorStep(s.clone()).into());
+                    })
+                    .await
+                }
+                Err(e) => doctor::unusable_config(
+                    e,
+                    format!(
+                        "complete the profile: select it and press E, or run `qlik-tui profile edit {name}`"
+                    ),
+                ),
+            };
+            Reply::DoctorDone(report)
         }
         ProfileRequest::Delete { node, name } => {
             let n = name.clone();

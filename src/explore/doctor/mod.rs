@@ -105,6 +105,27 @@ impl<F: FnMut(&StepResult)> Walk<'_, F> {
     }
 }
 
+/// The report for a profile that cannot become a connection at all (a setting or a keyring
+/// entry missing, a keyring that cannot be opened): `config` fails with the reason and every
+/// later step is skipped, as in a walk.
+pub fn unusable_config(detail: String, hint: String) -> Report {
+    let mut ignore = |_: &StepResult| {};
+    let mut w = Walk {
+        steps: Vec::new(),
+        cause: None,
+        on_step: &mut ignore,
+    };
+    w.fail(
+        StepName::Config,
+        Instant::now(),
+        Cause::InvalidConfig,
+        detail,
+        hint,
+    );
+    w.skip_rest();
+    w.finish()
+}
+
 /// Runs the doctor; `on_step` sees each step as it completes (the TUI shows them live).
 pub async fn run<F: FnMut(&StepResult)>(
     spec: &ConnectionSpec,
