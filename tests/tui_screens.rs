@@ -423,11 +423,22 @@ fn mask_facts(screen: &str, dir: &std::path::Path) -> String {
     let facts = intake::validate(&m, false).expect("valid");
     let mut out = screen.to_string();
     for (label, value) in facts.rows() {
-        if matches!(label, "not after" | "SHA-256" | "root" | "root SHA-256") {
+        if matches!(label, "SHA-256" | "root" | "root SHA-256") {
             out = out.replace(&value, &format!("<{label}>"));
         }
     }
-    out
+    // "not after" carries the days left, which the clock may have moved by one since the
+    // screen was drawn: mask from the date to "days left)" on the row.
+    out.lines()
+        .map(|l| {
+            let masked = l.find("not after").and_then(|at| {
+                let start = at + l[at..].find(|c: char| c.is_ascii_digit())?;
+                let end = start + l[start..].find("days left)")? + "days left)".len();
+                Some(format!("{}<not after>{}", &l[..start], &l[end..]))
+            });
+            masked.unwrap_or_else(|| l.to_string()) + "\n"
+        })
+        .collect()
 }
 
 /// The profile form from the profile pane: Esc writes nothing; a bad value is refused inline,
