@@ -326,6 +326,25 @@ async fn help_overlay() {
     insta::assert_snapshot!("help", h.screen());
 }
 
+/// In 80×24 the help is taller than the terminal: the title says so and j scrolls to the end.
+#[tokio::test]
+async fn help_scrolls_in_a_small_terminal() {
+    let mut h = Harness::new(80, 24).await;
+    h.typed("?").await;
+    let top = h.screen();
+    assert!(top.contains("j/k scroll 1-"), "{top}");
+    assert!(!top.contains("Keymap file"), "{top}");
+    for _ in 0..30 {
+        h.typed("j").await;
+    }
+    let end = h.screen();
+    assert!(end.contains("Keymap file"), "{end}");
+    assert!(end.contains("q C-c"), "{end}");
+    assert!(!end.contains("k ↑"), "scrolled past the first keys:\n{end}");
+    h.typed("g").await;
+    assert!(h.screen().contains("k ↑"));
+}
+
 #[tokio::test]
 async fn error_on_a_node() {
     let denied = denied_app();

@@ -107,6 +107,8 @@ pub struct App {
     pub scripts: HashMap<NodeId, Load<String>>,
     pub detail_cursor: usize,
     pub detail_scroll: usize,
+    /// First line shown of the help or doctor popup (they can be taller than the terminal).
+    pub popup_scroll: u16,
     pub folded: HashSet<String>,
     pub filter: Input,
     pub search: Input,
@@ -157,6 +159,7 @@ impl App {
             scripts: HashMap::new(),
             detail_cursor: 0,
             detail_scroll: 0,
+            popup_scroll: 0,
             folded: HashSet::new(),
             filter: Input::default(),
             search: Input::default(),
@@ -855,6 +858,15 @@ impl App {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => {
                     self.mode = Mode::Normal
                 }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    self.popup_scroll = self.popup_scroll.saturating_add(1)
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.popup_scroll = self.popup_scroll.saturating_sub(1)
+                }
+                KeyCode::PageDown => self.popup_scroll = self.popup_scroll.saturating_add(10),
+                KeyCode::PageUp => self.popup_scroll = self.popup_scroll.saturating_sub(10),
+                KeyCode::Home | KeyCode::Char('g') => self.popup_scroll = 0,
                 _ => {}
             },
             Mode::Filter => match key.code {
@@ -1144,7 +1156,10 @@ impl App {
             | Action::DeleteProfile
             | Action::TestProfile
             | Action::DoctorProfile => self.on_profile_action(action),
-            Action::Help => self.mode = Mode::Help,
+            Action::Help => {
+                self.popup_scroll = 0;
+                self.mode = Mode::Help;
+            }
             Action::Quit => self.quit = true,
         }
     }
@@ -1184,6 +1199,7 @@ impl App {
     /// profile that fails to connect can be diagnosed), or on the connected site.
     fn start_doctor(&mut self, profile: Option<String>) {
         self.doctor = DoctorView::default();
+        self.popup_scroll = 0;
         self.mode = Mode::Doctor;
         match profile {
             Some(name) => self.profile_requests.push(ProfileRequest::Doctor { name }),

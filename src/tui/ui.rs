@@ -355,17 +355,46 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn draw_popup(f: &mut Frame, t: &Theme, title: &str, lines: Vec<Line>, w: u16, h: u16) {
+    draw_scrolled_popup(f, t, title, lines, w, h, 0);
+}
+
+/// A popup showing its lines from `scroll` on; when they do not all fit, the title says how
+/// to scroll and which lines are shown.
+fn draw_scrolled_popup(
+    f: &mut Frame,
+    t: &Theme,
+    title: &str,
+    lines: Vec<Line>,
+    w: u16,
+    h: u16,
+    scroll: u16,
+) {
     let area = centered(f.area(), w, h);
     f.render_widget(Clear, area);
+    // Rows the lines take once wrapped (word wrapping may take a row more now and then).
+    let inner_w = area.width.saturating_sub(2).max(1) as usize;
+    let total = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
+        .sum::<u16>();
+    let shown = area.height.saturating_sub(2);
+    let scroll = scroll.min(total.saturating_sub(shown));
+    let title = if total > shown {
+        let last = (scroll + shown).min(total);
+        format!("{title}· j/k scroll {}-{last}/{total} ", scroll + 1)
+    } else {
+        title.to_string()
+    };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(t.border_focus)
-        .title(Span::styled(title.to_string(), t.accent))
+        .title(Span::styled(title, t.accent))
         .style(t.base);
     f.render_widget(
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         area,
     );
 }
@@ -501,7 +530,15 @@ fn draw_help(f: &mut Frame, app: &App) {
         t.dim,
     ));
     let h = lines.len() as u16 + 2;
-    draw_popup(f, t, " Help — keys (Esc closes) ", lines, 64, h);
+    draw_scrolled_popup(
+        f,
+        t,
+        " Help — keys (Esc closes) ",
+        lines,
+        64,
+        h,
+        app.popup_scroll,
+    );
 }
 
 fn draw_palette(f: &mut Frame, app: &App, hints: Rect) {
@@ -631,12 +668,13 @@ fn draw_doctor(f: &mut Frame, app: &App) {
         )),
     }
     let area = f.area();
-    draw_popup(
+    draw_scrolled_popup(
         f,
         t,
         " Doctor (Esc closes) ",
         lines,
         area.width.saturating_sub(4),
         area.height.saturating_sub(4),
+        app.popup_scroll,
     );
 }
