@@ -22,21 +22,6 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-const USER: [&str; 4] = ["--user-directory", "INTERNAL", "--user-id", "sa_engine"];
-
-fn add_args<'a>(name: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![
-        "profile",
-        "add",
-        name,
-        "--engine-url",
-        "wss://localhost:4747",
-    ];
-    v.extend_from_slice(extra);
-    v.extend_from_slice(&USER);
-    v
-}
-
 /// Asserts the profile was stored with a matching key, then removes it.
 fn assert_stored(cli: &Cli, name: &str) {
     let show: serde_json::Value =

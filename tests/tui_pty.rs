@@ -12,49 +12,10 @@ use std::time::Duration;
 use base64::Engine;
 use pty::Pty;
 use qlik_tui::sim::{SimConfig, SimServer};
-use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);
 const COLS: u16 = 120;
 const ROWS: u16 = 36;
-
-/// (app title, sheet title, container title, first child's title, first child's id).
-fn container_path() -> (String, String, String, String, String) {
-    let site = common::demo_site();
-    let title = |p: &Value| -> String {
-        p.pointer("/qMetaDef/title")
-            .or_else(|| p.get("title"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    for app in site["apps"].as_array().expect("apps") {
-        for sheet in app["objects"].as_array().into_iter().flatten() {
-            if sheet.pointer("/qProperty/qInfo/qType") != Some(&Value::from("sheet")) {
-                continue;
-            }
-            for obj in sheet["qChildren"].as_array().into_iter().flatten() {
-                let kids = obj["qChildren"].as_array().cloned().unwrap_or_default();
-                if obj.pointer("/qProperty/qInfo/qType") == Some(&Value::from("container"))
-                    && !kids.is_empty()
-                {
-                    let kid = &kids[0]["qProperty"];
-                    return (
-                        app["title"].as_str().unwrap_or("").to_string(),
-                        title(&sheet["qProperty"]),
-                        title(&obj["qProperty"]),
-                        title(kid),
-                        kid.pointer("/qInfo/qId")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                    );
-                }
-            }
-        }
-    }
-    panic!("the demo site has a container with children");
-}
 
 /// Keys a person types to select the container on its sheet: the app from the palette, then
 /// Sheets; the sheet and the container found with the filter (Enter keeps the match, `/` Esc
@@ -131,7 +92,13 @@ fn demo(config: &std::path::Path, state: &std::path::Path) -> Pty {
 
 #[test]
 fn demo_reaches_a_nested_child_yanks_its_link_and_restores_the_terminal() {
-    let (app, sheet, container, child, child_id) = container_path();
+    let common::ContainerPath {
+        app,
+        sheet,
+        container,
+        child,
+        child_id,
+    } = common::container_path();
     let config = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
     let mut t = demo(config.path(), state.path());
@@ -182,7 +149,12 @@ async fn a_profile_from_the_keyring_opens_the_explorer_on_its_site() {
     let Some((sim, cli)) = keyutils_and_simulator("tui").await else {
         return;
     };
-    let (app, sheet, container, _, _) = container_path();
+    let common::ContainerPath {
+        app,
+        sheet,
+        container,
+        ..
+    } = common::container_path();
     let certs = tempfile::tempdir().unwrap();
     sim.pki().write_client_files(certs.path()).unwrap();
     cli.ok(&[
@@ -226,7 +198,7 @@ async fn the_add_form_takes_pasted_certificates_into_the_keyring_and_connects() 
     let Some((sim, cli)) = keyutils_and_simulator("tui-form").await else {
         return;
     };
-    let (app, ..) = container_path();
+    let app = common::container_path().app;
     let mut t = explorer(&cli, &["--secret-store", "keyutils"]);
     t.expect_screen("No profiles yet", COLS as usize, ROWS as usize, WAIT);
     t.expect_screen("--demo", COLS as usize, ROWS as usize, WAIT);

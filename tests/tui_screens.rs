@@ -20,7 +20,6 @@ use qlik_tui::tui::profiles::{self, Keyring, ProfileSource};
 use qlik_tui::tui::{App, Profiles, ThemeName, TuiOptions, new_app, profiles_app, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 struct Harness {
@@ -221,39 +220,6 @@ impl Harness {
     }
 }
 
-/// The first app's sheet holding a container with children: (app, sheet, container, child).
-fn container_path() -> (String, String, String, String) {
-    let site = common::demo_site();
-    let title = |p: &Value| -> String {
-        p.pointer("/qMetaDef/title")
-            .or_else(|| p.get("title"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    for app in site["apps"].as_array().expect("apps") {
-        for sheet in app["objects"].as_array().into_iter().flatten() {
-            if sheet.pointer("/qProperty/qInfo/qType") != Some(&Value::from("sheet")) {
-                continue;
-            }
-            for obj in sheet["qChildren"].as_array().into_iter().flatten() {
-                let kids = obj["qChildren"].as_array().cloned().unwrap_or_default();
-                if obj.pointer("/qProperty/qInfo/qType") == Some(&Value::from("container"))
-                    && !kids.is_empty()
-                {
-                    return (
-                        app["title"].as_str().unwrap_or("").to_string(),
-                        title(&sheet["qProperty"]),
-                        title(&obj["qProperty"]),
-                        title(&kids[0]["qProperty"]),
-                    );
-                }
-            }
-        }
-    }
-    panic!("the demo site has a container with children");
-}
-
 /// The app the demo user may not open (OpenDoc answers error 5).
 fn denied_app() -> String {
     let site = common::demo_site();
@@ -278,7 +244,13 @@ async fn profiles_screen() {
 
 #[tokio::test]
 async fn object_summary_and_properties() {
-    let (app, sheet, container, child) = container_path();
+    let common::ContainerPath {
+        app,
+        sheet,
+        container,
+        child,
+        ..
+    } = common::container_path();
     let mut h = Harness::new(120, 34).await;
     h.typed(":").await;
     h.typed(&format!("app {app}")).await;

@@ -1435,10 +1435,7 @@ impl App {
             Ok(palette::Command::Quit) => self.quit = true,
             Ok(palette::Command::Reload) => self.update(Action::Reload),
             Ok(palette::Command::Export) => self.open_export(),
-            Ok(palette::Command::Doctor) if self.profiles_file.is_some() => {
-                self.update(Action::DoctorProfile)
-            }
-            Ok(palette::Command::Doctor) => self.start_doctor(None),
+            Ok(palette::Command::Doctor) => self.update(Action::DoctorProfile),
             Ok(palette::Command::Profile(name)) => {
                 let found = self
                     .tree

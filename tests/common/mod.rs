@@ -27,3 +27,52 @@ pub fn richest_demo_app() -> serde_json::Value {
         .cloned()
         .expect("the demo site has apps")
 }
+
+/// The first sheet of the demo site holding a container with children, by the titles a user
+/// sees: what the TUI tests navigate to.
+pub struct ContainerPath {
+    pub app: String,
+    pub sheet: String,
+    pub container: String,
+    pub child: String,
+    pub child_id: String,
+}
+
+pub fn container_path() -> ContainerPath {
+    use serde_json::Value;
+    let site = demo_site();
+    let title = |p: &Value| -> String {
+        p.pointer("/qMetaDef/title")
+            .or_else(|| p.get("title"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    for app in site["apps"].as_array().expect("apps") {
+        for sheet in app["objects"].as_array().into_iter().flatten() {
+            if sheet.pointer("/qProperty/qInfo/qType") != Some(&Value::from("sheet")) {
+                continue;
+            }
+            for obj in sheet["qChildren"].as_array().into_iter().flatten() {
+                let kids = obj["qChildren"].as_array().cloned().unwrap_or_default();
+                if obj.pointer("/qProperty/qInfo/qType") == Some(&Value::from("container"))
+                    && !kids.is_empty()
+                {
+                    let kid = &kids[0]["qProperty"];
+                    return ContainerPath {
+                        app: app["title"].as_str().unwrap_or("").to_string(),
+                        sheet: title(&sheet["qProperty"]),
+                        container: title(&obj["qProperty"]),
+                        child: title(kid),
+                        child_id: kid
+                            .pointer("/qInfo/qId")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                    };
+                }
+            }
+        }
+    }
+    panic!("the demo site has a container with children");
+}
