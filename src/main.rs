@@ -26,8 +26,8 @@ fn main() {
     let code = match runtime.block_on(cli::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            1
+            eprintln!("{} {e:#}", cli::color::red_stderr("error:"));
+            cli::exit::code_for(&e)
         }
     };
     // Don't wait for background tasks (sockets closing politely) to finish.

@@ -452,7 +452,13 @@ impl ConnArgs {
     }
 
     /// The connection these flags name: inline flags win over a profile.
+    /// The connection these flags name; what goes wrong here is the user's input (exit 2),
+    /// unless it has a more telling code (a keyring backend refusing).
     pub fn resolve(&self) -> anyhow::Result<ConnectionSpec> {
+        self.resolve_spec().map_err(super::exit::input)
+    }
+
+    fn resolve_spec(&self) -> anyhow::Result<ConnectionSpec> {
         if self.has_inline() {
             return self.inline_spec();
         }
