@@ -48,13 +48,19 @@ pub fn init() -> Option<WorkerGuard> {
         }
     };
     let (writer, guard) = tracing_appender::non_blocking(file);
+    let spec = std::env::var("QLIK_TUI_LOG").ok();
     let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(filter(std::env::var("QLIK_TUI_LOG").ok().as_deref()))
+        .with_env_filter(filter(spec.as_deref()))
         .with_writer(writer)
         .with_ansi(false)
         .finish();
     // set_global_default, not try_init: try_init would also install the `log` bridge.
     tracing::subscriber::set_global_default(subscriber).ok()?;
+    tracing::debug!(
+        version = env!("CARGO_PKG_VERSION"),
+        filter = spec.as_deref().unwrap_or("info"),
+        "logging started"
+    );
     Some(guard)
 }
 

@@ -29,16 +29,18 @@ pub struct ConnArgs {
     pub auth: AuthMode,
 
     /// Client certificate (client.pem): a path, '-' for stdin, or the PEM text itself.
-    #[arg(long, global = true)]
+    // Values may start with '-' ('-', '-----BEGIN'): taken as values, never echoed by clap as an
+    // unexpected argument.
+    #[arg(long, global = true, allow_hyphen_values = true)]
     pub client_cert: Option<String>,
 
     /// Client key (client_key.pem): a path, or '-' for stdin. Not the key's text: a value on
     /// the command line shows in `ps` and stays in shell history.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", allow_hyphen_values = true)]
     pub client_key: Option<String>,
 
     /// Root certificate (root.pem): a path, '-' for stdin, or the PEM text itself.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_hyphen_values = true)]
     pub root_cert: Option<String>,
 
     /// A folder with client.pem, client_key.pem and root.pem, as the QMC exports them.
@@ -74,12 +76,12 @@ pub struct ConnArgs {
 
     /// A stored JWT (--auth jwt or cloud-jwt): a file path, or '-' for stdin. The QLIK_TUI_JWT
     /// environment variable is read when this is absent.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", allow_hyphen_values = true)]
     pub jwt_file: Option<String>,
 
     /// RSA private key (PEM) that signs a JWT at connect time (--auth jwt-key, or cloud-jwt):
     /// a file path, or '-' for stdin.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", allow_hyphen_values = true)]
     pub jwt_key_file: Option<String>,
 
     /// The claim carrying the user id in a minted JWT (the virtual proxy's "JWT attribute for
@@ -114,7 +116,7 @@ pub struct ConnArgs {
 
     /// A Qlik Cloud API key (--auth cloud-key): a file path, or '-' for stdin. The
     /// QLIK_TUI_API_KEY environment variable is read when this is absent.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", allow_hyphen_values = true)]
     pub api_key_file: Option<String>,
 
     /// The header a header-authentication virtual proxy reads the user from (--auth header).

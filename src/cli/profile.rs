@@ -144,13 +144,13 @@ pub struct AddArgs {
     pub certs: CertArgs,
 
     /// JWT signing key (PEM): a path or '-' for stdin.
-    #[arg(long, value_name = "PATH|-")]
+    #[arg(long, value_name = "PATH|-", allow_hyphen_values = true)]
     pub jwt_private_key: Option<String>,
     /// A ready JWT: a path or '-' for stdin (never on the command line: shell history).
-    #[arg(long, value_name = "PATH|-")]
+    #[arg(long, value_name = "PATH|-", allow_hyphen_values = true)]
     pub jwt_token: Option<String>,
     /// Qlik Cloud API key: a path or '-' for stdin.
-    #[arg(long, value_name = "PATH|-")]
+    #[arg(long, value_name = "PATH|-", allow_hyphen_values = true)]
     pub api_key: Option<String>,
 
     #[command(flatten)]
