@@ -95,7 +95,7 @@ pub async fn run<S>(
                         Flow::Drop => return,
                         Flow::Fault(fault, resp) => {
                             if let faults::After::Drop =
-                                faults::misbehave(&mut ws, &fault, resp, &cancel).await
+                                faults::misbehave(&mut ws, &fault, *resp, &cancel).await
                             {
                                 return;
                             }
@@ -113,7 +113,7 @@ enum Flow {
     Continue,
     Drop,
     /// Answer with this protocol fault instead of the reply.
-    Fault(ReplyFault, Response),
+    Fault(ReplyFault, Box<Response>),
 }
 
 fn on_request(
@@ -156,7 +156,7 @@ fn on_request(
         return Flow::Continue;
     }
     if let Some(fault) = b.reply_fault(&req.method) {
-        return Flow::Fault(fault.clone(), dispatch::respond(session, &req));
+        return Flow::Fault(fault.clone(), Box::new(dispatch::respond(session, &req)));
     }
     // Each request runs in its own task, as the engine handles requests concurrently: replies
     // leave in completion order, not request order (clients wait for a handle before using it).
