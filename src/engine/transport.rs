@@ -81,6 +81,10 @@ pub fn is_secret_header(name: &str) -> bool {
         || n.contains("api-key")
 }
 
+/// The client's WebSocket message cap: a frame or message announcing more is refused before
+/// it is buffered (EngineError::MessageTooLarge names it).
+pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
+
 /// Timeouts for each wait. Every network wait in the client is bounded by one of these.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -394,8 +398,8 @@ pub async fn upgrade(
     }
     use tokio_tungstenite::tungstenite::Error as WsError;
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-        .max_message_size(Some(256 << 20))
-        .max_frame_size(Some(256 << 20));
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES));
     let fut = tokio_tungstenite::client_async_with_config(request, stream, Some(config));
     match tokio::time::timeout(opts.timeouts.connect, fut).await {
         Err(_) => Err(EngineError::Timeout {

@@ -7,7 +7,8 @@
 //! Modules: `server` (accept, TLS, HTTP routing) → `auth` (route table, who the user is) →
 //! `upgrade` (101 or refusal) → `socket` (greeting, concurrent requests) → `dispatch` (schema,
 //! params) → `global` / `doc` / `object` (the classes) over `data` (the site), `layout` and
-//! `lists` (computed parts), `model` (data model). `behaviour` holds the fault knobs; `qrs`
+//! `lists` (computed parts), `model` (data model). `behaviour` holds the fault knobs (`faults`
+//! sends the broken replies); `qrs`
 //! the repository's about route; `scale` the generated site. `authmodes` (with `vproxy` and
 //! `tenant`) adds the modes beyond certificates: virtual proxies and a Qlik Cloud tenant.
 
@@ -19,6 +20,7 @@ pub mod dispatch;
 #[cfg(test)]
 mod dispatch_tests;
 pub mod doc;
+pub mod faults;
 pub mod global;
 pub mod hostile;
 pub mod layout;

@@ -82,6 +82,8 @@ pub enum Cause {
     SessionRefused,
     MaxSessions,
     ProtocolError,
+    /// The proxy or engine answered HTTP 503: the service is down or starting.
+    ServiceUnavailable,
     /// The engine answered but the repository (QRS) check failed.
     RepositoryFailed,
 }
@@ -104,6 +106,7 @@ impl Cause {
             Cause::SessionRefused => "session_refused",
             Cause::MaxSessions => "max_sessions",
             Cause::ProtocolError => "protocol_error",
+            Cause::ServiceUnavailable => "service_unavailable",
             Cause::RepositoryFailed => "repository_failed",
         }
     }
