@@ -85,6 +85,31 @@ pub enum EngineError {
     #[error("the engine connection closed: {reason}")]
     Closed { reason: String },
 
+    /// The engine sent a frame that breaks the protocol (not JSON, a reply to an id never sent,
+    /// a reply with neither result nor error). The socket is closed at once: a peer that sends
+    /// one unreadable frame cannot be trusted to answer the rest, so nothing waits for it.
+    #[error(
+        "the engine sent something unreadable while {method} was waiting: {problem} (a {size}-byte frame starting \"{excerpt}\"); the socket was closed. Check that the URL points at a Qlik engine and that no proxy or load balancer in between rewrites WebSocket frames"
+    )]
+    Unreadable {
+        /// The request that was waiting (or the greeting).
+        method: String,
+        problem: String,
+        size: usize,
+        /// The frame's first characters, escaped and cut short.
+        excerpt: String,
+    },
+
+    /// The engine sent a message over the client's WebSocket message cap.
+    #[error(
+        "the engine sent a message of {size} bytes while {method} was waiting, over the client's WebSocket message cap of {cap} bytes; the socket was closed. The cap guards memory against a broken or hostile peer: an app whose replies really are that large needs a larger cap"
+    )]
+    MessageTooLarge {
+        method: String,
+        size: usize,
+        cap: usize,
+    },
+
     #[error("{method} failed: engine error {code}{}{}: {message}", .name.map(|n| format!(" ({n})")).unwrap_or_default(), if .parameter.is_empty() { String::new() } else { format!(" for '{}'", .parameter) })]
     Rpc {
         method: String,
@@ -120,6 +145,15 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// An invalid URL error; the URL is kept redacted (query values, user info), so not even
+    /// `{:?}` of the error can show a token from it.
+    pub fn invalid_url(url: &str, reason: impl Into<String>) -> EngineError {
+        EngineError::InvalidUrl {
+            url: crate::engine::url::redact(url),
+            reason: reason.into(),
+        }
+    }
+
     /// The engine's error code, for RPC errors.
     pub fn code(&self) -> Option<i64> {
         match self {
@@ -160,6 +194,9 @@ fn upgrade_hint(status: u16) -> &'static str {
             "the proxy redirects to a login page; use a virtual proxy with JWT or header authentication"
         }
         404 => "no such path; check the virtual-proxy prefix in the engine URL",
+        503 => {
+            "the service is unavailable: the Qlik Sense Proxy or Engine service is down or starting; check the services and try again"
+        }
         _ => "check the engine URL and the authentication mode",
     }
 }

@@ -12,7 +12,8 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, oneshot};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::CapacityError;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::error::EngineError;
 use super::transport::EngineSocket;
@@ -76,28 +77,82 @@ struct HandleEvents {
 struct Shared {
     pending: Mutex<PendingMap>,
     /// Set once, when the socket is gone; every later call fails with it.
-    closed: Mutex<Option<String>>,
+    closed: Mutex<Option<Ended>>,
     handles: Mutex<HandleEvents>,
     sent: AtomicU64,
+    /// The id the next request gets; every id below it has been handed out.
+    next_id: AtomicU64,
+}
+
+/// Why a socket ended, kept so each request that was (or later is) waiting on it gets an error
+/// naming its own method.
+#[derive(Debug, Clone)]
+enum Ended {
+    Closed(String),
+    /// A frame that breaks the protocol; the socket is closed after it.
+    Unreadable {
+        problem: String,
+        size: usize,
+        excerpt: String,
+    },
+    TooLarge {
+        size: usize,
+        cap: usize,
+    },
+}
+
+impl Ended {
+    fn error_for(&self, method: &str) -> EngineError {
+        match self {
+            Ended::Closed(reason) => EngineError::Closed {
+                reason: reason.clone(),
+            },
+            Ended::Unreadable {
+                problem,
+                size,
+                excerpt,
+            } => EngineError::Unreadable {
+                method: method.to_string(),
+                problem: problem.clone(),
+                size: *size,
+                excerpt: excerpt.clone(),
+            },
+            Ended::TooLarge { size, cap } => EngineError::MessageTooLarge {
+                method: method.to_string(),
+                size: *size,
+                cap: *cap,
+            },
+        }
+    }
+
+    fn reason(&self) -> String {
+        match self {
+            Ended::Closed(reason) => reason.clone(),
+            other => other.error_for("a request").to_string(),
+        }
+    }
 }
 
 impl Shared {
-    fn fail_all(&self, reason: &str) {
-        {
+    fn fail_all(&self, ended: Ended) {
+        let ended = {
             let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
-            if closed.is_none() {
-                *closed = Some(reason.to_string());
-            }
-        }
+            closed.get_or_insert(ended).clone()
+        };
         let drained: Vec<_> = {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             pending.drain().collect()
         };
-        for (_, (_, tx)) in drained {
-            let _ = tx.send(Err(EngineError::Closed {
-                reason: reason.to_string(),
-            }));
+        for (_, (method, tx)) in drained {
+            let _ = tx.send(Err(ended.error_for(&method)));
         }
+    }
+
+    fn ended(&self) -> Option<Ended> {
+        self.closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -105,7 +160,6 @@ impl Shared {
 pub struct RpcClient {
     shared: Arc<Shared>,
     out: mpsc::UnboundedSender<Message>,
-    next_id: AtomicU64,
     notifications: broadcast::Sender<Notification>,
     request_timeout: Duration,
 }
@@ -119,6 +173,7 @@ impl RpcClient {
             closed: Mutex::new(None),
             handles: Mutex::new(HandleEvents::default()),
             sent: AtomicU64::new(0),
+            next_id: AtomicU64::new(1),
         });
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Message>();
         let (notif_tx, _) = broadcast::channel(256);
@@ -129,7 +184,7 @@ impl RpcClient {
             while let Some(msg) = out_rx.recv().await {
                 let is_close = matches!(msg, Message::Close(_));
                 if let Err(e) = sink.send(msg).await {
-                    writer_shared.fail_all(&format!("sending failed: {e}"));
+                    writer_shared.fail_all(Ended::Closed(format!("sending failed: {e}")));
                     break;
                 }
                 if is_close {
@@ -139,52 +194,73 @@ impl RpcClient {
             let _ = sink.close().await;
         });
 
-        // Reader: routes replies by id, notifications to their channel.
+        // Reader: routes replies by id, notifications to their channel. A frame that breaks the
+        // protocol ends the socket: every pending request fails at once instead of waiting out
+        // its timeout for a reply that cannot be matched any more.
         let reader_shared = shared.clone();
         let reader_notif = notif_tx.clone();
         let reader_out = out_tx.clone();
         tokio::spawn(async move {
-            let reason = loop {
-                match stream.next().await {
-                    None => break "the engine closed the socket".to_string(),
-                    Some(Err(e)) => break format!("the socket broke: {e}"),
-                    Some(Ok(Message::Text(text))) => {
-                        route(&reader_shared, &reader_notif, text.as_str());
-                    }
+            let ended = loop {
+                let text = match stream.next().await {
+                    None => break Ended::Closed("the engine closed the socket".to_string()),
+                    Some(Err(e)) => break socket_error(e),
+                    Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Binary(bytes))) => {
-                        if let Ok(text) = std::str::from_utf8(&bytes) {
-                            route(&reader_shared, &reader_notif, text);
+                        let (size, shown) =
+                            (bytes.len(), excerpt(&String::from_utf8_lossy(&bytes)));
+                        match Utf8Bytes::try_from(bytes) {
+                            Ok(text) => text,
+                            Err(_) => {
+                                break Ended::Unreadable {
+                                    problem: "a binary frame that is not UTF-8 text".into(),
+                                    size,
+                                    excerpt: shown,
+                                };
+                            }
                         }
                     }
                     Some(Ok(Message::Ping(p))) => {
                         let _ = reader_out.send(Message::Pong(p));
+                        continue;
                     }
                     Some(Ok(Message::Close(frame))) => {
-                        break match frame {
+                        break Ended::Closed(match frame {
                             Some(f) if !f.reason.is_empty() => {
                                 format!(
                                     "the engine closed the socket ({}: {})",
                                     u16::from(f.code),
-                                    f.reason
+                                    excerpt(&f.reason)
                                 )
                             }
                             Some(f) => {
                                 format!("the engine closed the socket (code {})", u16::from(f.code))
                             }
                             None => "the engine closed the socket".to_string(),
-                        };
+                        });
                     }
-                    Some(Ok(_)) => {}
+                    Some(Ok(_)) => continue,
+                };
+                if let Err(problem) = route(&reader_shared, &reader_notif, text.as_str()) {
+                    break Ended::Unreadable {
+                        problem,
+                        size: text.len(),
+                        excerpt: excerpt(text.as_str()),
+                    };
                 }
             };
-            tracing::debug!(%reason, "engine socket ended");
-            reader_shared.fail_all(&reason);
+            if !matches!(ended, Ended::Closed(_)) {
+                tracing::warn!(reason = %ended.reason(), "engine socket closed after a protocol error");
+                let _ = reader_out.send(Message::Close(None));
+            } else {
+                tracing::debug!(reason = %ended.reason(), "engine socket ended");
+            }
+            reader_shared.fail_all(ended);
         });
 
         Arc::new(RpcClient {
             shared,
             out: out_tx,
-            next_id: AtomicU64::new(1),
             notifications: notif_tx,
             request_timeout,
         })
@@ -200,10 +276,10 @@ impl RpcClient {
         if !READ_ONLY_METHODS.contains(&method) {
             return Err(EngineError::ReadOnly(method.to_string()));
         }
-        if let Some(reason) = self.closed_reason() {
-            return Err(EngineError::Closed { reason });
+        if let Some(ended) = self.shared.ended() {
+            return Err(ended.error_for(method));
         }
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let frame = serde_json::to_string(&Request::new(id, handle, method, params))
             .map_err(|e| EngineError::Protocol(e.to_string()))?;
         let (tx, rx) = oneshot::channel();
@@ -215,27 +291,27 @@ impl RpcClient {
         // The socket may have died between the check above and the insert: `fail_all` marks the
         // client closed before it drains, so either it drained this request or we see the mark
         // here. Without this re-check the request would wait for the full request timeout.
-        if let Some(reason) = self.closed_reason() {
+        if let Some(ended) = self.shared.ended() {
             self.forget(id);
-            return Err(EngineError::Closed { reason });
+            return Err(ended.error_for(method));
         }
         self.shared.sent.fetch_add(1, Ordering::Relaxed);
         tracing::trace!(id, handle, method, "request");
         if self.out.send(Message::text(frame)).is_err() {
             self.forget(id);
-            return Err(EngineError::Closed {
-                reason: self
-                    .closed_reason()
-                    .unwrap_or_else(|| "the socket writer stopped".into()),
-            });
+            return Err(self
+                .shared
+                .ended()
+                .unwrap_or_else(|| Ended::Closed("the socket writer stopped".into()))
+                .error_for(method));
         }
         match tokio::time::timeout(self.request_timeout, rx).await {
             Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(EngineError::Closed {
-                reason: self
-                    .closed_reason()
-                    .unwrap_or_else(|| "the reply was lost".into()),
-            }),
+            Ok(Err(_)) => Err(self
+                .shared
+                .ended()
+                .unwrap_or_else(|| Ended::Closed("the reply was lost".into()))
+                .error_for(method)),
             Err(_) => {
                 self.forget(id);
                 Err(EngineError::RequestTimeout {
@@ -254,12 +330,9 @@ impl RpcClient {
             .remove(&id);
     }
 
+    /// Why the socket ended, once it has.
     pub fn closed_reason(&self) -> Option<String> {
-        self.shared
-            .closed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.shared.ended().map(|e| e.reason())
     }
 
     pub fn is_closed(&self) -> bool {
@@ -303,7 +376,8 @@ impl RpcClient {
     /// Closes the socket politely; pending requests fail with "closed by qlik-tui".
     pub fn close(&self) {
         let _ = self.out.send(Message::Close(None));
-        self.shared.fail_all("closed by qlik-tui");
+        self.shared
+            .fail_all(Ended::Closed("closed by qlik-tui".into()));
     }
 }
 
@@ -313,17 +387,24 @@ impl Drop for RpcClient {
     }
 }
 
-fn route(shared: &Shared, notif: &broadcast::Sender<Notification>, text: &str) {
-    match Incoming::parse(text) {
-        Ok(Incoming::Response(resp)) => {
+/// Routes one frame. Err: the frame breaks the protocol (the reader then ends the socket).
+fn route(
+    shared: &Shared,
+    notif: &broadcast::Sender<Notification>,
+    text: &str,
+) -> Result<(), String> {
+    match Incoming::parse(text)? {
+        Incoming::Response(resp) => {
             {
                 let mut h = shared.handles.lock().unwrap_or_else(|e| e.into_inner());
                 h.changed.extend(resp.change.iter().copied());
                 h.closed.extend(resp.close.iter().copied());
             }
             let Some(id) = resp.id.as_u64() else {
-                tracing::warn!("reply with a non-numeric id ignored");
-                return;
+                return Err(format!(
+                    "a reply with the id {}, which qlik-tui never sends",
+                    resp.id
+                ));
             };
             let entry = shared
                 .pending
@@ -331,8 +412,15 @@ fn route(shared: &Shared, notif: &broadcast::Sender<Notification>, text: &str) {
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id);
             let Some((method, tx)) = entry else {
-                tracing::debug!(id, "reply to an unknown or timed-out request");
-                return;
+                // A reply to a request that timed out is late, not wrong; an id beyond every id
+                // sent cannot be the answer to anything.
+                if id == 0 || id >= shared.next_id.load(Ordering::Relaxed) {
+                    return Err(format!(
+                        "a reply to the request id {id}, which was never sent"
+                    ));
+                }
+                tracing::debug!(id, "late reply to a request that timed out");
+                return Ok(());
             };
             let outcome = match (resp.error, resp.result) {
                 (Some(err), _) => Err(EngineError::Rpc {
@@ -343,13 +431,21 @@ fn route(shared: &Shared, notif: &broadcast::Sender<Notification>, text: &str) {
                     message: err.message,
                 }),
                 (None, Some(result)) => Ok(result),
-                (None, None) => Err(EngineError::Protocol(format!(
-                    "the reply to {method} has neither result nor error"
-                ))),
+                (None, None) => {
+                    // Put it back so the failure reaches it with the others, named by method.
+                    shared
+                        .pending
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(id, (method.clone(), tx));
+                    return Err(format!(
+                        "the reply to {method} (id {id}) has neither result nor error"
+                    ));
+                }
             };
             let _ = tx.send(outcome);
         }
-        Ok(Incoming::Notification(n)) => {
+        Incoming::Notification(n) => {
             let fatal = is_fatal_notification(&n);
             let method = n.method.clone();
             let message = n
@@ -362,11 +458,51 @@ fn route(shared: &Shared, notif: &broadcast::Sender<Notification>, text: &str) {
             if fatal {
                 // QPS closes the socket after a fatal notification; fail the pending requests
                 // with its message rather than a bare "closed".
-                shared.fail_all(&format!("the proxy sent {method}: {message}"));
+                shared.fail_all(Ended::Closed(format!(
+                    "the proxy sent {method}: {}",
+                    excerpt(&message)
+                )));
             }
         }
-        Err(e) => tracing::warn!(error = %e, "unreadable frame from the engine"),
     }
+    Ok(())
+}
+
+/// A socket error as the reason it ended; a message over the cap is named with the cap.
+fn socket_error(e: WsError) -> Ended {
+    match e {
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => Ended::TooLarge {
+            size,
+            cap: max_size,
+        },
+        e => Ended::Closed(format!("the socket broke: {e}")),
+    }
+}
+
+/// How many characters of an unreadable frame an error quotes.
+const EXCERPT_CHARS: usize = 60;
+
+/// The first characters of engine text for an error: cut by characters (never inside one) and
+/// with control and bidi characters shown escaped, as the text may be anything.
+pub fn excerpt(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == EXCERPT_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A proxy notification with severity `fatal` (QPS closes the socket after it).

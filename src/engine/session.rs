@@ -138,7 +138,14 @@ async fn read_greeting(socket: &mut EngineSocket) -> Result<Greeting, EngineErro
                     "a reply arrived before the OnConnected greeting".into(),
                 ));
             }
-            Err(e) => return Err(EngineError::Protocol(format!("the first frame is {e}"))),
+            Err(problem) => {
+                return Err(EngineError::Unreadable {
+                    method: "the greeting (OnConnected)".into(),
+                    problem,
+                    size: text.len(),
+                    excerpt: super::rpc::excerpt(&text),
+                });
+            }
         };
         match n.method.as_str() {
             "OnConnected" => {

@@ -8,7 +8,8 @@ pub const SESSION_CREATED: &str = "SESSION_CREATED";
 
 #[derive(Debug, Clone, Default)]
 pub struct Behaviour {
-    /// Answer every WebSocket upgrade with this HTTP status (401 or 403) instead of upgrading.
+    /// Answer every WebSocket upgrade with this HTTP status instead of upgrading: 401 or 403, a
+    /// 302 to the proxy's form-login page, 503 (service down).
     pub reject_upgrade: Option<u16>,
     /// The `OnConnected` state to send instead of SESSION_CREATED. A state other than
     /// SESSION_CREATED / SESSION_ATTACHED is followed by a close, as the engine does.
@@ -24,6 +25,32 @@ pub struct Behaviour {
     pub drop_on_methods: Vec<String>,
     /// Each reply waits `latency + a random part of jitter`, so replies overtake each other.
     pub jitter: Duration,
+    /// The reply to a request for the named method breaks the protocol in the given way.
+    pub reply_faults: Vec<(String, ReplyFault)>,
+    /// Accept TCP connections and never start the TLS handshake.
+    pub stall_tls: bool,
+    /// Complete TLS, then never answer the HTTP upgrade request.
+    pub stall_upgrade: bool,
+}
+
+/// Ways a reply breaks the protocol (src/sim/faults.rs sends them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyFault {
+    /// A text frame that is not JSON: an HTML error page with a terminal control sequence in it.
+    Garbage,
+    /// The reply's JSON cut off in the middle.
+    Truncated,
+    /// The reply, addressed to an id the client never sent.
+    UnknownId,
+    /// `{"jsonrpc":"2.0","id":N}`: a reply with neither result nor error.
+    NeitherResultNorError,
+    /// A frame header announcing a message of this many bytes, then a few of them: a peer about
+    /// to send more than the client's message cap.
+    Oversized(u64),
+    /// The reply's frame, one byte per interval (a peer that trickles).
+    Trickle(Duration),
+    /// The reply's frame header and part of its payload, then the connection drops.
+    CloseMidFrame,
 }
 
 impl Behaviour {
@@ -72,6 +99,36 @@ impl Behaviour {
             drop_on_methods: vec![method.to_string()],
             ..Default::default()
         }
+    }
+
+    /// The reply to `method` breaks the protocol as `fault` says.
+    pub fn fault_on(method: &str, fault: ReplyFault) -> Self {
+        Behaviour {
+            reply_faults: vec![(method.to_string(), fault)],
+            ..Default::default()
+        }
+    }
+
+    pub fn stall_tls() -> Self {
+        Behaviour {
+            stall_tls: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn stall_upgrade() -> Self {
+        Behaviour {
+            stall_upgrade: true,
+            ..Default::default()
+        }
+    }
+
+    /// The fault, if any, for a request for `method`.
+    pub fn reply_fault(&self, method: &str) -> Option<&ReplyFault> {
+        self.reply_faults
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, f)| f)
     }
 
     pub fn with_jitter(mut self, jitter: Duration) -> Self {

@@ -7,7 +7,8 @@
 //! Modules: `server` (accept, TLS, HTTP routing) → `auth` (route table, who the user is) →
 //! `upgrade` (101 or refusal) → `socket` (greeting, concurrent requests) → `dispatch` (schema,
 //! params) → `global` / `doc` / `object` (the classes) over `data` (the site), `layout` and
-//! `lists` (computed parts), `model` (data model). `behaviour` holds the fault knobs; `qrs`
+//! `lists` (computed parts), `model` (data model). `behaviour` holds the fault knobs (`faults`
+//! sends the broken replies); `qrs`
 //! the repository's about route; `scale` the generated site. `authmodes` (with `vproxy` and
 //! `tenant`) adds the modes beyond certificates: virtual proxies and a Qlik Cloud tenant.
 
@@ -19,7 +20,9 @@ pub mod dispatch;
 #[cfg(test)]
 mod dispatch_tests;
 pub mod doc;
+pub mod faults;
 pub mod global;
+pub mod hostile;
 pub mod layout;
 pub mod lists;
 pub mod model;
@@ -63,6 +66,9 @@ pub struct SimConfig {
     pub behaviour: Behaviour,
     /// Auth modes beyond certificates (virtual proxies, a Qlik Cloud tenant); none by default.
     pub auth: AuthModes,
+    /// Serve the demo site with hostile titles (`hostile`): escape sequences, bidi overrides,
+    /// spreadsheet formulas.
+    pub hostile_titles: bool,
 }
 
 impl Default for SimConfig {
@@ -73,6 +79,7 @@ impl Default for SimConfig {
             scale: None,
             behaviour: Behaviour::default(),
             auth: AuthModes::default(),
+            hostile_titles: false,
         }
     }
 }
@@ -91,6 +98,7 @@ impl SimServer {
         crate::tls::ensure_crypto_provider();
         let site = match cfg.scale {
             Some(n) => Site::scaled(n)?,
+            None if cfg.hostile_titles => Site::from_json(&hostile::site_json())?,
             None => Site::demo()?,
         };
         let pki = DemoPki::generate().context("cannot make the simulator's certificates")?;

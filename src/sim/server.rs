@@ -80,6 +80,12 @@ pub async fn serve(listener: TcpListener, acceptor: TlsAcceptor, shared: Arc<Sha
 
 async fn connection(tcp: TcpStream, acceptor: TlsAcceptor, shared: Arc<Shared>) {
     let cancel = shared.cancel.clone();
+    if shared.behaviour.stall_tls {
+        // Accepted, and then nothing: the client's handshake must time out on its own.
+        cancel.cancelled().await;
+        drop(tcp);
+        return;
+    }
     let tls = tokio::select! {
         _ = cancel.cancelled() => return,
         r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => match r {
@@ -92,6 +98,12 @@ async fn connection(tcp: TcpStream, acceptor: TlsAcceptor, shared: Arc<Shared>) 
             Err(_) => return,
         },
     };
+    if shared.behaviour.stall_upgrade {
+        // TLS done; the upgrade request is never answered.
+        cancel.cancelled().await;
+        drop(tls);
+        return;
+    }
     // Whether this connection presented a client certificate (TLS verified its chain).
     let has_cert = tls.get_ref().1.peer_certificates().is_some();
     let svc = service_fn(move |req| {

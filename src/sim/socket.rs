@@ -13,10 +13,10 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::behaviour::is_success_state;
-use super::dispatch;
+use super::behaviour::{ReplyFault, is_success_state};
 use super::server::Shared;
 use super::session::Session;
+use super::{dispatch, faults};
 use crate::engine::wire::{Notification, Request, Response};
 
 /// What request tasks hand to the writer.
@@ -93,6 +93,13 @@ pub async fn run<S>(
                     match on_request(text.as_str(), &session, &shared, &tx) {
                         Flow::Continue => {}
                         Flow::Drop => return,
+                        Flow::Fault(fault, resp) => {
+                            if let faults::After::Drop =
+                                faults::misbehave(&mut ws, &fault, *resp, &cancel).await
+                            {
+                                return;
+                            }
+                        }
                     }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
@@ -105,6 +112,8 @@ pub async fn run<S>(
 enum Flow {
     Continue,
     Drop,
+    /// Answer with this protocol fault instead of the reply.
+    Fault(ReplyFault, Box<Response>),
 }
 
 fn on_request(
@@ -145,6 +154,9 @@ fn on_request(
     }
     if b.is_silent_method(&req.method) {
         return Flow::Continue;
+    }
+    if let Some(fault) = b.reply_fault(&req.method) {
+        return Flow::Fault(fault.clone(), Box::new(dispatch::respond(session, &req)));
     }
     // Each request runs in its own task, as the engine handles requests concurrently: replies
     // leave in completion order, not request order (clients wait for a handle before using it).

@@ -72,12 +72,7 @@ pub fn accept_as(
     who: Result<User, Rejection>,
 ) -> HttpResponse {
     if let Some(status) = shared.behaviour.reject_upgrade {
-        let reason = if status == 401 {
-            "Unauthorized"
-        } else {
-            "Forbidden"
-        };
-        return respond(status, "text/plain", reason);
+        return refusal(status, &parts);
     }
     let user = match who {
         Ok(u) => u,
@@ -134,4 +129,37 @@ pub fn accept_as(
         h.insert("sec-websocket-accept", v);
     }
     r
+}
+
+/// The refusal `Behaviour::reject_upgrade` asks for, shaped as the real services send it: a
+/// proxy with form login redirects an unauthenticated client to its login page.
+fn refusal(status: u16, parts: &Parts) -> HttpResponse {
+    match status {
+        401 => respond(401, "text/plain", "Unauthorized"),
+        300..=399 => {
+            let host = parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            let mut r = respond(
+                status,
+                "text/html",
+                "<html><body>Object moved</body></html>",
+            );
+            let login = format!(
+                "https://{host}/internal_forms_authentication/?targetId=6f2b1c3e-0d4a-4e8b-9a51-1f0c2d3e4b5a"
+            );
+            if let Ok(v) = http::HeaderValue::from_str(&login) {
+                r.headers_mut().insert(http::header::LOCATION, v);
+            }
+            r
+        }
+        503 => respond(
+            503,
+            "text/html",
+            "<html><body>Service Unavailable</body></html>",
+        ),
+        _ => respond(status, "text/plain", "Forbidden"),
+    }
 }

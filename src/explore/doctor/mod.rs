@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio_tungstenite::MaybeTlsStream;
 
-pub use report::{Cause, Report, Status, StepName, StepResult};
+pub use report::{Cause, Report, Status, StepName, StepResult, one_line};
 
 use crate::engine::error::{EngineError, TlsFailure};
 use crate::engine::jwt;
@@ -347,6 +347,14 @@ async fn walk<F: FnMut(&StepResult)>(
         Ok(v) => v,
         Err(e) => {
             let (cause, hint) = classify(&e, &target);
+            let hint = match &e {
+                EngineError::UpgradeRejected {
+                    status: 300..=399,
+                    location,
+                    ..
+                } => redirect_hint(spec, location.as_deref()),
+                _ => hint,
+            };
             w.fail(StepName::Websocket, t, cause, e.to_string(), hint);
             return None;
         }
@@ -513,6 +521,13 @@ async fn check_config(
             ));
         }
         Err(TlsConfigError::Pem(e)) => return Err(pem_fail(e)),
+        Err(e @ TlsConfigError::NameCheckOffWithoutRoot) => {
+            return Err((
+                Cause::InvalidConfig,
+                e.to_string(),
+                "give the server's root certificate (--root-cert, root.pem), or set verify_hostname = true".into(),
+            ));
+        }
         Err(e) => {
             return Err((
                 Cause::InvalidPem,
@@ -651,6 +666,28 @@ struct Authorized {
     notes: Vec<String>,
 }
 
+/// A redirect on the upgrade is a proxy sending an unauthenticated client to its login page:
+/// name the virtual-proxy prefix the URL used and the auth this profile sends, the two things
+/// to check.
+fn redirect_hint(spec: &ConnectionSpec, location: Option<&str>) -> String {
+    let prefix = url::Url::parse(&spec.engine_url)
+        .map(|u| u.path().trim_matches('/').to_string())
+        .unwrap_or_default();
+    let proxy = if prefix.is_empty() {
+        "the default virtual proxy (no prefix in the engine URL)".to_string()
+    } else {
+        format!("the virtual proxy with prefix '{prefix}'")
+    };
+    format!(
+        "{proxy} redirects to a login page{}: it did not accept this profile's {} authentication. Check in the QMC (Virtual proxies) that this prefix belongs to a virtual proxy with {} authentication, and that the credential is current (an expired JWT or session cookie ends here too)",
+        location
+            .map(|l| format!(" ({})", crate::engine::url::redact(l)))
+            .unwrap_or_default(),
+        spec.auth.mode(),
+        spec.auth.mode()
+    )
+}
+
 /// Maps an engine error to its cause code and a fix written for a Qlik admin.
 pub fn classify(e: &EngineError, target: &Target) -> (Cause, String) {
     match e {
@@ -701,6 +738,10 @@ pub fn classify(e: &EngineError, target: &Target) -> (Cause, String) {
             ),
             TlsFailure::Other(_) => (Cause::ProtocolError, "the TLS handshake failed; see the detail".into()),
         },
+        EngineError::UpgradeRejected { status: 503, .. } => (
+            Cause::ServiceUnavailable,
+            "the service is unavailable (HTTP 503): the Qlik Sense Proxy or Engine service is down, starting or overloaded; check the services on the server (a cold start can take 20 s) and try again".into(),
+        ),
         EngineError::UpgradeRejected { status, location, .. } => (
             Cause::UpgradeRejected,
             match (status, location) {
@@ -732,6 +773,14 @@ pub fn classify(e: &EngineError, target: &Target) -> (Cause, String) {
         EngineError::MustAuthenticate { .. } => (
             Cause::UpgradeRejected,
             "the proxy wants an interactive login: use a virtual proxy with JWT or header authentication".into(),
+        ),
+        EngineError::Unreadable { .. } => (
+            Cause::ProtocolError,
+            "the engine sent a frame that is not Qlik's JSON-RPC: check that the URL points at the engine (4747) or a virtual proxy (443), and that no proxy or load balancer in between rewrites or cuts WebSocket frames".into(),
+        ),
+        EngineError::MessageTooLarge { cap, .. } => (
+            Cause::ProtocolError,
+            format!("a reply was larger than the client's WebSocket message cap ({cap} bytes): a reply that size is unusual; check what the engine sends, or raise the cap if the app really is that large"),
         ),
         EngineError::Closed { .. } | EngineError::Protocol(_) | EngineError::WebSocket(_) => (
             Cause::ProtocolError,
