@@ -104,6 +104,8 @@ pub fn engine_code(e: &EngineError) -> i32 {
         | EngineError::RequestTimeout { .. }
         | EngineError::Closed { .. }
         | EngineError::Protocol(_)
+        | EngineError::Unreadable { .. }
+        | EngineError::MessageTooLarge { .. }
         | EngineError::HttpRefused { .. } => CONNECTION,
         EngineError::SessionRefused { state } => match state.as_str() {
             "SESSION_ERROR_APP_ACCESS_DENIED" => REFUSED,
