@@ -20,6 +20,28 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
+    /// Like `create`, but the file gets the mode of the file it will replace (a 0600 export stays
+    /// 0600); a new file is created as `create(path, false)` would.
+    pub fn create_replacing(path: &Path) -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(m) = std::fs::metadata(path)
+                && m.is_file()
+            {
+                // Created 0600 (never wider than the old file, even briefly), then given its mode.
+                let f = Self::create(path, true)?;
+                if let Some(file) = &f.file {
+                    file.set_permissions(std::fs::Permissions::from_mode(
+                        m.permissions().mode() & 0o7777,
+                    ))?;
+                }
+                return Ok(f);
+            }
+        }
+        Self::create(path, false)
+    }
+
     pub fn create(path: &Path, private: bool) -> std::io::Result<Self> {
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

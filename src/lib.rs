@@ -12,5 +12,6 @@ pub mod logging;
 pub mod paths;
 pub mod profile;
 pub mod sim;
+pub mod text;
 pub mod tls;
 pub mod tui;

@@ -11,7 +11,7 @@ fn main() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    let _log_guard = qlik_tui::logging::init();
+    let log_guard = qlik_tui::logging::init();
     qlik_tui::tls::ensure_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -20,17 +20,25 @@ fn main() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
+            drop(log_guard);
             std::process::exit(1);
         }
     };
     let code = match runtime.block_on(cli::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Engine messages and titles can be part of an error: escaped, never raw.
+            let text = format!("{e:#}");
+            eprintln!(
+                "error: {}",
+                qlik_tui::text::escape_lines_for_terminal(&text)
+            );
             1
         }
     };
     // Don't wait for background tasks (sockets closing politely) to finish.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    // process::exit runs no destructors: drop the guard first so buffered log lines are written.
+    drop(log_guard);
     std::process::exit(code);
 }

@@ -97,6 +97,7 @@ fn spec(sim: &SimServer, prefix: &str, auth: Auth) -> ConnectionSpec {
         timeouts: timeouts(),
         ttl: None,
         identity: None,
+        allow_insecure_transport: false,
     }
 }
 

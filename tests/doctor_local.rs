@@ -39,6 +39,7 @@ fn spec(url: &str, pki: &DemoPki) -> ConnectionSpec {
         },
         ttl: None,
         identity: None,
+        allow_insecure_transport: false,
     }
 }
 

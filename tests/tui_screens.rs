@@ -32,9 +32,12 @@ struct Harness {
 
 impl Harness {
     async fn new(width: u16, height: u16) -> Harness {
-        let sim = SimServer::start(SimConfig::default())
-            .await
-            .expect("simulator starts");
+        Harness::with_sim(SimConfig::default(), width, height).await
+    }
+
+    /// The demo profile on a simulator configured as `cfg` says.
+    async fn with_sim(cfg: SimConfig, width: u16, height: u16) -> Harness {
+        let sim = SimServer::start(cfg).await.expect("simulator starts");
         let site = Site::new(common::sim_spec(&sim));
         let opts = TuiOptions {
             mouse: false,
@@ -234,6 +237,38 @@ fn denied_app() -> String {
         .and_then(|a| a["title"].as_str())
         .expect("the demo site has an app denied to sa_engine")
         .to_string()
+}
+
+/// Titles with escape sequences, BEL, CR, backspace, C1, DEL and bidi overrides are drawn escaped
+/// (`\x1b`, `\u202e`) in the tree, the breadcrumb and the detail pane: the user sees they are odd.
+#[tokio::test]
+async fn hostile_titles_are_shown_escaped() {
+    let cfg = SimConfig {
+        hostile_titles: true,
+        ..SimConfig::default()
+    };
+    let mut h = Harness::with_sim(cfg, 140, 30).await;
+    // The first stream's second app (its first one is denied to the user), its sheets, the first
+    // sheet and its first object.
+    for k in ["j", "j", "j", "l", "j", "l", "j", "l", "j"] {
+        h.typed(k).await;
+    }
+    let screen = h.screen();
+    for escaped in [
+        "\\x1b]0;pwned\\x07Sales",
+        "\\x1b[2J",
+        "\\x0dOverwritten\\x08",
+        "\\u202efdp.exe",
+    ] {
+        assert!(screen.contains(escaped), "{escaped} not shown:\n{screen}");
+    }
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.chars().any(qlik_tui::text::is_unsafe_for_terminal)),
+        "a raw control character reached the screen:\n{screen}"
+    );
+    insta::assert_snapshot!("hostile_titles", screen);
 }
 
 #[tokio::test]

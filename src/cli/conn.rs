@@ -12,7 +12,9 @@ use crate::engine::transport::Timeouts;
 use crate::profile::{Auth, ConnectionSpec, Deployment, JwtSource, JwtTemplate, SecretString};
 use crate::tls::ClientTls;
 
-#[derive(Debug, Clone, Args, Default)]
+/// Debug is written by hand below: a flag may hold a credential (`--header-user`) or, given by
+/// mistake, key text.
+#[derive(Clone, Args, Default)]
 pub struct ConnArgs {
     /// Connection profile to use (see `qlik-tui profile list`).
     #[arg(short = 'p', long = "profile", env = "QLIK_TUI_PROFILE", global = true)]
@@ -27,15 +29,18 @@ pub struct ConnArgs {
     pub auth: AuthMode,
 
     /// Client certificate (client.pem): a path, '-' for stdin, or the PEM text itself.
-    #[arg(long, global = true)]
+    // Values may start with '-' ('-', '-----BEGIN'): taken as values, never echoed by clap as an
+    // unexpected argument.
+    #[arg(long, global = true, allow_hyphen_values = true)]
     pub client_cert: Option<String>,
 
-    /// Client key (client_key.pem): a path, '-' for stdin, or the PEM text itself.
-    #[arg(long, global = true)]
+    /// Client key (client_key.pem): a path, or '-' for stdin. Not the key's text: a value on
+    /// the command line shows in `ps` and stays in shell history.
+    #[arg(long, global = true, value_name = "PATH", allow_hyphen_values = true)]
     pub client_key: Option<String>,
 
     /// Root certificate (root.pem): a path, '-' for stdin, or the PEM text itself.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_hyphen_values = true)]
     pub root_cert: Option<String>,
 
     /// A folder with client.pem, client_key.pem and root.pem, as the QMC exports them.
@@ -50,9 +55,16 @@ pub struct ConnArgs {
     #[arg(long, global = true)]
     pub user_id: Option<String>,
 
-    /// Skip only the host-name check of the server certificate; the chain is still verified.
+    /// Skip only the host-name check of the server certificate; the chain is still verified
+    /// against the root given with --root-cert (required then: the system roots would accept
+    /// any public site's certificate).
     #[arg(long, global = true)]
     pub no_verify_hostname: bool,
+
+    /// Send bearer credentials (API key, JWT) over ws:// or http:// without TLS, where anyone
+    /// on the path can read them. Refused unless this flag says so.
+    #[arg(long, global = true)]
+    pub allow_insecure_transport: bool,
 
     /// Base URL for hub links (https://host[/prefix]); derived from the engine URL if absent.
     #[arg(long, global = true)]
@@ -64,12 +76,12 @@ pub struct ConnArgs {
 
     /// A stored JWT (--auth jwt or cloud-jwt): a file path, or '-' for stdin. The QLIK_TUI_JWT
     /// environment variable is read when this is absent.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", allow_hyphen_values = true)]
     pub jwt_file: Option<String>,
 
     /// RSA private key (PEM) that signs a JWT at connect time (--auth jwt-key, or cloud-jwt):
     /// a file path, or '-' for stdin.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", allow_hyphen_values = true)]
     pub jwt_key_file: Option<String>,
 
     /// The claim carrying the user id in a minted JWT (the virtual proxy's "JWT attribute for
@@ -104,7 +116,7 @@ pub struct ConnArgs {
 
     /// A Qlik Cloud API key (--auth cloud-key): a file path, or '-' for stdin. The
     /// QLIK_TUI_API_KEY environment variable is read when this is absent.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", allow_hyphen_values = true)]
     pub api_key_file: Option<String>,
 
     /// The header a header-authentication virtual proxy reads the user from (--auth header).
@@ -161,11 +173,56 @@ pub enum DeploymentArg {
     Cloud,
 }
 
-/// Reads a PEM flag's value: PEM text as given, '-' from stdin, or a file path.
+impl std::fmt::Debug for ConnArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let given = |o: &Option<String>| o.as_ref().map(|_| "<given>");
+        f.debug_struct("ConnArgs")
+            .field("profile", &self.profile)
+            .field(
+                "engine_url",
+                &self.engine_url.as_deref().map(crate::engine::url::redact),
+            )
+            .field("auth", &self.auth)
+            .field("client_cert", &given(&self.client_cert))
+            .field("client_key", &given(&self.client_key))
+            .field("root_cert", &given(&self.root_cert))
+            .field("cert_dir", &self.cert_dir)
+            .field("jwt_file", &given(&self.jwt_file))
+            .field("jwt_key_file", &given(&self.jwt_key_file))
+            .field("api_key_file", &given(&self.api_key_file))
+            .field("header_name", &self.header_name)
+            .field("header_user", &given(&self.header_user))
+            .field("no_verify_hostname", &self.no_verify_hostname)
+            .field("allow_insecure_transport", &self.allow_insecure_transport)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A certificate flag's value: PEM text as given (a certificate is public), '-' from stdin, or a
+/// file path.
 fn read_pem_arg(value: &str, what: &str, stdin_used: &mut bool) -> anyhow::Result<String> {
     if value.contains("-----BEGIN") {
         return Ok(value.to_string());
     }
+    read_pem_source(value, what, stdin_used)
+}
+
+/// The client key flag: a path or '-' only. Key text on the command line is visible in `ps` and
+/// kept in shell history, so it is refused (without repeating it).
+fn read_key_arg(value: &str, stdin_used: &mut bool) -> anyhow::Result<String> {
+    if value.contains("-----BEGIN") || value.contains('\n') {
+        bail!(
+            "--client-key takes a file path or '-' (stdin), not the key's text: a value on the command line shows in `ps` and stays in shell history; save the key to a file readable only by you (chmod 600) or pipe it with --client-key -"
+        );
+    }
+    read_pem_source(value, "client key", stdin_used).map_err(|_| {
+        anyhow!(
+            "cannot read the client key from the path given to --client-key (the value is not repeated, in case it is the key itself): check the path, or give '-' and pipe the key"
+        )
+    })
+}
+
+fn read_pem_source(value: &str, what: &str, stdin_used: &mut bool) -> anyhow::Result<String> {
     if value == "-" {
         if *stdin_used {
             bail!("only one PEM flag can read stdin ('-'); give the {what} as a file path");
@@ -211,9 +268,10 @@ fn read_secret_arg(value: &str, what: &str, stdin_used: &mut bool) -> anyhow::Re
             .with_context(|| format!("reading the {what} from stdin"))?;
         s
     } else {
+        // The value is not repeated: given where a path was expected, it may be the secret.
         std::fs::read_to_string(value).map_err(|e| {
             anyhow!(
-                "cannot read the {what} at {value}: {}",
+                "cannot read the {what} from the path given (the value is not repeated, in case it is the secret itself): {}; give a file path holding it, or '-' and pipe it",
                 match e.kind() {
                     std::io::ErrorKind::NotFound => "no such file; check the path".to_string(),
                     std::io::ErrorKind::PermissionDenied =>
@@ -225,7 +283,7 @@ fn read_secret_arg(value: &str, what: &str, stdin_used: &mut bool) -> anyhow::Re
     };
     let text = SecretString::new(text.trim());
     if text.is_empty() {
-        bail!("the {what} at {value} is empty");
+        bail!("the {what} file is empty: give a file holding it, or '-' and pipe it");
     }
     Ok(text)
 }
@@ -419,7 +477,7 @@ impl ConnArgs {
                     .transpose()?,
                 self.client_key
                     .as_deref()
-                    .map(|v| read_pem_arg(v, "client key", &mut stdin_used))
+                    .map(|v| read_key_arg(v, &mut stdin_used))
                     .transpose()?,
                 self.root_cert
                     .as_deref()
@@ -427,6 +485,9 @@ impl ConnArgs {
                     .transpose()?,
             ),
         };
+        if self.no_verify_hostname && root.is_none() {
+            bail!("{}", crate::tls::TlsConfigError::NameCheckOffWithoutRoot);
+        }
         let auth = self.auth_from_flags(&mut stdin_used)?;
         let deployment = match (self.deployment, auth.is_cloud()) {
             (None | Some(DeploymentArg::Cloud), true) => Deployment::Cloud,
@@ -460,6 +521,7 @@ impl ConnArgs {
             timeouts: self.timeouts()?,
             ttl: None,
             identity: None,
+            allow_insecure_transport: self.allow_insecure_transport,
         })
     }
 

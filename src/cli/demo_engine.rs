@@ -28,6 +28,10 @@ pub struct DemoEngineArgs {
     /// Serve a generated site of N apps × 100 sheets × 20 objects instead of the demo site.
     #[arg(long, value_name = "N")]
     pub scale: Option<u32>,
+    /// Serve the demo site with hostile titles (terminal escape sequences, bidi overrides,
+    /// spreadsheet formulas), to see how a client shows them.
+    #[arg(long, conflicts_with = "scale")]
+    pub hostile_titles: bool,
     /// Also serve a virtual proxy (repeatable): `jwt` at /jwt (JWT with the November 2024 CSRF
     /// check; needs --jwt-public-key) or `header` at /hdr (header hdr-usr: DIRECTORY\USER).
     #[arg(long = "vproxy", value_enum, value_name = "KIND")]
@@ -142,6 +146,7 @@ pub async fn run(args: DemoEngineArgs) -> anyhow::Result<i32> {
         listen: args.listen,
         latency: Duration::from_millis(args.latency_ms),
         scale: args.scale,
+        hostile_titles: args.hostile_titles,
         auth,
         ..Default::default()
     })
@@ -193,6 +198,7 @@ mod tests {
             certs_dir: certs.to_path_buf(),
             latency_ms: 0,
             scale: None,
+            hostile_titles: false,
             vproxies: vec![],
             cloud: false,
             jwt_public_key: None,

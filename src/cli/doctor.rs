@@ -73,7 +73,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<i32> {
     let target = spec.name.clone().unwrap_or_else(|| spec.engine_url.clone());
     let live = format == Format::Text;
     if live {
-        println!("qlik-tui doctor: {target}\n");
+        println!("qlik-tui doctor: {}\n", doctor::one_line(&target));
     }
     let report = doctor::run(&spec, &opts, |s| {
         if live {
@@ -88,12 +88,12 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<i32> {
                 } else {
                     format!("{} ms", s.millis)
                 },
-                s.detail.split_whitespace().collect::<Vec<_>>().join(" ")
+                doctor::one_line(&s.detail)
             );
             if let Some(h) = &s.hint
                 && s.status != Status::Ok
             {
-                let _ = writeln!(out, "                       fix: {h}");
+                let _ = writeln!(out, "                       fix: {}", doctor::one_line(h));
             }
             let _ = out.flush();
         }

@@ -13,6 +13,7 @@ use crate::explore::Site;
 use crate::explore::export::{
     DEFAULT_CONCURRENCY, ExportOptions, Format, Output, Progress, Scope, export_to,
 };
+use crate::text::escape_for_terminal;
 
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
@@ -45,6 +46,10 @@ pub struct ExportArgs {
     /// Add the raw properties of apps, sheets and objects.
     #[arg(long)]
     pub include_properties: bool,
+    /// CSV: write cells starting with =, +, -, @, tab or CR as they are. By default such a cell
+    /// gets a leading ' so a spreadsheet shows it as text instead of running it as a formula.
+    #[arg(long)]
+    pub csv_raw: bool,
 }
 
 impl ExportArgs {
@@ -79,6 +84,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
         concurrency: args.concurrency,
         include_script: args.include_script,
         include_properties: args.include_properties,
+        csv_raw: args.csv_raw,
     };
     let output = Output::from_arg(&args.output);
     let site = Site::new(args.conn.resolve()?);
@@ -107,7 +113,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
     }
     let summary = result?;
     for e in &summary.errors {
-        eprintln!(
+        let line = format!(
             "warning: app '{}'{}: {}",
             e.app_id,
             e.part
@@ -116,11 +122,14 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
                 .unwrap_or_default(),
             e.message
         );
+        // App ids and engine messages come from the server: escaped, never raw.
+        eprintln!("{}", escape_for_terminal(&line));
     }
     let target = match &output {
         Output::Stdout => "stdout".to_string(),
         Output::Path(p) => p.display().to_string(),
     };
+    let target = escape_for_terminal(&target);
     eprintln!(
         "exported {} apps, {} sheets, {} objects to {target}{}",
         summary.apps,

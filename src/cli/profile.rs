@@ -12,6 +12,7 @@ use crate::profile::Deployment;
 use crate::profile::manage;
 use crate::profile::secrets::{SecretKind, SecretStore, Secrets, StoreChoice};
 use crate::profile::store::{AuthMode, JwtSource, Profile, ProfileStore};
+use crate::text::escape_for_terminal;
 use crate::tls::intake::{self, AskSecret, Facts, Material, Origin, PemInput};
 use crate::tls::pem::PemRole;
 
@@ -143,13 +144,13 @@ pub struct AddArgs {
     pub certs: CertArgs,
 
     /// JWT signing key (PEM): a path or '-' for stdin.
-    #[arg(long, value_name = "PATH|-")]
+    #[arg(long, value_name = "PATH|-", allow_hyphen_values = true)]
     pub jwt_private_key: Option<String>,
     /// A ready JWT: a path or '-' for stdin (never on the command line: shell history).
-    #[arg(long, value_name = "PATH|-")]
+    #[arg(long, value_name = "PATH|-", allow_hyphen_values = true)]
     pub jwt_token: Option<String>,
     /// Qlik Cloud API key: a path or '-' for stdin.
-    #[arg(long, value_name = "PATH|-")]
+    #[arg(long, value_name = "PATH|-", allow_hyphen_values = true)]
     pub api_key: Option<String>,
 
     #[command(flatten)]
@@ -180,8 +181,9 @@ pub struct CertArgs {
     /// Client certificate (client.pem): a path, '-' for stdin, or the PEM text.
     #[arg(long, value_name = "PATH|-|PEM", allow_hyphen_values = true)]
     pub client_cert: Option<String>,
-    /// Client key (client_key.pem; PKCS#1, PKCS#8, SEC1 or encrypted PKCS#8).
-    #[arg(long, value_name = "PATH|-|PEM", allow_hyphen_values = true)]
+    /// Client key (client_key.pem; PKCS#1, PKCS#8, SEC1 or encrypted PKCS#8): a path or '-'
+    /// for stdin (not the key's text, which `ps` and shell history would keep).
+    #[arg(long, value_name = "PATH|-", allow_hyphen_values = true)]
     pub client_key: Option<String>,
     /// Root certificate (root.pem).
     #[arg(long, value_name = "PATH|-|PEM", allow_hyphen_values = true)]
@@ -269,7 +271,17 @@ impl StdinOnce {
     }
 }
 
+/// A PEM flag's value: a path, '-' for stdin, or (certificates only: they are public) the PEM
+/// text. A key's text on the command line shows in `ps` and stays in shell history: refused, and
+/// a key path that cannot be read is not repeated (it may be the key itself).
 fn pem_input(value: &str, role: PemRole, stdin: &mut StdinOnce) -> anyhow::Result<PemInput> {
+    let key = matches!(role, PemRole::ClientKey);
+    if key && (value.contains("-----BEGIN") || value.contains('\n')) {
+        bail!(
+            "the {} takes a file path or '-' (stdin), not the key's text: a value on the command line shows in `ps` and stays in shell history; save it to a file readable only by you (chmod 600), pipe it with '-', or use --paste",
+            role.label()
+        );
+    }
     if value.contains("-----BEGIN") {
         return Ok(PemInput::new(Origin::Pasted, value));
     }
@@ -277,7 +289,14 @@ fn pem_input(value: &str, role: PemRole, stdin: &mut StdinOnce) -> anyhow::Resul
         let text = stdin.read(role.label())?;
         return Ok(PemInput::new(Origin::Stdin, text.as_str()));
     }
-    Ok(PemInput::read(std::path::Path::new(value), role)?)
+    let path = std::path::Path::new(value);
+    if key && !path.is_file() {
+        bail!(
+            "cannot read the {} from the path given (the value is not repeated, in case it is the key itself): no such file; check the path, or give '-' and pipe the key",
+            role.label()
+        );
+    }
+    Ok(PemInput::read(path, role)?)
 }
 
 /// Reads a pasted PEM block from the terminal, up to its END line.
@@ -390,9 +409,13 @@ fn print_facts(f: &Facts) {
 fn facts_text(f: &Facts) -> String {
     f.rows()
         .into_iter()
-        .map(|(label, value)| match label {
-            "warning" => format!("  warning: {value}\n"),
-            _ => format!("  {label:<12} {value}\n"),
+        .map(|(label, value)| {
+            // Subjects and names are whatever the certificate's issuer wrote: escaped.
+            let value = escape_for_terminal(&value);
+            match label {
+                "warning" => format!("  warning: {value}\n"),
+                _ => format!("  {label:<12} {value}\n"),
+            }
         })
         .collect()
 }
@@ -406,8 +429,11 @@ fn secret_input(
     let text = if value == "-" {
         stdin.read(what)?
     } else {
+        // The value is not repeated: given where a path was expected, it may be the secret.
         Zeroizing::new(std::fs::read_to_string(value).map_err(|e| {
-            anyhow!("cannot read the {what} at {value}: {e}; give a file path or '-' for stdin")
+            anyhow!(
+                "cannot read the {what} from the path given: {e}; give a file path holding it, or '-' and type or pipe it (the value itself is not accepted on the command line, where ps and shell history would keep it)"
+            )
         })?)
     };
     let t = text.trim();
@@ -800,8 +826,8 @@ async fn test(name: &str, choice: Option<StoreChoice>) -> anyhow::Result<i32> {
     let c = result?;
     println!(
         "ok: engine {}, authenticated as {}, {} apps {}",
-        c.info.engine_version,
-        c.info.user,
+        escape_for_terminal(&c.info.engine_version),
+        escape_for_terminal(&c.info.user),
         c.apps,
         if site.is_cloud() {
             "in the items list"
@@ -826,6 +852,14 @@ fn import(a: ImportArgs) -> anyhow::Result<i32> {
     p.user_directory = conn.user_directory.clone();
     p.user_id = conn.user_id.clone();
     p.verify_hostname = conn.verify_hostname;
+    eprintln!(
+        "{}",
+        if conn.verify_hostname {
+            "Host-name check: on (the file does not say validateHostName: false)"
+        } else {
+            "Host-name check: off, as the file says (validateHostName: false); the chain is still verified against its root"
+        }
+    );
     p.notes = Some(format!("imported from {}", a.openmetadata.display()));
     p.validate()
         .map_err(|(key, msg)| anyhow!("{}: {key} {msg}", a.openmetadata.display()))?;

@@ -9,6 +9,7 @@ use crate::profile::resolve;
 /// over the profile's.
 pub fn resolve_profile(name: &str, args: &ConnArgs) -> anyhow::Result<ConnectionSpec> {
     let mut spec = resolve::resolve_named(name, args.secret_store)?;
+    spec.allow_insecure_transport |= args.allow_insecure_transport;
     if args.timeout.is_some() || args.request_timeout.is_some() {
         let t = args.timeouts()?;
         if args.timeout.is_some() {

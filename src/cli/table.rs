@@ -32,12 +32,10 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Control characters (a newline in a title, an escape sequence) would break the table or the
-/// terminal: show them as spaces.
+/// Control characters (a newline in a title, an escape sequence, a bidi override) would break the
+/// table or the terminal: shown escaped, so the odd title is visible as such.
 fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    crate::text::escape_for_terminal(s).into_owned()
 }
 
 #[cfg(test)]
@@ -51,6 +49,12 @@ mod tests {
                 vec!["ü€".into(), "y\nz".into()],
             ],
         );
-        assert_eq!(t, "ID  TITLE\na   x\nü€  y z\n");
+        assert_eq!(t, "ID  TITLE\na   x\nü€  y\\x0az\n");
+    }
+
+    #[test]
+    fn escapes_terminal_controls_and_bidi_overrides() {
+        let t = super::render(&["T"], &[vec!["\u{1b}]0;x\u{7}\u{202e}cod.exe".into()]]);
+        assert_eq!(t, "T\n\\x1b]0;x\\x07\\u202ecod.exe\n");
     }
 }

@@ -44,13 +44,11 @@ fn take_as<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A reply value for an error message: cut at 80 characters (never inside one: a byte cut
+/// would panic on a multi-byte character) and escaped, as it is engine text.
 fn short(v: &Value) -> String {
     let s = v.to_string();
-    if s.len() > 80 {
-        format!("{}…", &s[..80])
-    } else {
-        s
-    }
+    crate::text::escape_for_terminal(&crate::text::cut_chars(&s, 80)).into_owned()
 }
 
 /// Reads `qReturn` as an object reference. A null `qType` means "not found" (enigma maps this to
@@ -630,6 +628,15 @@ mod tests {
     use super::*;
     use crate::engine::rpc::READ_ONLY_METHODS;
     use crate::engine::schema::Schema;
+
+    #[test]
+    fn a_multi_byte_character_at_the_cut_does_not_panic() {
+        // JSON adds a quote in front: 78 ASCII characters, then 'é' spans the 80th byte.
+        let v = Value::from(format!("{}é€ and more to cut", "a".repeat(78)));
+        let s = short(&v);
+        assert!(s.ends_with('…') && s.contains('é'), "{s}");
+        assert_eq!(s.chars().count(), 81);
+    }
 
     #[test]
     fn typed_calls_match_the_schema() {

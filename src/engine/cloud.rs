@@ -157,10 +157,8 @@ pub async fn get_all(
     path: &str,
     credential: CloudCredential,
 ) -> Result<Vec<Value>, EngineError> {
-    let base_url = url::Url::parse(base).map_err(|e| EngineError::InvalidUrl {
-        url: base.to_string(),
-        reason: e.to_string(),
-    })?;
+    let base_url =
+        url::Url::parse(base).map_err(|e| EngineError::invalid_url(base, e.to_string()))?;
     let mut next = Some(format!("{}{path}", base.trim_end_matches('/')));
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();

@@ -145,6 +145,15 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// An invalid URL error; the URL is kept redacted (query values, user info), so not even
+    /// `{:?}` of the error can show a token from it.
+    pub fn invalid_url(url: &str, reason: impl Into<String>) -> EngineError {
+        EngineError::InvalidUrl {
+            url: crate::engine::url::redact(url),
+            reason: reason.into(),
+        }
+    }
+
     /// The engine's error code, for RPC errors.
     pub fn code(&self) -> Option<i64> {
         match self {

@@ -13,11 +13,45 @@ use super::transport::{ConnectOptions, parse_http_target, resolve, tcp_connect, 
 /// Replies larger than this are refused rather than buffered.
 const MAX_BODY: usize = 32 << 20;
 
-#[derive(Debug, Clone)]
+/// A reply. Its headers and body can carry credentials (a `Set-Cookie` session, a CSRF token in
+/// JSON): Debug shows header names, the values of harmless headers and the body's size only, and
+/// every value and the body are wiped on drop.
+#[derive(Clone)]
 pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                if super::transport::is_secret_header(k) {
+                    format!("{k}: <redacted>")
+                } else {
+                    format!("{k}: {v}")
+                }
+            })
+            .collect();
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &headers)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
+impl Drop for HttpResponse {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for (_, v) in &mut self.headers {
+            v.zeroize();
+        }
+        self.body.zeroize();
+    }
 }
 
 impl HttpResponse {
@@ -92,10 +126,8 @@ pub async fn request(
         let driver = tokio::spawn(async move {
             let _ = conn.await;
         });
-        let parsed = url::Url::parse(&opts.url).map_err(|e| EngineError::InvalidUrl {
-            url: opts.url.clone(),
-            reason: e.to_string(),
-        })?;
+        let parsed = url::Url::parse(&opts.url)
+            .map_err(|e| EngineError::invalid_url(&opts.url, e.to_string()))?;
         let path = match parsed.query() {
             Some(q) => format!("{}?{q}", parsed.path()),
             None => parsed.path().to_string(),
@@ -118,12 +150,9 @@ pub async fn request(
             }
             None => Bytes::new(),
         };
-        let req = builder
-            .body(Full::new(body_bytes))
-            .map_err(|e| EngineError::InvalidUrl {
-                url: opts.url.clone(),
-                reason: format!("cannot build the request: {e}"),
-            })?;
+        let req = builder.body(Full::new(body_bytes)).map_err(|e| {
+            EngineError::invalid_url(&opts.url, format!("cannot build the request: {e}"))
+        })?;
         let resp = sender
             .send_request(req)
             .await
@@ -197,5 +226,26 @@ mod tests {
         assert_eq!(a.len(), 16);
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn debug_of_a_response_shows_no_cookie_or_body() {
+        let r = super::HttpResponse {
+            status: 200,
+            headers: vec![
+                ("Set-Cookie".into(), "X-Qlik-Session=cookie-secret".into()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: br#"{"token":"csrf-secret"}"#.to_vec(),
+        };
+        let dbg = format!("{r:?}");
+        assert!(
+            !dbg.contains("cookie-secret") && !dbg.contains("csrf-secret"),
+            "{dbg}"
+        );
+        assert!(
+            dbg.contains("application/json") && dbg.contains("23 bytes"),
+            "{dbg}"
+        );
     }
 }

@@ -63,10 +63,22 @@ impl std::fmt::Debug for Header {
     }
 }
 
+/// The value is a credential (a bearer token, a session cookie): wiped on drop.
+impl Drop for Header {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.value);
+    }
+}
+
 /// Headers whose values are credentials.
 pub fn is_secret_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    n == "authorization" || n == "cookie" || n.contains("token") || n.contains("api-key")
+    n == "authorization"
+        || n == "cookie"
+        || n == "set-cookie"
+        || n.contains("token")
+        || n.contains("csrf")
+        || n.contains("api-key")
 }
 
 /// The client's WebSocket message cap: a frame or message announcing more is refused before
@@ -153,10 +165,7 @@ pub fn parse_http_target(url: &str) -> Result<Target, EngineError> {
 }
 
 fn parse_any_target(url: &str, http: bool) -> Result<Target, EngineError> {
-    let bad = |reason: &str| EngineError::InvalidUrl {
-        url: url.to_string(),
-        reason: reason.to_string(),
-    };
+    let bad = |reason: &str| EngineError::invalid_url(url, reason);
     let expected = if http {
         "https://host[:port][/path]"
     } else {
@@ -327,9 +336,11 @@ pub async fn tls_handshake_with(
     config: Arc<rustls::ClientConfig>,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, EngineError> {
     let connector = tokio_rustls::TlsConnector::from(config);
-    let name = ServerName::try_from(target.host.clone()).map_err(|_| EngineError::InvalidUrl {
-        url: opts.url.clone(),
-        reason: format!("'{}' is not a valid host name", target.host),
+    let name = ServerName::try_from(target.host.clone()).map_err(|_| {
+        EngineError::invalid_url(
+            &opts.url,
+            format!("'{}' is not a valid host name", target.host),
+        )
     })?;
     match tokio::time::timeout(opts.timeouts.connect, connector.connect(name, tcp)).await {
         Err(_) => Err(EngineError::Timeout {
@@ -361,27 +372,27 @@ pub async fn upgrade(
     target: &Target,
     stream: MaybeTlsStream<TcpStream>,
 ) -> Result<(EngineSocket, u16), EngineError> {
-    let mut request =
-        opts.url
-            .as_str()
-            .into_client_request()
-            .map_err(|e| EngineError::InvalidUrl {
-                url: opts.url.clone(),
-                reason: e.to_string(),
-            })?;
+    let mut request = opts
+        .url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| EngineError::invalid_url(&opts.url, e.to_string()))?;
     for h in &opts.headers {
-        let name =
-            HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| EngineError::InvalidUrl {
-                url: opts.url.clone(),
-                reason: format!("'{}' is not a valid header name", h.name),
-            })?;
+        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| {
+            EngineError::invalid_url(
+                &opts.url,
+                format!("'{}' is not a valid header name", h.name),
+            )
+        })?;
         // Never echo the value: it may be a token.
-        let value = HeaderValue::from_str(&h.value).map_err(|_| EngineError::InvalidUrl {
-            url: opts.url.clone(),
-            reason: format!(
-                "the value of header '{}' has characters a header cannot carry",
-                h.name
-            ),
+        let value = HeaderValue::from_str(&h.value).map_err(|_| {
+            EngineError::invalid_url(
+                &opts.url,
+                format!(
+                    "the value of header '{}' has characters a header cannot carry",
+                    h.name
+                ),
+            )
         })?;
         request.headers_mut().insert(name, value);
     }

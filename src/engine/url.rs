@@ -98,9 +98,10 @@ pub fn parse_qlik_user_header(value: &str) -> Option<(String, String)> {
     Some((dir?, id?))
 }
 
-/// The URL with every query value replaced by `***`, for logs, errors and reports: a query can
-/// carry a CSRF token, a ticket or a key.
+/// The URL with every query value and any user info (`user:password@`) replaced by `***`, for
+/// logs, errors and reports: a query can carry a CSRF token, a ticket or a key.
 pub fn redact(url: &str) -> String {
+    let url = &*redact_user_info(url);
     let Some((base, query)) = url.split_once('?') else {
         return url.to_string();
     };
@@ -122,6 +123,18 @@ pub fn redact(url: &str) -> String {
     out
 }
 
+fn redact_user_info(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(i) = url.find("://") else {
+        return url.into();
+    };
+    let rest = &url[i + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}://***@{}", &url[..i], &rest[at + 1..]).into(),
+        None => url.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +146,21 @@ mod tests {
             "wss://h/app/x?qlik-csrf-token=***&a=***"
         );
         assert_eq!(redact("wss://h/app/x"), "wss://h/app/x");
+        assert_eq!(
+            redact("wss://u:s3cret@h:4747/app/x?t=1"),
+            "wss://***@h:4747/app/x?t=***"
+        );
+    }
+
+    #[test]
+    fn invalid_url_errors_keep_no_token_even_in_debug() {
+        let e =
+            crate::engine::EngineError::invalid_url("wss://u:pw-secret@h/x?tok=tok-secret", "bad");
+        let dbg = format!("{e:?} {e}");
+        assert!(
+            !dbg.contains("pw-secret") && !dbg.contains("tok-secret"),
+            "{dbg}"
+        );
     }
 
     #[test]

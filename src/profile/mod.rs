@@ -2,6 +2,7 @@
 //! secrets (OS keyring: [`secrets`]), resolved into a `ConnectionSpec` for the other layers
 //! ([`resolve`]); [`manage`] changes both together.
 
+pub mod bounded_yaml;
 pub mod manage;
 pub mod openmetadata;
 pub mod preflight;

@@ -14,6 +14,7 @@ use anyhow::{anyhow, bail};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use super::bounded_yaml;
 use crate::tls::intake::{self, AskSecret, Material, Origin, PemInput};
 use crate::tls::pem::PemRole;
 
@@ -66,20 +67,54 @@ pub struct OpenMetadataConnection {
     root: Option<PemInput>,
 }
 
+/// A connection file is a few KB even with pasted certificates; anything much larger is not one.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+/// Values (aliases expanded) and nesting a connection file may have.
+pub const LIMITS: bounded_yaml::Limits = bounded_yaml::Limits {
+    max_values: 10_000,
+    max_depth: 64,
+};
+
 /// Reads and checks the file (no certificate validation yet: see [`OpenMetadataConnection::material`]).
 pub fn read(path: &Path) -> anyhow::Result<OpenMetadataConnection> {
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
         anyhow!(
             "cannot read the OpenMetadata connection at {}: {e}; check the path",
             path.display()
         )
-    })?);
-    parse(path, &text)
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let too_big = || {
+        anyhow!(
+            "{}: the file is larger than {} KB; an OpenMetadata connection is a few KB: give the connection file itself",
+            path.display(),
+            MAX_FILE_BYTES >> 10
+        )
+    };
+    if file.metadata().map_err(cannot)?.len() > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    // Bounded read too: the size may change (or lie, for a pipe) after the check.
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        anyhow!(
+            "{}: not text (UTF-8); give the OpenMetadata connection file (YAML or JSON)",
+            path.display()
+        )
+    })?;
+    parse(path, text)
 }
 
 /// Finds the connection object inside whichever wrapper the file uses.
-fn connection_value(v: serde_yaml_ng::Value) -> serde_yaml_ng::Value {
-    let get = |v: &serde_yaml_ng::Value, k: &str| v.get(k).cloned();
+fn connection_value(v: serde_json::Value) -> serde_json::Value {
+    let get = |v: &serde_json::Value, k: &str| v.get(k).cloned();
     if v.get("hostPort").is_some() {
         return v;
     }
@@ -103,15 +138,14 @@ fn connection_value(v: serde_yaml_ng::Value) -> serde_yaml_ng::Value {
 
 pub fn parse(path: &Path, text: &str) -> anyhow::Result<OpenMetadataConnection> {
     let file = path.display();
-    // YAML is a superset of JSON: one parser reads both.
-    let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(" at line {}", l.line()))
-            .unwrap_or_default();
-        anyhow!("{file}{at}: not valid YAML or JSON; fix the file (an OpenMetadata QlikSense connection)")
+    // YAML is a superset of JSON: one parser reads both, within a budget (aliases, nesting).
+    let value = bounded_yaml::parse(text, LIMITS).map_err(|r| match r {
+        bounded_yaml::Refusal::Syntax { .. } => {
+            anyhow!("{file}: {r}; fix the file (an OpenMetadata QlikSense connection)")
+        }
+        _ => anyhow!("{file}: refused: {r}"),
     })?;
-    let raw: Raw = serde_yaml_ng::from_value(connection_value(value)).map_err(|e| {
+    let raw: Raw = serde_json::from_value(connection_value(value)).map_err(|e| {
         anyhow!(
             "{file}: not an OpenMetadata QlikSense connection ({}); expected hostPort, certificates, userDirectory, userId",
             redact(&e.to_string())
@@ -182,8 +216,9 @@ pub fn parse(path: &Path, text: &str) -> anyhow::Result<OpenMetadataConnection> 
         display_url: raw.display_url,
         user_directory: raw.user_directory,
         user_id: raw.user_id,
-        // OpenMetadata's default is to skip the host-name check.
-        verify_hostname: raw.validate_host_name.unwrap_or(false),
+        // OpenMetadata's own default skips the host-name check; ours keeps it unless the file
+        // turns it off by name (`validateHostName: false`): the import says which it is.
+        verify_hostname: raw.validate_host_name.unwrap_or(true),
         cert,
         key,
         root,
@@ -258,7 +293,14 @@ mod tests {
         std::fs::write(&file, json).unwrap();
         let c = read(&file).unwrap();
         assert_eq!(c.engine_url, "wss://qlik.corp:4747");
-        assert!(!c.verify_hostname);
+        // No validateHostName in the file: the name check stays on.
+        assert!(c.verify_hostname);
+        std::fs::write(
+            &file,
+            json.replace(r#""userId""#, r#""validateHostName":false,"userId""#),
+        )
+        .unwrap();
+        assert!(!read(&file).unwrap().verify_hostname);
         c.material(&mut CannotAsk("")).unwrap();
     }
 
@@ -290,5 +332,28 @@ mod tests {
             e.contains("/nope/c.pem") && e.contains("no such file"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn alias_bombs_deep_nesting_and_huge_files_are_refused() {
+        let mut y = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            y.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        y.push_str("hostPort: h\n");
+        let e = parse(Path::new("bomb.yaml"), &y).err().unwrap().to_string();
+        assert!(e.contains("bomb.yaml") && e.contains("aliases"), "{e}");
+        let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
+        let e = parse(Path::new("deep.json"), &deep)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("deep.json") && e.contains("nested"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, "#".repeat(MAX_FILE_BYTES as usize + 1)).unwrap();
+        let e = read(&big).err().unwrap().to_string();
+        assert!(e.contains("larger than 1024 KB"), "{e}");
     }
 }

@@ -68,8 +68,29 @@ fn bearer(token: &str) -> Header {
 const JWT_PROXY_FIX: &str = "the virtual proxy did not accept the JWT: check that it is signed with the key whose certificate the virtual proxy holds, that the claim names for user id and directory match the proxy's JWT attributes (--jwt-claim-user, --jwt-claim-directory), the audience, and that the token has not expired";
 const HEADER_PROXY_FIX: &str = "the virtual proxy did not accept the header: check the header name (--header-name) against the virtual proxy's 'Header authentication header name' and that the user exists";
 
+/// Bearer credentials (an API key, a JWT) in clear text can be read by anyone on the path: over
+/// `ws://` / `http://` they are refused unless the user allowed it by name.
+pub fn check_transport(spec: &ConnectionSpec) -> Result<(), EngineError> {
+    let bearer = matches!(
+        spec.auth,
+        Auth::Jwt { .. } | Auth::CloudApiKey { .. } | Auth::CloudJwt { .. }
+    );
+    let plain = spec.engine_url.starts_with("ws://") || spec.engine_url.starts_with("http://");
+    if bearer && plain && !spec.allow_insecure_transport {
+        return Err(EngineError::invalid_url(
+            &spec.engine_url,
+            format!(
+                "--auth {} sends a bearer credential, which ws:// would carry unencrypted: use wss://, or pass --allow-insecure-transport (allow_insecure_transport = true in the profile) if this path is trusted",
+                spec.auth.mode()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Runs the pre-flight of `spec`'s auth mode, bounded as a whole by the connect timeout.
 pub async fn run(spec: &ConnectionSpec) -> Result<Preflight, EngineError> {
+    check_transport(spec)?;
     let limit = spec.timeouts.connect;
     match tokio::time::timeout(limit, run_unbounded(spec)).await {
         Ok(r) => r,

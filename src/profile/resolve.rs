@@ -97,6 +97,7 @@ pub fn to_spec(p: &Profile, secrets: &Secrets) -> anyhow::Result<ConnectionSpec>
         timeouts: timeouts(p),
         ttl: p.ttl,
         identity: p.identity.clone(),
+        allow_insecure_transport: p.allow_insecure_transport,
     })
 }
 

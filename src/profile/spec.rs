@@ -112,6 +112,9 @@ pub struct ConnectionSpec {
     pub timeouts: Timeouts,
     pub ttl: Option<u32>,
     pub identity: Option<String>,
+    /// Send bearer credentials (API key, JWT) over `ws://` / `http://` even so: only when the user
+    /// said so by name (`--allow-insecure-transport`, `allow_insecure_transport = true`).
+    pub allow_insecure_transport: bool,
 }
 
 /// Secret text (a key, a token): wiped from memory when dropped, and printed by Debug as
@@ -166,6 +169,7 @@ impl ConnectionSpec {
             timeouts: Timeouts::default(),
             ttl: None,
             identity: None,
+            allow_insecure_transport: false,
         }
     }
 
@@ -303,6 +307,7 @@ mod tests {
             timeouts: Timeouts::default(),
             ttl: None,
             identity: None,
+            allow_insecure_transport: false,
         }
     }
 
@@ -387,6 +392,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_bearer_over_plain_ws_is_refused_unless_allowed_by_name() {
+        let mut spec = spec_with(Auth::CloudApiKey {
+            api_key: SecretString::new("k-secret"),
+        });
+        spec.engine_url = "ws://h/jwt".into();
+        let e = spec.connect_options(None).await.unwrap_err().to_string();
+        assert!(e.contains("--allow-insecure-transport"), "{e}");
+        assert!(!e.contains("k-secret"), "{e}");
+        spec.allow_insecure_transport = true;
+        let o = spec.connect_options(None).await.unwrap();
+        assert_eq!(o.headers[0].value, "Bearer k-secret");
+    }
+
+    #[tokio::test]
     async fn certificate_auth_sends_the_user_header() {
         let spec = ConnectionSpec {
             name: None,
@@ -401,6 +420,7 @@ mod tests {
             timeouts: Timeouts::default(),
             ttl: Some(60),
             identity: None,
+            allow_insecure_transport: false,
         };
         let o = spec.connect_options(Some("abc")).await.unwrap();
         assert_eq!(o.url, "wss://h:4747/app/abc/ttl/60");

@@ -147,6 +147,13 @@ pub struct Profile {
     /// The exact header value for header auth (default: `user_directory\user_id`, or `user_id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_user: Option<String>,
+    /// Send bearer credentials over `ws://` / `http://` (no TLS). Off unless set by name.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_insecure_transport: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Profile {
@@ -161,6 +168,7 @@ impl Profile {
             user_directory: None,
             user_id: None,
             verify_hostname: true,
+            allow_insecure_transport: false,
             connect_timeout: None,
             request_timeout: None,
             ttl: None,

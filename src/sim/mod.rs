@@ -22,6 +22,7 @@ mod dispatch_tests;
 pub mod doc;
 pub mod faults;
 pub mod global;
+pub mod hostile;
 pub mod layout;
 pub mod lists;
 pub mod model;
@@ -65,6 +66,9 @@ pub struct SimConfig {
     pub behaviour: Behaviour,
     /// Auth modes beyond certificates (virtual proxies, a Qlik Cloud tenant); none by default.
     pub auth: AuthModes,
+    /// Serve the demo site with hostile titles (`hostile`): escape sequences, bidi overrides,
+    /// spreadsheet formulas.
+    pub hostile_titles: bool,
 }
 
 impl Default for SimConfig {
@@ -75,6 +79,7 @@ impl Default for SimConfig {
             scale: None,
             behaviour: Behaviour::default(),
             auth: AuthModes::default(),
+            hostile_titles: false,
         }
     }
 }
@@ -93,6 +98,7 @@ impl SimServer {
         crate::tls::ensure_crypto_provider();
         let site = match cfg.scale {
             Some(n) => Site::scaled(n)?,
+            None if cfg.hostile_titles => Site::from_json(&hostile::site_json())?,
             None => Site::demo()?,
         };
         let pki = DemoPki::generate().context("cannot make the simulator's certificates")?;

@@ -135,7 +135,7 @@ fn jwt_session(parts: &Parts, cloud: &CloudTenant, state: &AuthState) -> HttpRes
         format!("{SESSION_COOKIE}={cookie}; path=/; secure; httponly; samesite=none"),
         format!(
             "{SESSION_COOKIE}.sig={}; path=/; secure; httponly",
-            &cookie[..8]
+            cookie.chars().take(8).collect::<String>()
         ),
     ] {
         if let Ok(v) = http::HeaderValue::from_str(&c) {

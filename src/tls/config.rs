@@ -35,13 +35,17 @@ pub enum TlsConfigError {
         "the client key does not belong to the client certificate ({0}): export client.pem and client_key.pem again together from the QMC"
     )]
     KeyMismatch(String),
+    #[error(
+        "the host-name check is off (verify_hostname = false / --no-verify-hostname) but no root certificate is given: any publicly trusted certificate, for any name, would then be accepted, and the credentials sent to whoever holds one. Give the server's private root (--root-cert, root.pem) or turn the host-name check back on"
+    )]
+    NameCheckOffWithoutRoot,
     #[error("TLS set-up failed: {0}")]
     Other(String),
 }
 
 /// The TLS material of a client connection, as PEM text. Any field may be absent: no client
 /// certificate for a proxy or Qlik Cloud, no root for a server with a public certificate.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ClientTls {
     pub root_pem: Option<String>,
     pub cert_pem: Option<String>,
@@ -49,6 +53,18 @@ pub struct ClientTls {
     /// Check that the server certificate names the host connected to. Turning it off skips only
     /// that check: the chain, validity and signatures are still verified against the roots.
     pub verify_hostname: bool,
+}
+
+impl Default for ClientTls {
+    /// No material, system roots, and the host-name check on: verification is off only by name.
+    fn default() -> Self {
+        ClientTls {
+            root_pem: None,
+            cert_pem: None,
+            key_pem: None,
+            verify_hostname: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for ClientTls {
@@ -106,6 +122,8 @@ fn build_client_config(
     let provider = provider();
     let roots = match &tls.root_pem {
         Some(pem) => root_store(pem)?,
+        // Without the name check, the system roots would accept any public site's certificate.
+        None if !tls.verify_hostname => return Err(TlsConfigError::NameCheckOffWithoutRoot),
         None => system_roots(),
     };
     let verifier: Arc<dyn ServerCertVerifier> = if tls.verify_hostname {
@@ -328,6 +346,21 @@ mod tests {
             client_config(&tls),
             Err(TlsConfigError::KeyMismatch(_))
         ));
+    }
+
+    #[test]
+    fn the_name_check_is_off_only_with_a_private_root() {
+        let pki = DemoPki::generate().unwrap();
+        let mut tls = ClientTls {
+            verify_hostname: false,
+            ..Default::default()
+        };
+        let e = client_config(&tls).unwrap_err();
+        assert!(matches!(e, TlsConfigError::NameCheckOffWithoutRoot));
+        assert!(e.to_string().contains("--root-cert"), "{e}");
+        tls.root_pem = Some(pki.root_cert_pem.clone());
+        client_config(&tls).unwrap();
+        assert!(ClientTls::default().verify_hostname);
     }
 
     #[test]

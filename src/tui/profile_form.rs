@@ -16,8 +16,9 @@ use crate::tls::intake::{
 };
 use crate::tls::pem::PemRole;
 
-/// One row of the form: a profile-file key (or an intake input) and its text.
-#[derive(Debug, Clone)]
+/// One row of the form: a profile-file key (or an intake input) and its text. Debug shows what
+/// the form shows (`shown`), so a secret cannot reach a log through `{:?}`.
+#[derive(Clone)]
 pub struct Field {
     pub key: &'static str,
     pub hint: &'static str,
@@ -47,11 +48,27 @@ impl Field {
             };
             return format!("(pasted {what}, {} bytes, hidden)", v.len());
         }
-        // A secret is masked; a path to one (it has a '/', a token or key never does) is not.
-        if self.secret && !v.is_empty() && !v.contains('/') {
+        // A secret is masked; a path to a token or key file is not. A passphrase is never a
+        // path, whatever characters it holds.
+        if self.secret && !v.is_empty() && (self.key == "passphrase" || !looks_like_path(v)) {
             return "•".repeat(v.chars().count().min(24));
         }
         v.to_string()
+    }
+}
+
+/// A path as people type one (`/…`, `~/…`, `./…`, `../…`). Tokens and API keys never start so.
+fn looks_like_path(v: &str) -> bool {
+    ["/", "~/", "./", "../"].iter().any(|p| v.starts_with(p))
+}
+
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Field")
+            .field("key", &self.key)
+            .field("shown", &self.shown())
+            .field("secret", &self.secret)
+            .finish_non_exhaustive()
     }
 }
 
@@ -642,6 +659,17 @@ mod tests {
         );
         let p = set(&mut form, "passphrase", "s3cret");
         assert_eq!(form.fields[p].shown(), "••••••");
+        // A passphrase with a '/' is still a passphrase, never shown as a path.
+        set(&mut form, "passphrase", "a/b/c-pass");
+        assert_eq!(form.fields[p].shown(), "••••••••••");
+        assert!(!format!("{:?}", form.fields[p]).contains("c-pass"));
+        // A token with a '/' is masked too; a path to one is shown.
+        let t = set(&mut form, "api_key", "eyJ0/x+y=");
+        assert_eq!(form.fields[t].shown(), "•••••••••");
+        set(&mut form, "api_key", "/keys/api.txt");
+        assert_eq!(form.fields[t].shown(), "/keys/api.txt");
+        let k = set(&mut form, "client_key", key);
+        assert!(!format!("{:?}", form.fields[k]).contains("MIG"));
         // A path is not a secret: it is shown as typed.
         let c = set(&mut form, "client_cert", "/certs/client.pem");
         assert_eq!(form.fields[c].shown(), "/certs/client.pem");

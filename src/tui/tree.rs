@@ -151,7 +151,17 @@ impl NodeKind {
         }
     }
 
+    /// The title as drawn (tree rows, breadcrumb, detail, filter): control characters and bidi
+    /// overrides in what an app author wrote are shown escaped, so an odd title looks odd.
     pub fn title(&self) -> String {
+        let raw = self.raw_title();
+        match crate::text::escape_for_terminal(&raw) {
+            std::borrow::Cow::Borrowed(_) => raw,
+            std::borrow::Cow::Owned(escaped) => escaped,
+        }
+    }
+
+    fn raw_title(&self) -> String {
         let or_id = |t: &str, id: &str| {
             if t.is_empty() {
                 format!("({id})")

@@ -111,12 +111,18 @@ pub fn tree_row(app: &App, row: &Row, selected: bool, width: usize) -> Line<'sta
     }
     match &node.load {
         LoadState::Loading => spans.push(Span::styled(format!(" {}", spinner(app.ticks)), t.warn)),
-        LoadState::Failed(e) => spans.push(Span::styled(format!(" ✗ error: {e}"), t.error)),
+        LoadState::Failed(e) => spans.push(Span::styled(
+            format!(" ✗ error: {}", safe(&e.to_string())),
+            t.error,
+        )),
         _ => {}
     }
     match app.tested.get(&row.id) {
-        Some(Ok(s)) => spans.push(Span::styled(format!(" ✓ test ok: {s}"), t.ok)),
-        Some(Err(e)) => spans.push(Span::styled(format!(" ✗ test failed: {e}"), t.error)),
+        Some(Ok(s)) => spans.push(Span::styled(format!(" ✓ test ok: {}", safe(s)), t.ok)),
+        Some(Err(e)) => spans.push(Span::styled(
+            format!(" ✗ test failed: {}", safe(&e.to_string())),
+            t.error,
+        )),
         None => {}
     }
     let mut line = Line::from(spans);
@@ -185,11 +191,18 @@ fn draw_tree(f: &mut Frame, app: &App, area: Rect) {
     }
 }
 
+/// Text from the engine or a certificate as the terminal may show it: control characters and
+/// bidi overrides escaped (`\x1b`, `\u202e`), so the user sees that a title is odd.
+fn safe(s: &str) -> String {
+    crate::text::escape_for_terminal(s).into_owned()
+}
+
 fn styled(line: &DLine, t: &Theme, highlight: Option<Style>) -> Line<'static> {
     let l = Line::from(
         line.segs
             .iter()
-            .map(|(seg, s)| Span::styled(s.clone(), t.seg(*seg)))
+            // Tabs (in scripts) become spaces; anything else odd is shown escaped.
+            .map(|(seg, s)| Span::styled(safe(&s.replace('\t', "    ")), t.seg(*seg)))
             .collect::<Vec<_>>(),
     );
     match highlight {
@@ -261,7 +274,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let (version, user) = s
         .site
         .as_ref()
-        .map(|i| (i.engine_version.clone(), i.user.clone()))
+        .map(|i| (safe(&i.engine_version), safe(&i.user)))
         .unwrap_or_else(|| ("?".into(), "?".into()));
     let in_flight = app
         .site
@@ -269,18 +282,21 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         .map(|s| s.requests_in_flight())
         .unwrap_or(0);
     let mut spans = vec![
-        Span::raw(format!(" {} ", s.profile)),
+        Span::raw(format!(" {} ", safe(&s.profile))),
         Span::raw("│ engine "),
         Span::raw(version),
         Span::raw(" │ "),
         Span::raw(user),
         Span::raw(" │ "),
-        Span::raw(s.session.clone()),
+        Span::raw(safe(&s.session)),
         Span::raw(format!(" │ ⇅ {in_flight} ")),
     ];
     let note = match (&s.message, &s.last_error) {
-        (Some(m), _) => Some(Span::raw(format!("│ {m} "))),
-        (None, Some(e)) => Some(Span::styled(format!("│ ✗ last error: {e} "), t.error)),
+        (Some(m), _) => Some(Span::raw(format!("│ {} ", safe(m)))),
+        (None, Some(e)) => Some(Span::styled(
+            format!("│ ✗ last error: {} ", safe(&e.to_string())),
+            t.error,
+        )),
         (None, None) => None,
     };
     if let Some(note) = note {
@@ -289,8 +305,8 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         let full = Line::from(spans.clone()).width() + note.width();
         if full > area.width as usize {
             spans = vec![
-                Span::raw(format!(" {} ", s.profile)),
-                Span::raw(format!("│ {} ", s.session)),
+                Span::raw(format!(" {} ", safe(&s.profile))),
+                Span::raw(format!("│ {} ", safe(&s.session))),
             ];
         }
         spans.push(note);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio_tungstenite::MaybeTlsStream;
 
-pub use report::{Cause, Report, Status, StepName, StepResult};
+pub use report::{Cause, Report, Status, StepName, StepResult, one_line};
 
 use crate::engine::error::{EngineError, TlsFailure};
 use crate::engine::jwt;
@@ -521,6 +521,13 @@ async fn check_config(
             ));
         }
         Err(TlsConfigError::Pem(e)) => return Err(pem_fail(e)),
+        Err(e @ TlsConfigError::NameCheckOffWithoutRoot) => {
+            return Err((
+                Cause::InvalidConfig,
+                e.to_string(),
+                "give the server's root certificate (--root-cert, root.pem), or set verify_hostname = true".into(),
+            ));
+        }
         Err(e) => {
             return Err((
                 Cause::InvalidPem,

@@ -154,7 +154,7 @@ impl Report {
 
     /// The human checklist.
     pub fn to_text(&self, target: &str) -> String {
-        let mut out = format!("qlik-tui doctor: {target}\n\n");
+        let mut out = format!("qlik-tui doctor: {}\n\n", one_line(target));
         for s in &self.steps {
             out.push_str(&format!(
                 "  {} {:<10} {:>6}  {}\n",
@@ -190,7 +190,10 @@ impl Report {
 
     /// A Markdown table for a ticket.
     pub fn to_markdown(&self, target: &str) -> String {
-        let mut out = format!("### qlik-tui doctor: `{}`\n\n", target.replace('`', "'"));
+        let mut out = format!(
+            "### qlik-tui doctor: `{}`\n\n",
+            one_line(&target.replace('`', "'"))
+        );
         out.push_str("| | step | ms | detail | fix |\n|---|---|---:|---|---|\n");
         for s in &self.steps {
             out.push_str(&format!(
@@ -219,8 +222,11 @@ impl Report {
     }
 }
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// A detail or hint on one line for a terminal or a report: runs of whitespace become one space and
+/// the rest of what the engine or the certificate said is escaped (`\x1b`, `\u202e`), never raw.
+pub fn one_line(s: &str) -> String {
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::text::escape_for_terminal(&joined).into_owned()
 }
 
 fn md_cell(s: &str) -> String {

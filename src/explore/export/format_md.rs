@@ -14,6 +14,8 @@ pub(super) struct MdWriter {
 }
 
 /// Escapes text for Markdown inline content (and table cells: `|`, and newlines become spaces).
+/// Terminal control characters and bidi overrides are shown escaped (`\x1b`, `\u202e`): `cat
+/// report.md` must not retitle the terminal, and a reader should see that a title is odd.
 pub(super) fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
@@ -23,7 +25,11 @@ pub(super) fn text(s: &str) -> String {
                 out.push('\\');
                 out.push(ch);
             }
-            '\r' | '\n' => out.push(' '),
+            '\n' => out.push(' '),
+            c if crate::text::is_unsafe_for_terminal(c) => {
+                let mut b = [0u8; 4];
+                out.push_str(&crate::text::escape_for_terminal(c.encode_utf8(&mut b)));
+            }
             _ => out.push(ch),
         }
     }
@@ -155,7 +161,11 @@ fn app_section(app: &AppDoc) -> String {
         }
     }
     if let Some(Some(script)) = &app.script {
-        let f = fence(script);
+        // Scripts keep their lines and tabs (Windows line ends become plain ones); any other
+        // control character is shown escaped.
+        let script =
+            crate::text::escape_lines_for_terminal(&script.replace("\r\n", "\n")).into_owned();
+        let f = fence(&script);
         let _ = writeln!(s, "\n### Load script\n\n{f}\n{script}\n{f}");
     }
     s.push('\n');
@@ -226,6 +236,10 @@ mod tests {
             "a\\|b \\[x\\]\\(y\\) \\#1 \\\"q\\\""
         );
         assert_eq!(text("ü\nz"), "ü z");
+        assert_eq!(
+            text("\u{1b}]0;x\u{7}\r\u{202e}"),
+            "\\x1b\\]0;x\\x07\\x0d\\u202e"
+        );
         assert_eq!(fence("no ticks"), "```");
         assert_eq!(fence("a ```` b"), "`````");
     }

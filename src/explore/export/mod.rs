@@ -89,6 +89,9 @@ pub struct ExportOptions {
     pub include_script: bool,
     /// Add the raw properties of the app, its sheets and objects.
     pub include_properties: bool,
+    /// CSV: write formula-looking text cells (`=`, `+`, `-`, `@`, tab, CR first) as they are,
+    /// without the `'` that keeps a spreadsheet from running them.
+    pub csv_raw: bool,
 }
 
 impl Default for ExportOptions {
@@ -97,6 +100,7 @@ impl Default for ExportOptions {
             concurrency: DEFAULT_CONCURRENCY,
             include_script: false,
             include_properties: false,
+            csv_raw: false,
         }
     }
 }
@@ -131,11 +135,15 @@ impl Format {
         }
     }
 
-    fn writer(self) -> Box<dyn FormatWriter> {
+    /// `for_terminal`: the output is read on a terminal (stdout is one).
+    fn writer(self, opts: &ExportOptions, for_terminal: bool) -> Box<dyn FormatWriter> {
         match self {
             Format::Json => Box::new(format_json::JsonWriter::default()),
             Format::Ndjson => Box::new(format_ndjson::NdjsonWriter::default()),
-            Format::Csv => Box::new(format_csv::CsvWriter),
+            Format::Csv => Box::new(format_csv::CsvWriter {
+                raw: opts.csv_raw,
+                for_terminal,
+            }),
             Format::Md => Box::new(format_md::MdWriter::default()),
         }
     }
@@ -299,7 +307,7 @@ async fn run_export(
     };
     progress(&tracker.snapshot());
 
-    let mut writer = format.writer();
+    let mut writer = format.writer(opts, sink.is_terminal());
     let target = sink.describe();
     let write_err = |source| ExportError::Output {
         target: target.clone(),

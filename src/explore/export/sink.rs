@@ -102,11 +102,18 @@ impl Sink {
             }
             _ => {}
         }
-        let f = AtomicFile::create(path, false).map_err(|e| open_error(path, e))?;
+        // A file replaced keeps its mode: an export someone made 0600 stays 0600.
+        let f = AtomicFile::create_replacing(path).map_err(|e| open_error(path, e))?;
         Ok(Sink::File {
             path: path.clone(),
             w: BufWriter::with_capacity(256 * 1024, f),
         })
+    }
+
+    /// Is the output read on a terminal (stdout that is one)?
+    pub(super) fn is_terminal(&self) -> bool {
+        use std::io::IsTerminal;
+        matches!(self, Sink::Stdout(_)) && std::io::stdout().is_terminal()
     }
 
     /// "to PATH" or "to stdout", for error messages.
@@ -206,6 +213,22 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("does not exist; create it first"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("private.csv");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let mut s = Sink::open(&Output::Path(path.clone())).unwrap();
+        s.write_all(b"new").unwrap();
+        s.commit().unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
     }
 
     #[cfg(unix)]

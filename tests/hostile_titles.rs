@@ -1,0 +1,196 @@
+//! Issue 11's hostile-title fixture (`SimConfig::hostile_titles`: escape sequences, BEL, CR,
+//! backspace, C1, DEL, bidi overrides, spreadsheet formulas) through the real client: every export
+//! format, and the real binary's table, csv and md on stdout. JSON/NDJSON keep the exact strings,
+//! md and tables hold no raw control character (they show them escaped), CSV cells that look
+//! like formulas get a `'` prefix unless `--csv-raw`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use qlik_tui::explore::Site;
+use qlik_tui::explore::export::{ExportOptions, Format, Output, Progress, Scope, export_to};
+use qlik_tui::sim::{SimConfig, SimServer};
+use qlik_tui::text::is_unsafe_for_terminal;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+async fn hostile_sim() -> SimServer {
+    SimServer::start(SimConfig {
+        hostile_titles: true,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the simulator starts")
+}
+
+/// The app titles the user may open (the fixture's denied app is reported, not exported).
+fn exported_titles(sim: &SimServer) -> BTreeSet<String> {
+    sim.site()
+        .apps
+        .iter()
+        .filter(|a| !a.meta.denies("INTERNAL\\sa_engine"))
+        .map(|a| a.meta.title.clone())
+        .collect()
+}
+
+async fn export(site: &Site, format: Format, csv_raw: bool) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out");
+    let opts = ExportOptions {
+        include_script: true,
+        csv_raw,
+        ..ExportOptions::default()
+    };
+    export_to(
+        site,
+        &Scope::All,
+        &opts,
+        format,
+        &Output::Path(path.clone()),
+        &|_: &Progress| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("the export succeeds");
+    std::fs::read_to_string(&path).unwrap()
+}
+
+/// No line holds a character a terminal would act on (newlines separate the lines).
+fn assert_no_raw_control(what: &str, text: &str) {
+    for (i, line) in text.lines().enumerate() {
+        assert!(
+            !line.chars().any(is_unsafe_for_terminal),
+            "{what} line {} holds a raw control character: {line:?}",
+            i + 1
+        );
+    }
+}
+
+fn formula_like(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+#[tokio::test]
+async fn every_export_format_keeps_or_escapes_hostile_titles() {
+    let sim = hostile_sim().await;
+    let site = Site::new(common::sim_spec(&sim));
+    let titles = exported_titles(&sim);
+    assert!(titles.iter().any(|t| t.contains('\u{1b}')));
+    assert!(titles.iter().any(|t| formula_like(t)));
+
+    // JSON and NDJSON: the exact strings.
+    let json: Value = serde_json::from_str(&export(&site, Format::Json, false).await).unwrap();
+    let names: BTreeSet<String> = json["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, titles);
+    let ndjson = export(&site, Format::Ndjson, false).await;
+    let names: BTreeSet<String> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["record"] == "app")
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, titles);
+
+    // Markdown: no raw control character, the odd ones visible.
+    let md = export(&site, Format::Md, false).await;
+    assert_no_raw_control("md", &md);
+    assert!(md.contains("\\x1b") && md.contains("\\u202e"), "{md}");
+
+    // CSV: formula-looking text cells neutralised, the rest exact, numbers stay numbers.
+    for raw in [false, true] {
+        let csv = export(&site, Format::Csv, raw).await;
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let mut seen = BTreeSet::new();
+        let mut prefixed = 0;
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            let name = &rec[col("app_name")];
+            let exact = match name.strip_prefix('\'') {
+                Some(rest) if !raw && formula_like(rest) => {
+                    prefixed += 1;
+                    rest
+                }
+                _ => {
+                    assert!(raw || !formula_like(name), "not neutralised: {name:?}");
+                    name
+                }
+            };
+            seen.insert(exact.to_string());
+            rec[col("depth")].parse::<u32>().expect("depth is a number");
+            assert!(["true", "false"].contains(&&rec[col("published")]));
+        }
+        // Rows are objects: apps without any are not in the CSV.
+        assert!(seen.is_subset(&titles), "csv_raw {raw}: {seen:?}");
+        assert!(seen.iter().any(|t| t.contains('\u{1b}')), "{seen:?}");
+        assert!(seen.iter().any(|t| t.starts_with('=')), "{seen:?}");
+        assert_eq!(prefixed > 0, !raw, "csv_raw {raw}");
+    }
+}
+
+/// The real binary against the hostile simulator: CLI table, csv and md on stdout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_never_prints_a_hostile_title_raw() {
+    let sim = hostile_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let pki = sim.pki();
+    let certs = dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    std::fs::write(certs.join("client.pem"), &pki.client_cert_pem).unwrap();
+    std::fs::write(certs.join("client_key.pem"), &pki.client_key_pem).unwrap();
+    std::fs::write(certs.join("root.pem"), &pki.root_cert_pem).unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+        cmd.args(args)
+            .args(["--engine-url", &sim.engine_url(), "--cert-dir"])
+            .arg(&certs)
+            .args(["--user-directory", "INTERNAL", "--user-id", "sa_engine"])
+            .env("QLIK_TUI_STATE_DIR", dir.path())
+            .env("QLIK_TUI_CONFIG_DIR", dir.path());
+        async move {
+            let o = tokio::time::timeout(
+                Duration::from_secs(60),
+                tokio::task::spawn_blocking(move || cmd.output()),
+            )
+            .await
+            .expect("the command finishes")
+            .unwrap()
+            .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            (
+                String::from_utf8(o.stdout).unwrap(),
+                String::from_utf8(o.stderr).unwrap(),
+            )
+        }
+    };
+    let (table, _) = run(&["apps"]).await;
+    assert_no_raw_control("apps table", &table);
+    assert!(table.contains("\\x1b]0;pwned\\x07Sales"), "{table}");
+    assert!(table.contains("Invoice \\u202efdp.exe"), "{table}");
+
+    let (md, warnings) = run(&["export", "--all", "--format", "md"]).await;
+    assert_no_raw_control("md on stdout", &md);
+    assert_no_raw_control("export warnings", &warnings);
+    assert!(warnings.contains("warning: app"), "{warnings}");
+
+    // Piped (not a terminal): CSV keeps exact cells, formulas neutralised.
+    let (csv, _) = run(&["export", "--all", "--format", "csv"]).await;
+    assert!(
+        csv.contains("'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")"),
+        "{csv}"
+    );
+    let (raw, _) = run(&["export", "--all", "--format", "csv", "--csv-raw"]).await;
+    assert!(
+        raw.contains(",\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""),
+        "{raw}"
+    );
+    assert!(!raw.contains("'=HYPERLINK"), "{raw}");
+}
