@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod auth;
+pub mod cli;
 pub mod doctor;
 
 use qlik_tui::profile::ConnectionSpec;
