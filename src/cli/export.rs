@@ -87,7 +87,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
         csv_raw: args.csv_raw,
     };
     let output = Output::from_arg(&args.output);
-    let site = Site::new(args.conn.resolve()?);
+    let site = Site::new(args.conn.spec()?);
 
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();
