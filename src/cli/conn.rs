@@ -526,6 +526,13 @@ impl ConnArgs {
     }
 
     /// The connection these flags name: inline flags win over a profile.
+    /// The connection these flags name, for a command: what goes wrong here is the user's input
+    /// (exit 2), unless it has a more telling code. The doctor uses [`Self::resolve`], which
+    /// keeps the error's own type for its report.
+    pub fn spec(&self) -> anyhow::Result<ConnectionSpec> {
+        self.resolve().map_err(super::exit::input)
+    }
+
     pub fn resolve(&self) -> anyhow::Result<ConnectionSpec> {
         if self.has_inline() {
             return self.inline_spec();
