@@ -15,7 +15,7 @@ pub struct AppsArgs {
 }
 
 pub async fn run(args: AppsArgs) -> anyhow::Result<i32> {
-    let site = Site::new(args.conn.resolve()?);
+    let site = Site::new(args.conn.spec()?);
     let apps = site.apps().await;
     site.close_all().await;
     let apps = apps?;

@@ -77,9 +77,9 @@ impl ExportArgs {
 }
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
-    let scope = args.scope()?;
+    let scope = args.scope().map_err(super::exit::input)?;
     let format = Format::from_name(&args.format)
-        .ok_or_else(|| anyhow::anyhow!("unknown format '{}'", args.format))?;
+        .ok_or_else(|| super::exit::usage(format!("unknown format '{}'", args.format)))?;
     let opts = ExportOptions {
         concurrency: args.concurrency,
         include_script: args.include_script,
@@ -87,7 +87,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
         csv_raw: args.csv_raw,
     };
     let output = Output::from_arg(&args.output);
-    let site = Site::new(args.conn.resolve()?);
+    let site = Site::new(args.conn.spec()?);
 
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();
