@@ -46,6 +46,8 @@ pub(crate) use format_csv::looks_like_formula;
 mod format_json;
 mod format_md;
 mod format_ndjson;
+#[cfg(test)]
+mod proptests;
 mod sink;
 mod walk;
 
