@@ -9,11 +9,9 @@ use serde_json::{Value, json};
 use super::*;
 
 /// A client's shared state with requests 1..=3 pending (id 4 is the next to be sent).
-fn pending() -> (
-    Shared,
-    Vec<oneshot::Receiver<Result<Value, EngineError>>>,
-    broadcast::Sender<Notification>,
-) {
+type Reply = oneshot::Receiver<Result<Value, EngineError>>;
+
+fn pending() -> (Shared, Vec<Reply>, broadcast::Sender<Notification>) {
     let mut map = PendingMap::new();
     let mut rxs = Vec::new();
     for (id, method) in [(1, "EngineVersion"), (2, "GetDocList"), (3, "OpenDoc")] {
