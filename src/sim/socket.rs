@@ -220,7 +220,7 @@ fn reply_delay(latency: Duration, jitter: Duration) -> Duration {
     if jitter.is_zero() {
         return latency;
     }
-    use rand::Rng;
+    use rand::RngExt;
     let extra = rand::rng().random_range(0..=jitter.as_micros() as u64);
     latency + Duration::from_micros(extra)
 }
