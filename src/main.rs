@@ -30,10 +30,11 @@ fn main() {
             // Engine messages and titles can be part of an error: escaped, never raw.
             let text = format!("{e:#}");
             eprintln!(
-                "error: {}",
+                "{} {}",
+                cli::color::red_stderr("error:"),
                 qlik_tui::text::escape_lines_for_terminal(&text)
             );
-            1
+            cli::exit::code_for(&e)
         }
     };
     // Don't wait for background tasks (sockets closing politely) to finish.

@@ -5,7 +5,6 @@
 //! made at test time. Each mode runs the real `qlik-tui apps` binary at least once, and no
 //! secret may show up in its output, its errors or its log.
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, SystemTime};
 
@@ -22,6 +21,7 @@ use qlik_tui::tls::ClientTls;
 mod common;
 
 use common::auth::{header_proxy, rsa_pair, start_with};
+use common::cli::{TempFiles, assert_no_secret, qlik_tui};
 
 // ---------------------------------------------------------------- fixtures
 
@@ -133,49 +133,6 @@ fn stored_token_spec(sim: &SimServer, prefix: &str, key: &str) -> (String, Conne
     (token, s)
 }
 
-struct TempFiles {
-    dir: tempfile::TempDir,
-}
-
-impl TempFiles {
-    fn new() -> Self {
-        TempFiles {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn write(&self, name: &str, text: &str) -> String {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-}
-
-/// Runs the real binary with `args` (and a private config/state dir), off the runtime's threads
-/// so the in-process simulator keeps serving. Bounded: a hang fails the test.
-async fn qlik_tui(args: Vec<String>, env: Vec<(&'static str, String)>, state: PathBuf) -> Output {
-    let run = tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
-        cmd.args(&args)
-            .env("QLIK_TUI_CONFIG_DIR", state.join("config"))
-            .env("QLIK_TUI_STATE_DIR", &state)
-            .env("QLIK_TUI_LOG", "debug")
-            .env_remove("QLIK_TUI_PROFILE")
-            .env_remove("QLIK_TUI_API_KEY")
-            .env_remove("QLIK_TUI_JWT");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().expect("run qlik-tui")
-    });
-    tokio::time::timeout(Duration::from_secs(60), run)
-        .await
-        .expect("qlik-tui must finish")
-        .unwrap()
-}
-
 /// The ids of `qlik-tui apps --json` output, sorted.
 fn listed_ids(out: &Output) -> Vec<String> {
     assert!(
@@ -184,24 +141,6 @@ fn listed_ids(out: &Output) -> Vec<String> {
         String::from_utf8_lossy(&out.stderr)
     );
     common::auth::listed_app_ids(&out.stdout)
-}
-
-/// Everything the run wrote (stdout, stderr, its log files) must be free of `secrets`.
-fn assert_no_secret(out: &Output, state: &Path, secrets: &[&str]) {
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    if let Ok(entries) = std::fs::read_dir(state.join("logs")) {
-        for e in entries.flatten() {
-            text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
-        }
-    }
-    for s in secrets {
-        assert!(!s.is_empty());
-        assert!(
-            !text.contains(s),
-            "a secret leaked into the output or log:\n{text}"
-        );
-    }
 }
 
 fn base_args(sim: &SimServer, prefix: &str, root: &str) -> Vec<String> {

@@ -442,11 +442,7 @@ async fn cli_writes_the_four_formats_without_secrets() {
     let sim = SimServer::start(SimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pki = sim.pki();
-    let certs = dir.path().join("certs");
-    std::fs::create_dir(&certs).unwrap();
-    std::fs::write(certs.join("client.pem"), &pki.client_cert_pem).unwrap();
-    std::fs::write(certs.join("client_key.pem"), &pki.client_key_pem).unwrap();
-    std::fs::write(certs.join("root.pem"), &pki.root_cert_pem).unwrap();
+    let certs = common::write_cert_dir(&sim, dir.path());
     let asset = asset();
     let apps = asset["apps"].as_array().unwrap();
     let exported: Vec<&Value> = apps.iter().filter(|a| !is_denied(a)).collect();

@@ -534,7 +534,7 @@ async fn cli_json_has_the_issue_shape_and_the_table_groups_by_app() {
     assert!(out.contains("«Region»"), "{out}");
 
     let o = run_cli(&sim, &["search", "Sum(", "--all", "--regex"]).await;
-    assert!(!o.status.success());
+    assert_eq!(o.status.code(), Some(2), "a bad pattern is a usage error");
     assert!(String::from_utf8_lossy(&o.stderr).contains("drop --regex"));
 
     let o = run_cli(

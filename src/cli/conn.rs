@@ -141,6 +141,15 @@ pub struct ConnArgs {
     pub secret_store: Option<crate::profile::secrets::StoreChoice>,
 }
 
+/// Flags (or a profile) that cannot make a connection, as the problem and its fix apart: the
+/// doctor reports them as its failed `config` step, every other command as one error line.
+#[derive(Debug, thiserror::Error)]
+#[error("{problem}: {fix}")]
+pub struct ConfigProblem {
+    pub problem: String,
+    pub fix: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum AuthMode {
     /// Client certificate + X-Qlik-User (QSEoW engine port 4747).
@@ -322,13 +331,16 @@ impl ConnArgs {
                         "certificate auth needs --client-cert and --client-key (or --cert-dir with client.pem, client_key.pem, root.pem)"
                     );
                 }
+                let missing = |what: &str| ConfigProblem {
+                    problem: format!("certificate auth has no {what} for the X-Qlik-User header"),
+                    fix: "X-Qlik-User needs both a directory and an id: give --user-directory and --user-id (e.g. INTERNAL and sa_engine)".into(),
+                };
                 Auth::Certificate {
-                    user_directory: self.user_directory.clone().ok_or_else(|| {
-                        anyhow!("certificate auth needs --user-directory (e.g. INTERNAL) for the X-Qlik-User header")
-                    })?,
-                    user_id: self.user_id.clone().ok_or_else(|| {
-                        anyhow!("certificate auth needs --user-id (e.g. sa_engine) for the X-Qlik-User header")
-                    })?,
+                    user_directory: self
+                        .user_directory
+                        .clone()
+                        .ok_or_else(|| missing("user directory"))?,
+                    user_id: self.user_id.clone().ok_or_else(|| missing("user id"))?,
                 }
             }
             AuthMode::Jwt => Auth::Jwt {
@@ -514,6 +526,13 @@ impl ConnArgs {
     }
 
     /// The connection these flags name: inline flags win over a profile.
+    /// The connection these flags name, for a command: what goes wrong here is the user's input
+    /// (exit 2), unless it has a more telling code. The doctor uses [`Self::resolve`], which
+    /// keeps the error's own type for its report.
+    pub fn spec(&self) -> anyhow::Result<ConnectionSpec> {
+        self.resolve().map_err(super::exit::input)
+    }
+
     pub fn resolve(&self) -> anyhow::Result<ConnectionSpec> {
         if self.has_inline() {
             return self.inline_spec();

@@ -5,8 +5,9 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::conn::ConnArgs;
+use super::conn::{ConfigProblem, ConnArgs};
 use crate::explore::doctor::{self, DoctorOptions, Status};
+use crate::profile::ConnectionSpec;
 
 #[derive(Debug, Clone, Args)]
 pub struct DoctorArgs {
@@ -32,10 +33,42 @@ pub enum Format {
 
 pub async fn run(args: DoctorArgs) -> anyhow::Result<i32> {
     let format = if args.json { Format::Json } else { args.format };
-    let spec = args.conn.resolve()?;
+    // The report is the doctor's output whatever the input: flags or a profile that cannot
+    // make a connection are its failed `config` step, not an error line on stderr.
+    let spec = match args.conn.resolve() {
+        Ok(spec) => spec,
+        Err(e) => {
+            let (detail, hint) = match e.downcast_ref::<ConfigProblem>() {
+                Some(p) => (p.problem.clone(), p.fix.clone()),
+                None => (
+                    format!("{e:#}"),
+                    "fix the connection flags or the profile as this says (`qlik-tui doctor --help` lists the flags; `qlik-tui profile list` the profiles)".into(),
+                ),
+            };
+            let target = args
+                .conn
+                .profile
+                .clone()
+                .or_else(|| {
+                    args.conn
+                        .engine_url
+                        .as_deref()
+                        .map(crate::engine::url::redact)
+                })
+                .unwrap_or_else(|| "no connection".into());
+            print_report(
+                format,
+                &doctor::unusable_config(detail, hint),
+                &target,
+                false,
+            )?;
+            return Ok(1);
+        }
+    };
+    let spec = bound_requests(spec, &args.conn);
     let opts = DoctorOptions {
         qrs_url: args.qrs_url.clone(),
-        resolver: None,
+        ..Default::default()
     };
     let target = spec.name.clone().unwrap_or_else(|| spec.engine_url.clone());
     let live = format == Format::Text;
@@ -66,16 +99,38 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<i32> {
         }
     })
     .await;
+    print_report(format, &report, &target, live)?;
+    Ok(if report.ok { 0 } else { 1 })
+}
+
+/// `--timeout N` bounds every network wait of the doctor, the engine step's requests included,
+/// unless `--request-timeout` says otherwise: a doctor run should not sit 30 s on one reply
+/// when the user asked for N.
+fn bound_requests(mut spec: ConnectionSpec, conn: &ConnArgs) -> ConnectionSpec {
+    if conn.timeout.is_some() && conn.request_timeout.is_none() {
+        spec.timeouts.request = spec.timeouts.connect;
+    }
+    spec
+}
+
+/// Prints `report` in `format`; `steps_shown`: the text checklist's steps were printed live, so
+/// only its closing lines are left.
+fn print_report(
+    format: Format,
+    report: &doctor::Report,
+    target: &str,
+    steps_shown: bool,
+) -> anyhow::Result<()> {
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
-        Format::Md => print!("{}", report.to_markdown(&target)),
+        Format::Md => print!("{}", report.to_markdown(target)),
         Format::Text => {
-            // The steps were printed live; print only the closing lines of the checklist.
-            let text = report.to_text(&target);
-            if let Some(i) = text.find("\nResult:") {
-                print!("{}", &text[i..]);
+            let text = report.to_text(target);
+            match text.find("\nResult:") {
+                Some(i) if steps_shown => print!("{}", &text[i..]),
+                _ => print!("{text}"),
             }
         }
     }
-    Ok(if report.ok { 0 } else { 1 })
+    Ok(())
 }

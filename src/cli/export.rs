@@ -37,7 +37,9 @@ pub struct ExportArgs {
     /// Where to write: a file (replaced atomically when the export succeeds) or '-' for stdout.
     #[arg(short = 'o', long = "output", value_name = "PATH", default_value = "-")]
     pub output: String,
-    /// Apps exported at once, one engine session each (Qlik licences often allow 5 per user).
+    /// Apps exported at once, one engine session each. The default 3 (4 sessions with the
+    /// export's own) stays below the proxy's 5 parallel sessions per user: the user's hub and
+    /// QMC tabs count too, and a closed session can hold its place for minutes.
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Add each app's load script.
@@ -77,9 +79,9 @@ impl ExportArgs {
 }
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
-    let scope = args.scope()?;
+    let scope = args.scope().map_err(super::exit::input)?;
     let format = Format::from_name(&args.format)
-        .ok_or_else(|| anyhow::anyhow!("unknown format '{}'", args.format))?;
+        .ok_or_else(|| super::exit::usage(format!("unknown format '{}'", args.format)))?;
     let opts = ExportOptions {
         concurrency: args.concurrency,
         include_script: args.include_script,
@@ -87,7 +89,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
         csv_raw: args.csv_raw,
     };
     let output = Output::from_arg(&args.output);
-    let site = Site::new(args.conn.resolve()?);
+    let site = Site::new(args.conn.spec()?);
 
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();

@@ -60,8 +60,8 @@ pub fn link_set(links: &Links, args: &LinksArgs) -> anyhow::Result<LinkSet> {
 }
 
 pub fn run(args: LinksArgs) -> anyhow::Result<i32> {
-    let spec = args.conn.resolve()?;
-    let set = link_set(&Links::new(&spec.display_base()), &args)?;
+    let spec = args.conn.spec()?;
+    let set = link_set(&Links::new(&spec.display_base()), &args).map_err(super::exit::input)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&set)?);
     } else {

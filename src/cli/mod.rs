@@ -2,12 +2,17 @@
 //! thin: they resolve a connection, call the domain, and print.
 
 pub mod apps;
+pub mod color;
+pub mod completions;
 pub mod conn;
 pub mod demo_engine;
 pub mod doctor;
+pub mod exit;
 pub mod export;
+pub mod get;
 pub mod info;
 pub mod links;
+pub mod output;
 pub mod profile;
 pub mod profiles;
 pub mod search;
@@ -21,7 +26,7 @@ use clap::{Parser, Subcommand};
     name = "qlik-tui",
     version,
     about = "A terminal explorer for Qlik Sense: profiles with secrets in the OS keyring, engine sessions, tree panes, exports.",
-    after_help = "Run `qlik-tui` for the explorer on your profiles (`-p NAME` connects one), `qlik-tui --demo` for the explorer on a built-in engine simulator. `qlik-tui info` shows where config, logs and the keymap live."
+    after_help = after_help()
 )]
 pub struct Cli {
     /// Open the explorer on the built-in engine simulator (no Qlik server needed; writes nothing
@@ -44,6 +49,10 @@ pub struct Cli {
     /// Keyring backend holding the profiles' secrets (default: each profile's own setting).
     #[arg(long, value_enum, env = "QLIK_TUI_SECRET_STORE")]
     pub secret_store: Option<crate::profile::secrets::StoreChoice>,
+
+    /// Color: `auto` colors a terminal only (never a pipe or a file) and honours NO_COLOR.
+    #[arg(long, value_enum, default_value_t = color::ColorChoice::Auto, global = true)]
+    pub color: color::ColorChoice,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -73,10 +82,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read what the explorer shows: sheets, objects, master items, bookmarks, variables, the
+    /// data model, the script, the app (table, json, ndjson or yaml).
+    Get(Box<get::GetArgs>),
+    /// Print a shell completion script (profile names complete in bash and fish).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff): `qlik-tui man | man -l -`.
+    Man,
+}
+
+fn after_help() -> String {
+    format!(
+        "Run `qlik-tui` for the explorer on your profiles (`-p NAME` connects one), `qlik-tui --demo` for the explorer on a built-in engine simulator. `qlik-tui info` shows where config, logs and the keymap live.\n\n{}",
+        exit::HELP_TABLE
+    )
 }
 
 /// Runs the parsed command; returns the process exit code.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    // The explorer draws on stdout's terminal: without color there, it uses the mono theme.
+    let theme = if color::init(cli.color) {
+        cli.theme
+    } else {
+        crate::tui::ThemeName::Mono
+    };
     match cli.command {
         Some(Command::Apps(a)) => apps::run(*a).await,
         Some(Command::Info { json }) => info::run(json),
@@ -87,10 +116,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Links(a)) => links::run(*a),
         Some(Command::Search(a)) => search::run(*a).await,
         Some(Command::Usage(a)) => usage::run(*a).await,
-        None if cli.demo => crate::tui::demo::run(cli.mouse, cli.theme).await,
+        Some(Command::Get(a)) => get::run(*a).await,
+        Some(Command::Completions(a)) => completions::run(a),
+        Some(Command::Man) => completions::man(),
+        None if cli.demo => crate::tui::demo::run(cli.mouse, theme).await,
         None => {
             let source = crate::tui::profiles::ProfileSource::default_file(cli.secret_store);
-            crate::tui::run_profiles(source, cli.profile, cli.mouse, cli.theme).await
+            crate::tui::run_profiles(source, cli.profile, cli.mouse, theme).await
         }
     }
 }

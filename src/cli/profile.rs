@@ -32,6 +32,9 @@ pub enum ProfileCommand {
     List {
         #[arg(long)]
         json: bool,
+        /// Only the names, one a line (what shell completion reads; never connects).
+        #[arg(long, conflicts_with = "json")]
+        names: bool,
     },
     /// Show a profile: settings, which secrets the keyring holds (masked), certificate facts.
     Show {
@@ -227,7 +230,7 @@ pub async fn run(args: ProfileArgs) -> anyhow::Result<i32> {
     match args.command {
         ProfileCommand::Add(a) => add(*a),
         ProfileCommand::Edit(a) => edit(*a),
-        ProfileCommand::List { json } => list(json),
+        ProfileCommand::List { json, names } => list(json, names),
         ProfileCommand::Show { name, json, store } => show(&name, json, store.secret_store),
         ProfileCommand::Remove { name, store } => remove(&name, store.secret_store),
         ProfileCommand::Rename { from, to, store } => rename(&from, &to, store.secret_store),
@@ -631,8 +634,14 @@ fn edit(a: AddArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn list(json: bool) -> anyhow::Result<i32> {
+fn list(json: bool, names: bool) -> anyhow::Result<i32> {
     let store = ProfileStore::open_default()?;
+    if names {
+        for p in store.profiles() {
+            println!("{}", p.name);
+        }
+        return Ok(0);
+    }
     let default = store.default_name().map(str::to_string);
     if json {
         let items: Vec<serde_json::Value> = store

@@ -4,7 +4,6 @@
 
 use std::io::{IsTerminal, Write};
 
-use anyhow::bail;
 use clap::Args;
 
 use super::conn::ConnArgs;
@@ -52,7 +51,9 @@ impl SearchArgs {
         } else if !self.apps.is_empty() {
             Ok(Scope::Apps(self.apps.clone()))
         } else {
-            bail!("where to search: give --all, or --app ID (repeat it for several apps)")
+            Err(super::exit::usage(
+                "where to search: give --all, or --app ID (repeat it for several apps)",
+            ))
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Plain-text tables for human output: columns padded to their widest cell (by display width,
-//! so CJK and accented titles line up), the last column unpadded.
+//! so CJK and accented titles line up), the last column unpadded; the header bold when stdout is
+//! colored (see `color`).
 
 use unicode_width::UnicodeWidthStr;
 
@@ -12,7 +13,7 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
         }
     }
     let mut out = String::new();
-    let mut line = |cells: Vec<String>| {
+    let mut line = |cells: Vec<String>, header: bool| {
         let mut l = String::new();
         for (i, cell) in cells.iter().enumerate() {
             if i + 1 == cols {
@@ -22,12 +23,16 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
                 l.push_str(&" ".repeat(widths[i] - cell.width() + 2));
             }
         }
-        out.push_str(l.trim_end());
+        if header {
+            out.push_str(&super::color::bold_stdout(l.trim_end()));
+        } else {
+            out.push_str(l.trim_end());
+        }
         out.push('\n');
     };
-    line(headers.iter().map(|h| h.to_string()).collect());
+    line(headers.iter().map(|h| h.to_string()).collect(), true);
     for row in rows {
-        line(row.iter().map(|c| clean(c)).collect());
+        line(row.iter().map(|c| clean(c)).collect(), false);
     }
     out
 }

@@ -485,24 +485,7 @@ const EXCERPT_CHARS: usize = 60;
 /// The first characters of engine text for an error: cut by characters (never inside one) and
 /// with control and bidi characters shown escaped, as the text may be anything.
 pub fn excerpt(text: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == EXCERPT_CHARS {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            '"' => out.push_str("\\\""),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::text::escape_for_terminal(&crate::text::cut_chars(text, EXCERPT_CHARS)).into_owned()
 }
 
 /// A proxy notification with severity `fatal` (QPS closes the socket after it).

@@ -350,7 +350,7 @@ pub async fn usage_of_app(
     };
     match &outcome.app {
         Some(app) => Ok((usage_in(app), outcome.errors)),
-        None => Err(SearchError::Options(format!(
+        None => Err(SearchError::AppRefused(format!(
             "cannot open app '{app_id}': {}; check the id (`qlik-tui apps` lists them) and that the user may open it",
             outcome
                 .errors

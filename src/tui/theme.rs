@@ -10,6 +10,9 @@ pub enum ThemeName {
     #[default]
     Dark,
     Light,
+    /// No color at all, only bold / reverse / underline: what `NO_COLOR` or `--color never`
+    /// choose.
+    Mono,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +91,29 @@ impl Theme {
                 boolean: Style::new().fg(Color::Rgb(160, 100, 0)),
                 null: Style::new().fg(Color::DarkGray),
             },
+            ThemeName::Mono => {
+                let plain = Style::new();
+                let bold = plain.add_modifier(Modifier::BOLD);
+                Theme {
+                    base: plain,
+                    dim: plain,
+                    accent: bold,
+                    border: plain,
+                    border_focus: bold,
+                    selected: plain.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+                    tag: plain,
+                    matched: plain.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+                    error: bold,
+                    ok: plain,
+                    warn: bold,
+                    bar: plain.add_modifier(Modifier::REVERSED),
+                    key: plain,
+                    string: plain,
+                    number: plain,
+                    boolean: plain,
+                    null: plain,
+                }
+            }
         }
     }
 
@@ -103,6 +129,37 @@ impl Theme {
             Seg::Null | Seg::Dim => self.null,
             Seg::Error => self.error,
             Seg::Link => self.key.add_modifier(Modifier::UNDERLINED),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mono_has_no_color_anywhere() {
+        let t = Theme::new(ThemeName::Mono);
+        for s in [
+            t.base,
+            t.dim,
+            t.accent,
+            t.border,
+            t.border_focus,
+            t.selected,
+            t.tag,
+            t.matched,
+            t.error,
+            t.ok,
+            t.warn,
+            t.bar,
+            t.key,
+            t.string,
+            t.number,
+            t.boolean,
+            t.null,
+        ] {
+            assert_eq!((s.fg, s.bg), (None, None), "{s:?}");
         }
     }
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod auth;
+pub mod cli;
 pub mod doctor;
 
 use qlik_tui::profile::ConnectionSpec;
@@ -87,4 +88,16 @@ pub fn container_path() -> ContainerPath {
         }
     }
     panic!("the demo site has a container with children");
+}
+
+/// Writes the simulator's certificates into `dir/certs` as the QMC exports them (client.pem,
+/// client_key.pem, root.pem), for the CLI's `--cert-dir`; returns that folder.
+pub fn write_cert_dir(sim: &SimServer, dir: &std::path::Path) -> std::path::PathBuf {
+    let pki = sim.pki();
+    let certs = dir.join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::write(certs.join("client.pem"), &pki.client_cert_pem).unwrap();
+    std::fs::write(certs.join("client_key.pem"), &pki.client_key_pem).unwrap();
+    std::fs::write(certs.join("root.pem"), &pki.root_cert_pem).unwrap();
+    certs
 }

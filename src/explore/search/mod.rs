@@ -38,6 +38,9 @@ pub enum SearchError {
     Pattern(String),
     #[error("{0}")]
     Options(String),
+    /// The one app asked for could not be opened (the engine refused it).
+    #[error("{0}")]
+    AppRefused(String),
     #[error("the search stopped{}: {source}", .app_id.as_deref().map(|a| format!(" at app '{a}'")).unwrap_or_default())]
     Engine {
         app_id: Option<String>,

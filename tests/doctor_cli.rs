@@ -1,0 +1,220 @@
+//! `qlik-tui doctor` as a user runs it: whatever the input, the report is the output. Every bad
+//! input the doctor's library tests use (tests/doctor_local.rs, tests/doctor_sim.rs), given as
+//! flags and files to the real binary, plus flags that cannot make a connection at all (no user
+//! directory or id for X-Qlik-User, no connection, a bad URL, a missing file): `--json` prints a
+//! parseable report with the failing step and cause, and exit status 1. `--timeout N` bounds the
+//! engine step's requests too.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::cli::{TempFiles, assert_cli_report as assert_report, doctor_json as doctor, qlik_tui};
+use qlik_tui::sim::behaviour::ReplyFault;
+use qlik_tui::sim::{Behaviour, SimServer};
+use qlik_tui::tls::pki::{DemoPki, TestCa, Validity};
+use tokio::io::AsyncWriteExt;
+
+/// Certificate files of `pki` in a temporary folder, and the flags naming them.
+struct CertFlags {
+    files: TempFiles,
+}
+
+impl CertFlags {
+    fn new(pki: &DemoPki) -> CertFlags {
+        let files = TempFiles::new();
+        files.write("client.pem", &pki.client_cert_pem);
+        files.write("client_key.pem", &pki.client_key_pem);
+        files.write("root.pem", &pki.root_cert_pem);
+        CertFlags { files }
+    }
+
+    /// `doctor --json` for `url` with certificate auth as INTERNAL\sa_engine and a 2 s
+    /// timeout; each of `set` replaces a flag's value (or adds the flag).
+    fn args(&self, url: &str, set: &[(&str, &str)]) -> Vec<String> {
+        let file = |name: &str| self.files.path().join(name).to_string_lossy().into_owned();
+        let mut flags: Vec<(String, String)> = vec![
+            ("--engine-url".into(), url.into()),
+            ("--client-cert".into(), file("client.pem")),
+            ("--client-key".into(), file("client_key.pem")),
+            ("--root-cert".into(), file("root.pem")),
+            ("--user-directory".into(), "INTERNAL".into()),
+            ("--user-id".into(), "sa_engine".into()),
+            ("--timeout".into(), "2".into()),
+        ];
+        for (k, v) in set {
+            match flags.iter_mut().find(|(f, _)| f == k) {
+                Some(f) => f.1 = v.to_string(),
+                None => flags.push((k.to_string(), v.to_string())),
+            }
+        }
+        let mut a = vec!["doctor".to_string(), "--json".to_string()];
+        a.extend(flags.into_iter().flat_map(|(k, v)| [k, v]));
+        a
+    }
+
+    fn without(&self, url: &str, flag: &str) -> Vec<String> {
+        let mut a = self.args(url, &[]);
+        let i = a.iter().position(|x| x == flag).expect("the flag is there");
+        a.drain(i..i + 2);
+        a
+    }
+}
+
+async fn sim_with(behaviour: Behaviour) -> SimServer {
+    common::auth::start_with(Default::default(), behaviour).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_user_id_or_directory_fails_config_with_the_fix() {
+    let flags = CertFlags::new(&DemoPki::generate().unwrap());
+    for missing in ["--user-id", "--user-directory"] {
+        let (r, out) = doctor(flags.without("wss://localhost:4747", missing)).await;
+        let hint = assert_report(&r, &out, "config", "invalid_config");
+        assert!(
+            hint.contains("X-Qlik-User needs both a directory and an id"),
+            "{hint}"
+        );
+        let detail = r["steps"][0]["detail"].as_str().unwrap();
+        let what = missing.trim_start_matches("--").replace('-', " ");
+        assert!(detail.contains(&what), "{missing}: {detail}");
+        let steps = r["steps"].as_array().unwrap();
+        assert!(steps[1..].iter().all(|s| s["status"] == "skip"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flags_that_make_no_connection_still_get_a_report() {
+    let flags = CertFlags::new(&DemoPki::generate().unwrap());
+    // No connection at all.
+    let (r, out) = doctor(vec!["doctor".into(), "--json".into()]).await;
+    assert_report(&r, &out, "config", "invalid_config");
+    // Not an engine URL.
+    let (r, out) = doctor(flags.args("https://localhost:4747", &[])).await;
+    assert_report(&r, &out, "config", "invalid_config");
+    // A certificate file that is not there.
+    let args = flags.args(
+        "wss://localhost:4747",
+        &[("--client-cert", "/nonexistent/client.pem")],
+    );
+    let (r, out) = doctor(args).await;
+    assert_report(&r, &out, "config", "invalid_config");
+    // The text and Markdown reports are printed too, on stdout.
+    let mut text = flags.without("wss://localhost:4747", "--user-id");
+    text.retain(|a| a != "--json");
+    let state = tempfile::tempdir().unwrap();
+    let out = qlik_tui(text, vec![], state.path().to_path_buf()).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("config") && stdout.contains("X-Qlik-User needs both"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_certificate_files_fail_config_with_their_cause() {
+    let pki = DemoPki::generate().unwrap();
+    let flags = CertFlags::new(&pki);
+    let url = "wss://localhost:4747";
+    let garbage = flags.files.write("garbage.pem", "not a certificate");
+    let (r, out) = doctor(flags.args(url, &[("--client-cert", &garbage)])).await;
+    assert_report(&r, &out, "config", "invalid_pem");
+
+    let other = TestCa::new("other")
+        .unwrap()
+        .issue_client("x", Validity::Days(30))
+        .unwrap();
+    let other_key = flags.files.write("other_key.pem", &other.key_pem);
+    let (r, out) = doctor(flags.args(url, &[("--client-key", &other_key)])).await;
+    assert_report(&r, &out, "config", "key_mismatch");
+
+    let expired = pki
+        .ca
+        .issue_client("QlikClient", Validity::ExpiredDaysAgo(3))
+        .unwrap();
+    let cert = flags.files.write("expired.pem", &expired.cert_pem);
+    let key = flags.files.write("expired_key.pem", &expired.key_pem);
+    let (r, out) =
+        doctor(flags.args(url, &[("--client-cert", &cert), ("--client-key", &key)])).await;
+    assert_report(&r, &out, "config", "cert_expired");
+}
+
+/// A TCP peer on loopback that `answer`s every connection (or holds it silently).
+async fn peer(answer: Option<&'static [u8]>) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Some(a) = answer {
+                    let _ = tcp.write_all(a).await;
+                }
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_failures_are_reported_at_their_step() {
+    let flags = CertFlags::new(&DemoPki::generate().unwrap());
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let (r, out) = doctor(flags.args(&format!("wss://127.0.0.1:{port}"), &[])).await;
+    assert_report(&r, &out, "tcp", "connection_refused");
+    // A peer that is not TLS.
+    let http = peer(Some(b"HTTP/1.1 400 Bad Request\r\n\r\n")).await;
+    let url = format!("wss://localhost:{}", http.port());
+    let (r, out) = doctor(flags.args(&url, &[])).await;
+    assert_report(&r, &out, "tls", "not_tls");
+    // A peer that accepts and never answers: --timeout bounds the wait.
+    let silent = peer(None).await;
+    let url = format!("wss://localhost:{}", silent.port());
+    let t = Instant::now();
+    let (r, out) = doctor(flags.args(&url, &[("--timeout", "0.5")])).await;
+    assert_report(&r, &out, "tls", "timeout");
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_faults_are_reported_at_the_engine_step() {
+    let sim = sim_with(Behaviour::fault_on("GetDocList", ReplyFault::Garbage)).await;
+    let flags = CertFlags::new(sim.pki());
+    let (r, out) = doctor(flags.args(&sim.engine_url(), &[])).await;
+    assert_report(&r, &out, "engine", "protocol_error");
+    let detail = r["steps"][6]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("unreadable") && detail.contains("\\x1b"),
+        "{detail}"
+    );
+    assert!(!detail.contains('\u{1b}'));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_bounds_the_engine_steps_requests_unless_request_timeout_says_otherwise() {
+    let sim = sim_with(Behaviour::never_answer("GetDocList")).await;
+    let flags = CertFlags::new(sim.pki());
+    let t = Instant::now();
+    let (r, out) = doctor(flags.args(&sim.engine_url(), &[("--timeout", "1")])).await;
+    let took = t.elapsed();
+    assert_report(&r, &out, "engine", "timeout");
+    // The default request timeout is 30 s: only --timeout can end the step this soon.
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let detail = r["steps"][6]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("GetDocList") && detail.contains("1s"),
+        "{detail}"
+    );
+
+    let (r, _) = doctor(flags.args(
+        &sim.engine_url(),
+        &[("--timeout", "1"), ("--request-timeout", "1.5")],
+    ))
+    .await;
+    let detail = r["steps"][6]["detail"].as_str().unwrap();
+    assert!(detail.contains("1.5s"), "--request-timeout wins: {detail}");
+}
