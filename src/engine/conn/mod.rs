@@ -8,3 +8,6 @@ pub mod spec;
 
 pub use preflight::{AuthCache, Preflight};
 pub use spec::{Auth, ConnectionSpec, Deployment, JwtSource, JwtTemplate, SecretString};
+
+#[cfg(test)]
+mod tests;
