@@ -36,6 +36,7 @@ pub mod socket;
 pub mod tenant;
 pub mod upgrade;
 pub mod vproxy;
+pub mod writes;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
