@@ -9,8 +9,10 @@ pub mod demo_engine;
 pub mod doctor;
 pub mod exit;
 pub mod export;
+pub mod get;
 pub mod info;
 pub mod links;
+pub mod output;
 pub mod profile;
 pub mod profiles;
 pub mod table;
@@ -74,6 +76,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read what the explorer shows: sheets, objects, master items, bookmarks, variables, the
+    /// data model, the script, the app (table, json, ndjson or yaml).
+    Get(Box<get::GetArgs>),
     /// Print a shell completion script (profile names complete in bash and fish).
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff): `qlik-tui man | man -l -`.
@@ -103,6 +108,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Doctor(a)) => doctor::run(*a).await,
         Some(Command::Export(a)) => export::run(*a).await,
         Some(Command::Links(a)) => links::run(*a),
+        Some(Command::Get(a)) => get::run(*a).await,
         Some(Command::Completions(a)) => completions::run(a),
         Some(Command::Man) => completions::man(),
         None if cli.demo => crate::tui::demo::run(cli.mouse, theme).await,

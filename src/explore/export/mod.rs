@@ -45,6 +45,8 @@ mod format_csv;
 mod format_json;
 mod format_md;
 mod format_ndjson;
+#[cfg(test)]
+mod proptests;
 mod sink;
 mod walk;
 
