@@ -15,7 +15,9 @@ pub mod links;
 pub mod output;
 pub mod profile;
 pub mod profiles;
+pub mod search;
 pub mod table;
+pub mod usage;
 
 use clap::{Parser, Subcommand};
 
@@ -69,6 +71,10 @@ pub enum Command {
     Profile(profile::ProfileArgs),
     /// Export apps' metadata and links as json, ndjson, csv or md.
     Export(Box<export::ExportArgs>),
+    /// Search apps' sheets, objects, master items, bookmarks, variables, script and fields.
+    Search(Box<search::SearchArgs>),
+    /// Who uses each master item and field of an app (and which are unused).
+    Usage(Box<usage::UsageArgs>),
     /// Print the hub and single-object links of an app, sheet, object or bookmark.
     Links(Box<links::LinksArgs>),
     /// Show where config, profiles, logs and the keymap live.
@@ -108,6 +114,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Doctor(a)) => doctor::run(*a).await,
         Some(Command::Export(a)) => export::run(*a).await,
         Some(Command::Links(a)) => links::run(*a),
+        Some(Command::Search(a)) => search::run(*a).await,
+        Some(Command::Usage(a)) => usage::run(*a).await,
         Some(Command::Get(a)) => get::run(*a).await,
         Some(Command::Completions(a)) => completions::run(a),
         Some(Command::Man) => completions::man(),

@@ -7,7 +7,9 @@ pub mod doctor;
 pub mod export;
 pub mod links;
 pub mod model;
+pub mod search;
 pub mod site;
+pub mod usage;
 
 pub use app::AppSession;
 pub use links::Links;
