@@ -1,8 +1,8 @@
 //! Which methods the simulator refuses as writes. It decides this from the Engine API's own
 //! naming (engine-api.md, the schema's method names), not from the list the client allows
 //! itself: reads are named `Get…`, `Is…`, `Check…`, `Search…` or are the version and platform
-//! calls; opening an app and the session-only objects (`CreateSession…` / `DestroySession…`)
-//! change nothing that is saved. Every other verb (`Set…`, `Apply…`, `Do…` such as `DoSave` and
+//! calls and `Evaluate`; opening an app and the session-only objects (`CreateSession…` /
+//! `DestroySession…`) change nothing that is saved. Every other verb (`Set…`, `Apply…`, `Do…` such as `DoSave` and
 //! `DoReload`, `Create…`/`Destroy…` of saved objects, `Publish`, `Approve`, selections, undo…)
 //! changes the app or its state, and a read-only simulator answers it with error 5.
 
@@ -15,6 +15,9 @@ const READS_BY_NAME: &[&str] = &[
     "OSVersion",
     "QTProduct",
     "OpenDoc",
+    // An expression computed against the data model: nothing is kept.
+    "Evaluate",
+    "EvaluateEx",
     "CreateSessionObject",
     "DestroySessionObject",
     "CreateSessionVariable",
@@ -54,6 +57,7 @@ mod tests {
             "GetDocList",
             "IsDesktopMode",
             "EngineVersion",
+            "EvaluateEx",
             "OpenDoc",
             "CreateSessionObject",
             "DestroySessionObject",
