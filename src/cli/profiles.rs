@@ -10,8 +10,11 @@ use crate::profile::resolve;
 pub fn resolve_profile(name: &str, args: &ConnArgs) -> anyhow::Result<ConnectionSpec> {
     let mut spec = resolve::resolve_named(name, args.secret_store)?;
     spec.allow_insecure_transport |= args.allow_insecure_transport;
-    if args.timeout.is_some() || args.request_timeout.is_some() {
+    if args.timeout.is_some() || args.request_timeout.is_some() || args.keep_alive.is_some() {
         let t = args.timeouts()?;
+        if args.keep_alive.is_some() {
+            spec.timeouts.keep_alive = t.keep_alive;
+        }
         if args.timeout.is_some() {
             spec.timeouts.connect = t.connect;
             spec.timeouts.greeting = t.greeting;
