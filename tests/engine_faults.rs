@@ -257,6 +257,7 @@ async fn assert_stalls(behaviour: Behaviour, step: &str, doctor_step: StepName) 
     let sim = start(behaviour).await;
     let mut s = spec(&sim, LONG);
     s.timeouts.connect = Duration::from_millis(700);
+    s.timeouts.greeting = s.timeouts.connect;
     let t = Instant::now();
     let err = connect_fails(&s).await;
     assert!(

@@ -68,7 +68,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<i32> {
     let spec = bound_requests(spec, &args.conn);
     let opts = DoctorOptions {
         qrs_url: args.qrs_url.clone(),
-        resolver: None,
+        ..Default::default()
     };
     let target = spec.name.clone().unwrap_or_else(|| spec.engine_url.clone());
     let live = format == Format::Text;

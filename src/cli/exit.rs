@@ -103,6 +103,7 @@ pub fn engine_code(e: &EngineError) -> i32 {
         | EngineError::MustAuthenticate { .. }
         | EngineError::RequestTimeout { .. }
         | EngineError::Closed { .. }
+        | EngineError::ClosedBeforeGreeting { .. }
         | EngineError::Protocol(_)
         | EngineError::Unreadable { .. }
         | EngineError::MessageTooLarge { .. }

@@ -37,7 +37,9 @@ pub struct ExportArgs {
     /// Where to write: a file (replaced atomically when the export succeeds) or '-' for stdout.
     #[arg(short = 'o', long = "output", value_name = "PATH", default_value = "-")]
     pub output: String,
-    /// Apps exported at once, one engine session each (Qlik licences often allow 5 per user).
+    /// Apps exported at once, one engine session each. The default 3 (4 sessions with the
+    /// export's own) stays below the proxy's 5 parallel sessions per user: the user's hub and
+    /// QMC tabs count too, and a closed session can hold its place for minutes.
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Add each app's load script.

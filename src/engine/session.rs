@@ -102,8 +102,8 @@ async fn read_greeting(socket: &mut EngineSocket) -> Result<Greeting, EngineErro
     loop {
         let text = match socket.next().await {
             None => {
-                return Err(EngineError::Closed {
-                    reason: "the server closed the socket before the engine greeting".into(),
+                return Err(EngineError::ClosedBeforeGreeting {
+                    close: String::new(),
                 });
             }
             Some(Err(e)) => {
@@ -114,18 +114,23 @@ async fn read_greeting(socket: &mut EngineSocket) -> Result<Greeting, EngineErro
             Some(Ok(Message::Text(t))) => t.to_string(),
             Some(Ok(Message::Binary(b))) => String::from_utf8_lossy(&b).into_owned(),
             Some(Ok(Message::Close(f))) => {
-                return Err(EngineError::Closed {
-                    reason: match f {
+                return Err(EngineError::ClosedBeforeGreeting {
+                    close: match f {
                         Some(f) => format!(
-                            "the server closed the socket before the engine greeting (code {}{})",
+                            " (code {}{})",
                             u16::from(f.code),
                             if f.reason.is_empty() {
                                 String::new()
                             } else {
-                                format!(": {}", f.reason)
+                                format!(
+                                    ": {}",
+                                    crate::text::escape_for_terminal(&crate::text::cut_chars(
+                                        &f.reason, 120
+                                    ))
+                                )
                             }
                         ),
-                        None => "the server closed the socket before the engine greeting".into(),
+                        None => String::new(),
                     },
                 });
             }

@@ -93,7 +93,10 @@ pub const MAX_MESSAGE_MB_RANGE: std::ops::RangeInclusive<usize> = 1..=1024;
 /// Timeouts for each wait. Every network wait in the client is bounded by one of these.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
+    /// DNS, TCP and the TLS handshake, each.
     pub connect: Duration,
+    /// Starting the session: the WebSocket upgrade answer, then the greeting, each. A proxy
+    /// starting a session cold takes 15–21 s (error::COLD_START), so the default is above it.
     pub greeting: Duration,
     pub request: Duration,
 }
@@ -102,7 +105,7 @@ impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
             connect: Duration::from_secs(10),
-            greeting: Duration::from_secs(10),
+            greeting: Duration::from_secs(30),
             request: Duration::from_secs(30),
         }
     }
@@ -410,10 +413,11 @@ pub async fn upgrade(
         .max_message_size(Some(opts.max_message_bytes))
         .max_frame_size(Some(opts.max_message_bytes));
     let fut = tokio_tungstenite::client_async_with_config(request, stream, Some(config));
-    match tokio::time::timeout(opts.timeouts.connect, fut).await {
+    // The proxy answers the upgrade once it has a session: a cold start waits here.
+    match tokio::time::timeout(opts.timeouts.greeting, fut).await {
         Err(_) => Err(EngineError::Timeout {
             step: "WebSocket upgrade",
-            after: opts.timeouts.connect,
+            after: opts.timeouts.greeting,
         }),
         Ok(Ok((ws, resp))) => Ok((ws, resp.status().as_u16())),
         Ok(Err(WsError::Http(resp))) => {
@@ -497,6 +501,14 @@ mod tests {
                 .contains("wss://")
         );
         assert!(parse_target("not a url").is_err());
+    }
+
+    #[test]
+    fn the_session_start_default_outlasts_a_cold_proxy() {
+        // A cold proxy takes 15–21 s to start a session: the default must not call that an
+        // outage.
+        assert!(Timeouts::default().greeting > Duration::from_secs(21));
+        assert!(Timeouts::default().request > Duration::from_secs(21));
     }
 
     #[test]

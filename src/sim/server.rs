@@ -106,9 +106,19 @@ async fn connection(tcp: TcpStream, acceptor: TlsAcceptor, shared: Arc<Shared>) 
     }
     // Whether this connection presented a client certificate (TLS verified its chain).
     let has_cert = tls.get_ref().1.peer_certificates().is_some();
-    let svc = service_fn(move |req| {
+    let svc = service_fn(move |req: hyper::Request<Incoming>| {
         let shared = shared.clone();
-        async move { route(req, shared, has_cert) }
+        async move {
+            let delay = shared.behaviour.upgrade_delay;
+            if !delay.is_zero() && req.headers().contains_key(http::header::UPGRADE) {
+                // A cold proxy: the upgrade is answered once the session has started.
+                tokio::select! {
+                    _ = shared.cancel.cancelled() => {}
+                    _ = tokio::time::sleep(delay) => {}
+                }
+            }
+            route(req, shared, has_cert)
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(tls), svc)

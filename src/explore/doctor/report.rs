@@ -86,6 +86,9 @@ pub enum Cause {
     ServiceUnavailable,
     /// The engine answered but the repository (QRS) check failed.
     RepositoryFailed,
+    /// The proxy no longer knows the session (HTTP 500 "Authentication error", or a socket
+    /// closed without a greeting): an expired JWT/ticket or session cookie.
+    SessionExpired,
 }
 
 impl Cause {
@@ -108,6 +111,7 @@ impl Cause {
             Cause::ProtocolError => "protocol_error",
             Cause::ServiceUnavailable => "service_unavailable",
             Cause::RepositoryFailed => "repository_failed",
+            Cause::SessionExpired => "session_expired",
         }
     }
 }
