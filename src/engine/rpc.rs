@@ -493,3 +493,6 @@ pub fn is_fatal_notification(n: &Notification) -> bool {
     PROXY_NOTIFICATIONS.contains(&n.method.as_str())
         && n.params.get("severity").and_then(Value::as_str) == Some("fatal")
 }
+
+#[cfg(test)]
+mod proptests;
