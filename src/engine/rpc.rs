@@ -53,6 +53,8 @@ pub const READ_ONLY_METHODS: &[&str] = &[
     "GetScript",
     "GetScriptEx",
     "GetFieldDescription",
+    "Evaluate",
+    "EvaluateEx",
     // GenericObject and the master-item, bookmark and variable classes
     "GetLayout",
     "GetProperties",
@@ -64,6 +66,9 @@ pub const READ_ONLY_METHODS: &[&str] = &[
     "GetParent",
     "GetLinkedObjects",
     "GetRawContent",
+    // Data pages: read the computed cube; they select nothing.
+    "GetHyperCubeData",
+    "GetListObjectData",
 ];
 
 type PendingMap = HashMap<u64, (String, oneshot::Sender<Result<Value, EngineError>>)>;
