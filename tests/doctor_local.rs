@@ -41,6 +41,7 @@ fn spec(url: &str, pki: &DemoPki) -> ConnectionSpec {
         ttl: None,
         identity: None,
         allow_insecure_transport: false,
+        max_message_bytes: qlik_tui::engine::transport::DEFAULT_MAX_MESSAGE_BYTES,
     }
 }
 

@@ -53,6 +53,8 @@ pub const READ_ONLY_METHODS: &[&str] = &[
     "GetScript",
     "GetScriptEx",
     "GetFieldDescription",
+    "Evaluate",
+    "EvaluateEx",
     // GenericObject and the master-item, bookmark and variable classes
     "GetLayout",
     "GetProperties",
@@ -64,6 +66,9 @@ pub const READ_ONLY_METHODS: &[&str] = &[
     "GetParent",
     "GetLinkedObjects",
     "GetRawContent",
+    // Data pages: read the computed cube; they select nothing.
+    "GetHyperCubeData",
+    "GetListObjectData",
 ];
 
 type PendingMap = HashMap<u64, (String, oneshot::Sender<Result<Value, EngineError>>)>;
@@ -548,3 +553,6 @@ pub fn is_fatal_notification(n: &Notification) -> bool {
     PROXY_NOTIFICATIONS.contains(&n.method.as_str())
         && n.params.get("severity").and_then(Value::as_str) == Some("fatal")
 }
+
+#[cfg(test)]
+mod proptests;
