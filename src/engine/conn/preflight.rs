@@ -216,6 +216,7 @@ impl ConnectionSpec {
         let mut opts =
             ConnectOptions::new(app_url(&self.engine_url, app_id, &parts), self.socket_tls());
         opts.timeouts = self.timeouts;
+        opts.max_message_bytes = self.max_message_bytes;
         opts.headers = pre.socket_headers.clone();
         opts
     }

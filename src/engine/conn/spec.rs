@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::engine::EngineError;
 pub use crate::engine::jwt::JwtTemplate;
-use crate::engine::transport::Timeouts;
+use crate::engine::transport::{DEFAULT_MAX_MESSAGE_BYTES, Timeouts};
 use crate::tls::ClientTls;
 
 /// Which kind of Qlik deployment a profile points at.
@@ -113,6 +113,8 @@ pub struct ConnectionSpec {
     /// Send bearer credentials (API key, JWT) over `ws://` / `http://` even so: only when the user
     /// said so by name (`--allow-insecure-transport`, `allow_insecure_transport = true`).
     pub allow_insecure_transport: bool,
+    /// The WebSocket message cap for this connection's sockets.
+    pub max_message_bytes: usize,
 }
 
 /// Secret text (a key, a token): wiped from memory when dropped, and printed by Debug as
@@ -168,6 +170,7 @@ impl ConnectionSpec {
             ttl: None,
             identity: None,
             allow_insecure_transport: false,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 

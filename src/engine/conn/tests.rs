@@ -2,7 +2,7 @@
 //! with, and that neither shows a secret.
 
 use super::*;
-use crate::engine::transport::Timeouts;
+use crate::engine::transport::{DEFAULT_MAX_MESSAGE_BYTES, Timeouts};
 use crate::tls::ClientTls;
 
 fn spec_with(auth: Auth) -> ConnectionSpec {
@@ -22,6 +22,7 @@ fn spec_with(auth: Auth) -> ConnectionSpec {
         ttl: None,
         identity: None,
         allow_insecure_transport: false,
+        max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
     }
 }
 
@@ -105,6 +106,21 @@ async fn a_cloud_api_key_goes_on_the_socket_as_a_bearer() {
     assert!(o.tls.cert_pem.is_none());
 }
 
+#[test]
+fn the_message_cap_is_the_connections_setting() {
+    let mut spec = spec_with(Auth::Header {
+        header_name: "hdr-usr".into(),
+        user: "u".into(),
+    });
+    let pre = Preflight::default();
+    assert_eq!(
+        spec.socket_options(None, &pre).max_message_bytes,
+        DEFAULT_MAX_MESSAGE_BYTES
+    );
+    spec.max_message_bytes = 3 << 20;
+    assert_eq!(spec.socket_options(None, &pre).max_message_bytes, 3 << 20);
+}
+
 #[tokio::test]
 async fn a_bearer_over_plain_ws_is_refused_unless_allowed_by_name() {
     let mut spec = spec_with(Auth::CloudApiKey {
@@ -135,6 +151,7 @@ async fn certificate_auth_sends_the_user_header() {
         ttl: Some(60),
         identity: None,
         allow_insecure_transport: false,
+        max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
     };
     let o = spec.connect_options(Some("abc")).await.unwrap();
     assert_eq!(o.url, "wss://h:4747/app/abc/ttl/60");
