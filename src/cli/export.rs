@@ -115,17 +115,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
     }
     let summary = result?;
     for e in &summary.errors {
-        let line = format!(
-            "warning: app '{}'{}: {}",
-            e.app_id,
-            e.part
-                .as_deref()
-                .map(|p| format!(" ({p})"))
-                .unwrap_or_default(),
-            e.message
-        );
-        // App ids and engine messages come from the server: escaped, never raw.
-        eprintln!("{}", escape_for_terminal(&line));
+        warn(e);
     }
     let target = match &output {
         Output::Stdout => "stdout".to_string(),
@@ -144,4 +134,19 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
         }
     );
     Ok(0)
+}
+
+/// One "warning: app …" line on stderr for something an app walk could not read (export,
+/// search, usage). App ids and engine messages come from the server: escaped, never raw.
+pub fn warn(e: &crate::explore::export::ErrorDoc) {
+    let line = format!(
+        "warning: app '{}'{}: {}",
+        e.app_id,
+        e.part
+            .as_deref()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default(),
+        e.message
+    );
+    eprintln!("{}", escape_for_terminal(&line));
 }
