@@ -15,7 +15,7 @@ use std::time::SystemTime;
 use common::auth::{jwt_proxy, rsa_pair, start_with};
 use common::cli::{TempFiles, qlik_tui};
 use qlik_tui::engine::jwt::{self, JwtTemplate};
-use qlik_tui::engine::transport::MAX_MESSAGE_BYTES;
+use qlik_tui::engine::transport::DEFAULT_MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES;
 use qlik_tui::sim::authmodes::AuthModes;
 use qlik_tui::sim::behaviour::ReplyFault;
 use qlik_tui::sim::{Behaviour, SimServer};
