@@ -10,7 +10,11 @@ fn citations(markdown: &str) -> Vec<(String, Option<String>)> {
         .split('`')
         .skip(1)
         .step_by(2)
-        .filter(|c| ["src/", "tests/", "benches/"].iter().any(|p| c.starts_with(p)))
+        .filter(|c| {
+            ["src/", "tests/", "benches/"]
+                .iter()
+                .any(|p| c.starts_with(p))
+        })
         .map(|c| match c.split_once("::") {
             Some((path, name)) => (path.to_string(), Some(name.to_string())),
             None => (c.to_string(), None),
@@ -48,7 +52,11 @@ fn every_path_and_function_the_map_cites_exists() {
         .iter()
         .filter_map(|(p, n)| check(root, p, n.as_deref()))
         .collect();
-    assert!(wrong.is_empty(), "ARCHITECTURE.md cites:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "ARCHITECTURE.md cites:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
