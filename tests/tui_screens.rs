@@ -706,3 +706,34 @@ async fn data_tab_pages_and_scrolls() {
     h.typed("h").await;
     assert!(h.screen().contains("Region    Country     Revenue"));
 }
+
+/// `:eval EXPR` on an app: the value computed over the simulator's table, in the status line
+/// and the app's summary.
+#[tokio::test]
+async fn eval_on_an_app_shows_the_value() {
+    let app = common::richest_demo_app();
+    let (id, title) = (app["id"].as_str().unwrap(), app["title"].as_str().unwrap());
+    let mut h = Harness::new(120, 34).await;
+    let sum: f64 = {
+        let index = h.sim.site().app(id).unwrap().index();
+        let t = index.data_table();
+        let s = t.column("Sales").unwrap();
+        t.rows.iter().map(|r| r[s].num.unwrap()).sum()
+    };
+    let want = format!("Sum(Sales) = {}", qlik_tui::sim::table::format_number(sum));
+    h.typed(":").await;
+    h.typed(&format!("app {title}")).await;
+    h.key(KeyCode::Enter).await;
+    h.typed(":").await;
+    h.typed("eval Sum(Sales)").await;
+    h.key(KeyCode::Enter).await;
+    let screen = h.screen();
+    assert!(screen.contains(&want), "{want}:\n{screen}");
+    assert!(screen.contains(":eval"), "{screen}");
+    // Not on an app: a clear message, nothing sent.
+    let mut other = Harness::new(120, 34).await;
+    other.typed(":").await;
+    other.typed("eval 1").await;
+    other.key(KeyCode::Enter).await;
+    assert!(other.screen().contains(":eval works on an app"));
+}

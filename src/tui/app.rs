@@ -112,6 +112,8 @@ pub struct App {
     pub scripts: HashMap<NodeId, Load<String>>,
     pub detail_cursor: usize,
     pub detail_scroll: usize,
+    /// `:eval` results per app id, newest last: (expression, value or error).
+    pub evals: HashMap<String, Vec<(String, String)>>,
     /// Columns the Data tab is scrolled sideways.
     pub detail_hscroll: u16,
     /// Rows the Data tab reads for a node (grows as the user scrolls past the end).
@@ -170,6 +172,7 @@ impl App {
             detail_scroll: 0,
             detail_hscroll: 0,
             data_limits: HashMap::new(),
+            evals: HashMap::new(),
             popup_scroll: 0,
             folded: HashSet::new(),
             filter: Input::default(),
@@ -636,6 +639,18 @@ impl App {
                     }
                 };
                 self.details.insert((node, part), v);
+            }
+            Reply::Eval {
+                app,
+                expression,
+                result,
+            } => {
+                let shown = match result {
+                    Ok(v) => v.text,
+                    Err(e) => format!("✗ {e}"),
+                };
+                self.status.message = Some(format!("{expression} = {shown}"));
+                self.evals.entry(app).or_default().push((expression, shown));
             }
             Reply::Script { node, result } => {
                 let v = match result {
@@ -1482,6 +1497,24 @@ impl App {
             Ok(palette::Command::Reload) => self.update(Action::Reload),
             Ok(palette::Command::Export) => self.open_export(),
             Ok(palette::Command::Doctor) => self.update(Action::DoctorProfile),
+            Ok(palette::Command::Eval(expression)) => {
+                match self
+                    .selected_kind()
+                    .and_then(|k| k.app_id())
+                    .map(str::to_string)
+                {
+                    Some(app) => {
+                        self.status.message = Some(format!("evaluating {expression}…"));
+                        self.requests.push(Request::Eval { app, expression });
+                    }
+                    None => {
+                        self.status.message = Some(
+                            ":eval works on an app: select the app (or anything in it) first"
+                                .into(),
+                        )
+                    }
+                }
+            }
             Ok(palette::Command::Profile(name)) => {
                 let found = self
                     .tree

@@ -310,6 +310,12 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
             out.push(field("published", yes_no(a.published)));
             out.push(field("owner", a.owner.clone().unwrap_or_default()));
             out.push(field("last reload", a.last_reload_time.clone()));
+            if let Some(evals) = app.evals.get(&a.id) {
+                out.push(heading(":eval"));
+                for (expression, value) in evals {
+                    out.push(field(expression, value.clone()));
+                }
+            }
         }
         NodeKind::Folder { folder, .. } => {
             out.push(field("folder", folder.title()));

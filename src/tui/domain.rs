@@ -75,6 +75,11 @@ pub enum Request {
         node: NodeId,
         app: String,
     },
+    /// `:eval EXPR` on an app.
+    Eval {
+        app: String,
+        expression: String,
+    },
     /// Closes app sessions no longer shown.
     KeepApps {
         apps: Vec<String>,
@@ -125,6 +130,11 @@ pub enum Reply {
     Script {
         node: NodeId,
         result: Result<String, Failure>,
+    },
+    Eval {
+        app: String,
+        expression: String,
+        result: Result<crate::explore::data::Evaluated, Failure>,
     },
     /// A profile resolved into a connection (or why it could not be).
     Connected {
@@ -285,6 +295,25 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
             part,
             result: detail(&site, &app, &target, part).await,
         },
+        Request::Eval {
+            app: app_id,
+            expression,
+        } => {
+            // Over the app's data, so on a short-lived session opened with it.
+            let result = match site.open_app_for_export(&app_id).await {
+                Ok(a) => {
+                    let r = crate::explore::data::evaluate(&a, &expression).await;
+                    a.close();
+                    r.map_err(fail)
+                }
+                Err(e) => Err(fail(e)),
+            };
+            Reply::Eval {
+                app: app_id,
+                expression,
+                result,
+            }
+        }
         Request::Script { node, app: app_id } => {
             let result = match app(&site, &app_id).await {
                 Ok(a) => a.script().await.map_err(fail),

@@ -8,16 +8,19 @@ pub enum Command {
     Doctor,
     Reload,
     Quit,
+    /// Evaluate an expression in the selected app (EvaluateEx).
+    Eval(String),
 }
 
 /// Command names with whether they take an argument.
-pub const COMMANDS: [(&str, bool); 6] = [
+pub const COMMANDS: [(&str, bool); 7] = [
     ("profile", true),
     ("app", true),
     ("export", false),
     ("doctor", false),
     ("reload", false),
     ("quit", false),
+    ("eval", true),
 ];
 
 pub fn parse(line: &str) -> Result<Command, String> {
@@ -40,9 +43,13 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "doctor" => Ok(Command::Doctor),
         "reload" => Ok(Command::Reload),
         "quit" | "q" => Ok(Command::Quit),
-        "" => Err("type a command: profile, app, export, doctor, reload, quit".into()),
+        "eval" | "e" if arg.is_empty() => {
+            Err(":eval needs an expression, e.g. :eval Sum(Sales)".into())
+        }
+        "eval" | "e" => Ok(Command::Eval(arg.to_string())),
+        "" => Err("type a command: profile, app, export, doctor, reload, quit, eval".into()),
         other => Err(format!(
-            "unknown command ':{other}': try profile, app, export, doctor, reload or quit"
+            "unknown command ':{other}': try profile, app, export, doctor, reload, quit or eval"
         )),
     }
 }
@@ -91,6 +98,11 @@ mod tests {
                 .contains("needs the name of an app")
         );
         assert!(parse("fly").unwrap_err().contains("unknown command ':fly'"));
+        assert_eq!(
+            parse(":eval Sum(Sales) / 2").unwrap(),
+            Command::Eval("Sum(Sales) / 2".into())
+        );
+        assert!(parse("eval").unwrap_err().contains("needs an expression"));
     }
 
     #[test]
