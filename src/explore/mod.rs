@@ -8,6 +8,7 @@ pub mod export;
 pub mod links;
 pub mod model;
 pub mod site;
+pub mod traffic;
 
 pub use app::AppSession;
 pub use links::Links;

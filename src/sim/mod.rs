@@ -123,6 +123,7 @@ impl SimServer {
             behaviour: cfg.behaviour,
             latency: cfg.latency,
             served: AtomicU64::new(0),
+            served_by_method: Mutex::new(Default::default()),
             reply_log: Mutex::new(Vec::new()),
             cancel: CancellationToken::new(),
             sessions: Mutex::new(Default::default()),
@@ -163,6 +164,15 @@ impl SimServer {
     /// Requests received on every socket so far.
     pub fn requests_served(&self) -> u64 {
         self.shared.served.load(Ordering::Relaxed)
+    }
+
+    /// Requests received on every socket so far, by method.
+    pub fn requests_by_method(&self) -> std::collections::BTreeMap<String, u64> {
+        self.shared
+            .served_by_method
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Request ids (numeric ones) in the order their replies were written, over all sockets.

@@ -3,7 +3,7 @@
 //! `auth::route` to the engine socket upgrade or a REST route. Every connection ends when the
 //! server is killed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -33,6 +33,8 @@ pub struct Shared {
     pub behaviour: Behaviour,
     pub latency: Duration,
     pub served: AtomicU64,
+    /// Requests received, by method (parsed requests only).
+    pub served_by_method: Mutex<BTreeMap<String, u64>>,
     /// Request ids in the order their replies were written (numeric ids only).
     pub reply_log: Mutex<Vec<u64>>,
     pub cancel: CancellationToken,

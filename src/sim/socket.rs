@@ -148,6 +148,12 @@ fn on_request(
             }
         },
     };
+    *shared
+        .served_by_method
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(req.method.clone())
+        .or_default() += 1;
     let b = &shared.behaviour;
     if b.drops_on(&req.method) {
         return Flow::Drop;
