@@ -67,6 +67,7 @@ fn timeouts() -> Timeouts {
         connect: Duration::from_secs(5),
         greeting: Duration::from_secs(5),
         request: Duration::from_secs(10),
+        keep_alive: None,
     }
 }
 
@@ -98,6 +99,7 @@ fn spec(sim: &SimServer, prefix: &str, auth: Auth) -> ConnectionSpec {
         ttl: None,
         identity: None,
         allow_insecure_transport: false,
+        max_message_bytes: qlik_tui::engine::transport::DEFAULT_MAX_MESSAGE_BYTES,
     }
 }
 

@@ -8,12 +8,9 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::Output;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-use common::cli::{TempFiles, qlik_tui};
+use common::cli::{TempFiles, assert_cli_report as assert_report, doctor_json as doctor, qlik_tui};
 use qlik_tui::sim::behaviour::ReplyFault;
 use qlik_tui::sim::{Behaviour, SimServer};
 use qlik_tui::tls::pki::{DemoPki, TestCa, Validity};
@@ -63,36 +60,6 @@ impl CertFlags {
         a.drain(i..i + 2);
         a
     }
-}
-
-async fn doctor(args: Vec<String>) -> (Value, Output) {
-    let state = tempfile::tempdir().unwrap();
-    let out = qlik_tui(args, vec![], state.path().to_path_buf()).await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "doctor --json must print a JSON report ({e}); stdout:\n{stdout}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (report, out)
-}
-
-/// The report failed at `step` with `cause`, gave a fix, listed every step, and exited 1.
-fn assert_report(report: &Value, out: &Output, step: &str, cause: &str) -> String {
-    assert_eq!(out.status.code(), Some(1), "{report:#}");
-    assert_eq!(report["ok"], false);
-    assert_eq!(report["cause"], cause, "{report:#}");
-    let steps = report["steps"].as_array().expect("steps");
-    assert_eq!(steps.len(), 8, "every step is in the report");
-    let failed = steps
-        .iter()
-        .find(|s| s["status"] == "fail")
-        .expect("a failed step");
-    assert_eq!(failed["step"], step, "{report:#}");
-    let hint = failed["hint"].as_str().unwrap_or("").to_string();
-    assert!(hint.len() > 20, "a fix is given: {failed}");
-    hint
 }
 
 async fn sim_with(behaviour: Behaviour) -> SimServer {

@@ -36,10 +36,12 @@ fn spec(url: &str, pki: &DemoPki) -> ConnectionSpec {
             connect: Duration::from_millis(800),
             greeting: Duration::from_millis(800),
             request: Duration::from_secs(2),
+            keep_alive: None,
         },
         ttl: None,
         identity: None,
         allow_insecure_transport: false,
+        max_message_bytes: qlik_tui::engine::transport::DEFAULT_MAX_MESSAGE_BYTES,
     }
 }
 

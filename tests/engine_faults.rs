@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use common::doctor::{assert_fails, diagnose};
 use qlik_tui::engine::error::EngineError;
 use qlik_tui::engine::session::Session;
-use qlik_tui::engine::transport::MAX_MESSAGE_BYTES;
+use qlik_tui::engine::transport::DEFAULT_MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES;
 use qlik_tui::engine::wire::GLOBAL_HANDLE;
 use qlik_tui::explore::doctor::{Cause, StepName};
 use qlik_tui::profile::ConnectionSpec;
@@ -257,6 +257,7 @@ async fn assert_stalls(behaviour: Behaviour, step: &str, doctor_step: StepName) 
     let sim = start(behaviour).await;
     let mut s = spec(&sim, LONG);
     s.timeouts.connect = Duration::from_millis(700);
+    s.timeouts.greeting = s.timeouts.connect;
     let t = Instant::now();
     let err = connect_fails(&s).await;
     assert!(

@@ -141,12 +141,7 @@ async fn every_export_format_keeps_or_escapes_hostile_titles() {
 async fn the_cli_never_prints_a_hostile_title_raw() {
     let sim = hostile_sim().await;
     let dir = tempfile::tempdir().unwrap();
-    let pki = sim.pki();
-    let certs = dir.path().join("certs");
-    std::fs::create_dir(&certs).unwrap();
-    std::fs::write(certs.join("client.pem"), &pki.client_cert_pem).unwrap();
-    std::fs::write(certs.join("client_key.pem"), &pki.client_key_pem).unwrap();
-    std::fs::write(certs.join("root.pem"), &pki.root_cert_pem).unwrap();
+    let certs = common::cert_dir(&sim, dir.path());
     let run = |args: &[&str]| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
         cmd.args(args)

@@ -78,18 +78,6 @@ fn explorer(cli: &keyring_support::Cli, args: &[&str]) -> Pty {
     Pty::spawn(cmd, COLS, ROWS)
 }
 
-fn demo(config: &std::path::Path, state: &std::path::Path) -> Pty {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
-    cmd.arg("--demo")
-        .env("QLIK_TUI_CONFIG_DIR", config)
-        .env("QLIK_TUI_STATE_DIR", state)
-        .env("TERM", "xterm-256color")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .env_remove("QLIK_TUI_TEST_PANIC");
-    Pty::spawn(cmd, COLS, ROWS)
-}
-
 #[test]
 fn demo_reaches_a_nested_child_yanks_its_link_and_restores_the_terminal() {
     let common::ContainerPath {
@@ -101,7 +89,7 @@ fn demo_reaches_a_nested_child_yanks_its_link_and_restores_the_terminal() {
     } = common::container_path();
     let config = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
-    let mut t = demo(config.path(), state.path());
+    let mut t = pty::demo(config.path(), state.path(), &[], COLS, ROWS);
     t.expect_after(0, "\x1b[?1049h", WAIT);
     t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
 

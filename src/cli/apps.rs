@@ -1,17 +1,19 @@
-//! `qlik-tui apps CONN [--json]`: the apps the user may open.
+//! `qlik-tui apps CONN [-o table|json|ndjson|yaml] [--fields a,b]`: the apps the user may open.
 
 use clap::Args;
 
+use serde_json::{Value, json};
+
 use super::conn::ConnArgs;
+use super::output::{OutputArgs, OutputFormat};
 use crate::explore::Site;
 
 #[derive(Debug, Clone, Args)]
 pub struct AppsArgs {
     #[command(flatten)]
     pub conn: ConnArgs,
-    /// Print JSON (an array of apps) instead of a table.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 pub async fn run(args: AppsArgs) -> anyhow::Result<i32> {
@@ -19,31 +21,34 @@ pub async fn run(args: AppsArgs) -> anyhow::Result<i32> {
     let apps = site.apps().await;
     site.close_all().await;
     let apps = apps?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&apps)?);
-    } else {
-        let rows: Vec<Vec<String>> = apps
-            .iter()
+    let records: Vec<Value> = if args.out.format() == OutputFormat::Table {
+        // The table shows the stream by name and "(personal)" for an unpublished app.
+        apps.iter()
             .map(|a| {
-                vec![
-                    a.id.clone(),
-                    a.name.clone(),
-                    a.stream
-                        .as_ref()
-                        .map(|s| s.name.clone())
-                        .unwrap_or_else(|| "(personal)".into()),
-                    if a.published { "yes" } else { "no" }.into(),
-                    a.last_reload_time.clone(),
-                ]
+                json!({
+                    "id": a.id,
+                    "name": a.name,
+                    "stream": a.stream.as_ref().map_or("(personal)", |s| s.name.as_str()),
+                    "published": a.published,
+                    "last_reload_time": a.last_reload_time,
+                    "owner": a.owner,
+                })
             })
-            .collect();
-        print!(
-            "{}",
-            super::table::render(
-                &["ID", "TITLE", "STREAM", "PUBLISHED", "LAST RELOAD"],
-                &rows
-            )
-        );
-    }
+            .collect()
+    } else {
+        apps.iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?
+    };
+    args.out.print_records(
+        &records,
+        &[
+            ("id", "ID"),
+            ("name", "TITLE"),
+            ("stream", "STREAM"),
+            ("published", "PUBLISHED"),
+            ("last_reload_time", "LAST RELOAD"),
+        ],
+    )?;
     Ok(0)
 }

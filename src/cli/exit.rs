@@ -4,6 +4,7 @@
 
 use crate::engine::EngineError;
 use crate::explore::export::ExportError;
+use crate::explore::search::SearchError;
 use crate::profile::store::StoreError;
 
 /// The command did what was asked (a doctor found nothing wrong, a diff found no difference).
@@ -70,6 +71,13 @@ pub fn code_for(e: &anyhow::Error) -> i32 {
                 ExportError::Cancelled(_) | ExportError::Output { .. } => FAILED,
             };
         }
+        if let Some(search) = cause.downcast_ref::<SearchError>() {
+            return match search {
+                SearchError::Engine { source, .. } => engine_code(source),
+                SearchError::Pattern(_) | SearchError::Options(_) => USAGE,
+                SearchError::AppRefused(_) => REFUSED,
+            };
+        }
         if let Some(store) = cause.downcast_ref::<StoreError>() {
             return match store {
                 StoreError::Io { .. } => FAILED,
@@ -103,6 +111,7 @@ pub fn engine_code(e: &EngineError) -> i32 {
         | EngineError::MustAuthenticate { .. }
         | EngineError::RequestTimeout { .. }
         | EngineError::Closed { .. }
+        | EngineError::ClosedBeforeGreeting { .. }
         | EngineError::Protocol(_)
         | EngineError::Unreadable { .. }
         | EngineError::MessageTooLarge { .. }

@@ -37,7 +37,9 @@ pub struct ExportArgs {
     /// Where to write: a file (replaced atomically when the export succeeds) or '-' for stdout.
     #[arg(short = 'o', long = "output", value_name = "PATH", default_value = "-")]
     pub output: String,
-    /// Apps exported at once, one engine session each (Qlik licences often allow 5 per user).
+    /// Apps exported at once, one engine session each. The default 3 (4 sessions with the
+    /// export's own) stays below the proxy's 5 parallel sessions per user: the user's hub and
+    /// QMC tabs count too, and a closed session can hold its place for minutes.
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Add each app's load script.
@@ -113,17 +115,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
     }
     let summary = result?;
     for e in &summary.errors {
-        let line = format!(
-            "warning: app '{}'{}: {}",
-            e.app_id,
-            e.part
-                .as_deref()
-                .map(|p| format!(" ({p})"))
-                .unwrap_or_default(),
-            e.message
-        );
-        // App ids and engine messages come from the server: escaped, never raw.
-        eprintln!("{}", escape_for_terminal(&line));
+        warn(e);
     }
     let target = match &output {
         Output::Stdout => "stdout".to_string(),
@@ -142,4 +134,19 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<i32> {
         }
     );
     Ok(0)
+}
+
+/// One "warning: app …" line on stderr for something an app walk could not read (export,
+/// search, usage). App ids and engine messages come from the server: escaped, never raw.
+pub fn warn(e: &crate::explore::export::ErrorDoc) {
+    let line = format!(
+        "warning: app '{}'{}: {}",
+        e.app_id,
+        e.part
+            .as_deref()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default(),
+        e.message
+    );
+    eprintln!("{}", escape_for_terminal(&line));
 }

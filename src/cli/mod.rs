@@ -5,16 +5,21 @@ pub mod apps;
 pub mod color;
 pub mod completions;
 pub mod conn;
+pub mod data;
 pub mod demo_engine;
 pub mod doctor;
 pub mod exit;
 pub mod export;
+pub mod get;
 pub mod info;
 pub mod links;
+pub mod output;
 pub mod profile;
 pub mod profiles;
+pub mod search;
 pub mod table;
 pub mod trace;
+pub mod usage;
 
 use clap::{Parser, Subcommand};
 use trace::TraceArgs;
@@ -78,6 +83,10 @@ pub enum Command {
     Profile(profile::ProfileArgs),
     /// Export apps' metadata and links as json, ndjson, csv or md.
     Export(Box<export::ExportArgs>),
+    /// Search apps' sheets, objects, master items, bookmarks, variables, script and fields.
+    Search(Box<search::SearchArgs>),
+    /// Who uses each master item and field of an app (and which are unused).
+    Usage(Box<usage::UsageArgs>),
     /// Print the hub and single-object links of an app, sheet, object or bookmark.
     Links(Box<links::LinksArgs>),
     /// Show where config, profiles, logs and the keymap live.
@@ -85,6 +94,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read what the explorer shows: sheets, objects, master items, bookmarks, variables, the
+    /// data model, the script, the app (table, json, ndjson or yaml).
+    Get(Box<get::GetArgs>),
+    /// The data behind a chart: an object's hypercube or list object, paged (read-only).
+    Data(Box<data::DataArgs>),
+    /// A field's distinct values with their frequency (a session list object, destroyed after).
+    Values(Box<data::ValuesArgs>),
+    /// Evaluate an expression in the app, e.g. 'Sum(Sales)' (EvaluateEx).
+    Eval(Box<data::EvalArgs>),
     /// Print a shell completion script (profile names complete in bash and fish).
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff): `qlik-tui man | man -l -`.
@@ -124,6 +142,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Doctor(a)) => doctor::run(*a).await,
         Some(Command::Export(a)) => export::run(*a).await,
         Some(Command::Links(a)) => links::run(*a),
+        Some(Command::Search(a)) => search::run(*a).await,
+        Some(Command::Usage(a)) => usage::run(*a).await,
+        Some(Command::Get(a)) => get::run(*a).await,
+        Some(Command::Data(a)) => data::run_data(*a).await,
+        Some(Command::Values(a)) => data::run_values(*a).await,
+        Some(Command::Eval(a)) => data::run_eval(*a).await,
         Some(Command::Completions(a)) => completions::run(a),
         Some(Command::Man) => completions::man(),
         None if cli.demo => crate::tui::demo::run(cli.mouse, theme).await,

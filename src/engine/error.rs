@@ -46,15 +46,13 @@ pub enum EngineError {
     #[error("cannot connect to {addr}: {detail}")]
     ConnectFailed { addr: String, detail: String },
 
-    #[error(
-        "{step} did not finish within {after:?}: the server or a firewall is not answering; raise the timeout or check the network path"
-    )]
+    #[error("{step} did not finish within {after:?}: {}", timeout_hint(.step))]
     Timeout { step: &'static str, after: Duration },
 
     #[error("TLS handshake with {host} failed: {}", tls_failure_text(.failure))]
     Tls { host: String, failure: TlsFailure },
 
-    #[error("the server refused the WebSocket upgrade with HTTP {status}{}: {}", location_text(.location), upgrade_hint(*.status))]
+    #[error("the server refused the WebSocket upgrade with HTTP {status}{}: {}", location_text(.location), upgrade_hint(*.status, .body))]
     UpgradeRejected {
         status: u16,
         location: Option<String>,
@@ -84,6 +82,16 @@ pub enum EngineError {
 
     #[error("the engine connection closed: {reason}")]
     Closed { reason: String },
+
+    /// The socket was upgraded and then closed before any greeting: a Qlik proxy does this
+    /// with a socket whose session (cookie or ticket) it no longer knows.
+    #[error(
+        "the server upgraded the socket and closed it without the engine greeting{close}: {SESSION_FIX}"
+    )]
+    ClosedBeforeGreeting {
+        /// The close frame's code and reason, as " (code 1000: …)", or "".
+        close: String,
+    },
 
     /// The engine sent a frame that breaks the protocol (not JSON, a reply to an id never sent,
     /// a reply with neither result nor error). The socket is closed at once: a peer that sends
@@ -163,6 +171,33 @@ impl EngineError {
     }
 }
 
+/// The fix for a proxy session that expired or is unknown, which shows up three ways: a 302 to
+/// the login page on the upgrade, HTTP 500 "Authentication error: Restart the browser.", or an
+/// upgraded socket closed without a greeting.
+pub const SESSION_FIX: &str = "the Qlik proxy does not know this session (expired, or issued by another virtual proxy): renew the JWT or ticket (a stored JWT expires: store a new one, or the signing key so one is minted per connection), check that the engine URL's virtual-proxy prefix is the proxy that issued the session, and that the session cookie name matches the virtual proxy's 'Session cookie header name' in the QMC (an admin can change it; the default is X-Qlik-Session)";
+
+/// How long a cold proxy can take to start a session; the session-start timeout's default
+/// (transport::Timeouts) is above it.
+pub const COLD_START: &str = "a Qlik proxy starting a session cold (the first connection after a restart or a quiet spell) takes 15–21 s, which is normal and not an outage";
+
+/// The advice for a timed-out step: the session-start steps (upgrade, greeting) are where a
+/// cold proxy makes clients wait.
+pub fn timeout_hint(step: &str) -> String {
+    if step.contains("upgrade") || step.contains("greeting") {
+        format!(
+            "{COLD_START}: give it 30 s (the default; --timeout 30) and try again; if it never answers, check the Qlik Sense Proxy and Engine services and their load"
+        )
+    } else {
+        "the server or a firewall is not answering; raise the timeout or check the network path"
+            .into()
+    }
+}
+
+/// True for the proxy's HTTP 500 on a session it cannot authenticate any more.
+pub fn is_session_auth_error(status: u16, body: &str) -> bool {
+    status == 500 && body.contains("Authentication error")
+}
+
 fn tls_failure_text(f: &TlsFailure) -> String {
     match f {
         TlsFailure::UnknownCa => "the server's certificate is not signed by the trusted root (root.pem); use the root.pem exported from this site's QMC".into(),
@@ -184,14 +219,17 @@ fn location_text(location: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-fn upgrade_hint(status: u16) -> &'static str {
+fn upgrade_hint(status: u16, body: &str) -> &'static str {
+    if is_session_auth_error(status, body) {
+        return SESSION_FIX;
+    }
     match status {
         401 => "not authenticated; check the credentials (JWT, API key) for this endpoint",
         403 => {
             "forbidden; for a direct engine connection send X-Qlik-User (user directory and id), for a virtual proxy check the CSRF token and the JWT"
         }
         302 | 303 | 307 => {
-            "the proxy redirects to a login page; use a virtual proxy with JWT or header authentication"
+            "the proxy redirects to a login page: it did not accept the credentials. Use a virtual proxy with JWT or header authentication; if this worked before, the session or JWT/ticket has expired: renew it, and check the virtual-proxy prefix and its session cookie name in the QMC"
         }
         404 => "no such path; check the virtual-proxy prefix in the engine URL",
         503 => {
@@ -206,7 +244,7 @@ fn session_state_hint(state: &str) -> &'static str {
         "SESSION_ERROR_NO_LICENSE" => " (the user has no license: allocate one in the QMC)",
         "SESSION_ERROR_LICENSE_RENEW" => " (the license must be renewed)",
         "SESSION_ERROR_LIMIT_EXCEEDED" => {
-            " (too many sessions for this user: close other sessions or wait for them to time out)"
+            " (too many sessions for this user: a proxy allows 5 parallel sessions per user, hub and QMC tabs count, and a closed session can hold its place for minutes; close other sessions or wait for them to time out)"
         }
         "SESSION_ERROR_SECURITY_HEADER_CHANGED" => {
             " (the security header changed during the session: reconnect)"

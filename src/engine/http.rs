@@ -225,7 +225,7 @@ pub fn with_xrfkey(opts: &ConnectOptions, url: &str) -> ConnectOptions {
 /// 16 random characters from `[0-9a-zA-Z]`, for Qlik's `xrfkey` query parameter and
 /// `X-Qlik-Xrfkey` header (cross-site request forgery protection on REST calls).
 pub fn xrfkey() -> String {
-    use rand::Rng;
+    use rand::RngExt;
     const CHARS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut rng = rand::rng();
     (0..16)

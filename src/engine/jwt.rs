@@ -124,7 +124,7 @@ fn b64_json(v: &Value) -> String {
 }
 
 fn random_id() -> String {
-    use rand::Rng;
+    use rand::RngExt;
     let bytes: [u8; 16] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -54,6 +54,8 @@ pub const READ_ONLY_METHODS: &[&str] = &[
     "GetScript",
     "GetScriptEx",
     "GetFieldDescription",
+    "Evaluate",
+    "EvaluateEx",
     // GenericObject and the master-item, bookmark and variable classes
     "GetLayout",
     "GetProperties",
@@ -65,6 +67,9 @@ pub const READ_ONLY_METHODS: &[&str] = &[
     "GetParent",
     "GetLinkedObjects",
     "GetRawContent",
+    // Data pages: read the computed cube; they select nothing.
+    "GetHyperCubeData",
+    "GetListObjectData",
 ];
 
 /// A request waiting for its reply.
@@ -94,7 +99,13 @@ struct Shared {
     next_id: AtomicU64,
     /// Where this socket's frames are reported, when traced.
     trace: Option<Arc<ConnTrace>>,
+    /// When a frame last went out or came in (the keep-alive's idle clock).
+    last_traffic: Mutex<tokio::time::Instant>,
 }
+
+/// The request a keep-alive sends on an idle session: read-only, cheap, and answered by every
+/// engine (gopherciser probes with it too).
+pub const KEEP_ALIVE_METHOD: &str = "EngineVersion";
 
 /// Why a socket ended, kept so each request that was (or later is) waiting on it gets an error
 /// naming its own method.
@@ -160,6 +171,17 @@ impl Shared {
         }
     }
 
+    fn touch(&self) {
+        *self.last_traffic.lock().unwrap_or_else(|e| e.into_inner()) = tokio::time::Instant::now();
+    }
+
+    fn idle_for(&self) -> Duration {
+        self.last_traffic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .elapsed()
+    }
+
     fn ended(&self) -> Option<Ended> {
         self.closed
             .lock()
@@ -192,6 +214,7 @@ impl RpcClient {
             sent: AtomicU64::new(0),
             next_id: AtomicU64::new(1),
             trace,
+            last_traffic: Mutex::new(tokio::time::Instant::now()),
         });
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Message>();
         let (notif_tx, _) = broadcast::channel(256);
@@ -223,7 +246,9 @@ impl RpcClient {
             let mut closer = Closer::Server;
             let mut close_code = None;
             let ended = loop {
-                let text = match stream.next().await {
+                let frame = stream.next().await;
+                reader_shared.touch();
+                let text = match frame {
                     None => break Ended::Closed("the engine closed the socket".to_string()),
                     Some(Err(e)) => {
                         closer = Closer::Error;
@@ -340,6 +365,7 @@ impl RpcClient {
             return Err(ended.error_for(method));
         }
         self.shared.sent.fetch_add(1, Ordering::Relaxed);
+        self.shared.touch();
         tracing::trace!(id, handle, method, "request");
         if let Some(trace) = &self.shared.trace {
             trace.emit(&Event::Send {
@@ -380,6 +406,40 @@ impl RpcClient {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
+    }
+
+    /// Keeps the session alive while it is idle: after `every` without a frame either way, one
+    /// KEEP_ALIVE_METHOD request. Proxies do not pass WebSocket pings to the engine, so only a
+    /// request counts as traffic for the engine's and the gateways' idle timers. The task holds
+    /// no strong reference between beats: it ends with the client or the socket.
+    pub fn keep_alive(self: &Arc<Self>, every: Duration) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                let wait = {
+                    let Some(rpc) = weak.upgrade() else { return };
+                    if rpc.is_closed() {
+                        return;
+                    }
+                    let idle = rpc.shared.idle_for();
+                    if idle >= every {
+                        tracing::trace!(?idle, "keep-alive");
+                        // A failure ends the socket; the next real request reports it.
+                        let _ = rpc
+                            .call(
+                                super::wire::GLOBAL_HANDLE,
+                                KEEP_ALIVE_METHOD,
+                                Value::Array(vec![]),
+                            )
+                            .await;
+                        every
+                    } else {
+                        every - idle
+                    }
+                };
+                tokio::time::sleep(wait).await;
+            }
+        });
     }
 
     /// Why the socket ended, once it has.
@@ -599,3 +659,6 @@ pub fn is_fatal_notification(n: &Notification) -> bool {
     PROXY_NOTIFICATIONS.contains(&n.method.as_str())
         && n.params.get("severity").and_then(Value::as_str) == Some("fatal")
 }
+
+#[cfg(test)]
+mod proptests;

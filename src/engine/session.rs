@@ -85,8 +85,12 @@ impl Session {
             }
         };
         tracing::info!(url = %super::url::redact(&opts.url), state = %greeting.session_state, "engine session open");
+        let rpc = RpcClient::start(socket, opts.timeouts.request, trace);
+        if let Some(every) = opts.timeouts.keep_alive.filter(|d| !d.is_zero()) {
+            rpc.keep_alive(every);
+        }
         Ok(Session {
-            rpc: RpcClient::start(socket, opts.timeouts.request, trace),
+            rpc,
             greeting,
             connect_info,
         })
@@ -113,8 +117,8 @@ async fn read_greeting(
     loop {
         let text = match socket.next().await {
             None => {
-                return Err(EngineError::Closed {
-                    reason: "the server closed the socket before the engine greeting".into(),
+                return Err(EngineError::ClosedBeforeGreeting {
+                    close: String::new(),
                 });
             }
             Some(Err(e)) => {
@@ -125,18 +129,23 @@ async fn read_greeting(
             Some(Ok(Message::Text(t))) => t.to_string(),
             Some(Ok(Message::Binary(b))) => String::from_utf8_lossy(&b).into_owned(),
             Some(Ok(Message::Close(f))) => {
-                return Err(EngineError::Closed {
-                    reason: match f {
+                return Err(EngineError::ClosedBeforeGreeting {
+                    close: match f {
                         Some(f) => format!(
-                            "the server closed the socket before the engine greeting (code {}{})",
+                            " (code {}{})",
                             u16::from(f.code),
                             if f.reason.is_empty() {
                                 String::new()
                             } else {
-                                format!(": {}", f.reason)
+                                format!(
+                                    ": {}",
+                                    crate::text::escape_for_terminal(&crate::text::cut_chars(
+                                        &f.reason, 120
+                                    ))
+                                )
                             }
                         ),
-                        None => "the server closed the socket before the engine greeting".into(),
+                        None => String::new(),
                     },
                 });
             }

@@ -56,7 +56,12 @@ pub struct Response {
     #[serde(default = "jsonrpc_version")]
     pub jsonrpc: String,
     pub id: Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `"result": null` is a result (JSON-RPC: present means success), unlike no `result`.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub result: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<RpcErrorBody>,
@@ -64,6 +69,11 @@ pub struct Response {
     pub change: Vec<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub close: Vec<i64>,
+}
+
+/// A member that is there, even as `null` (serde reads a `null` Option as absent).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 impl Response {

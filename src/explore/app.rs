@@ -380,6 +380,21 @@ impl AppSession {
         })
     }
 
+    /// The full properties (GetProperties) of a master item or bookmark: the lists carry only
+    /// the few paths their `qData` asks for, and search and usage read every value.
+    pub async fn library_properties(
+        &self,
+        kind: LibraryKind,
+        id: &str,
+    ) -> Result<Value, EngineError> {
+        match kind {
+            LibraryKind::Dimension => self.doc.get_dimension(id).await?.get_properties().await,
+            LibraryKind::Measure => self.doc.get_measure(id).await?.get_properties().await,
+            LibraryKind::Visualization => self.doc.get_object(id).await?.get_properties().await,
+            LibraryKind::Bookmark => self.doc.get_bookmark(id).await?.get_properties().await,
+        }
+    }
+
     pub async fn script(&self) -> Result<String, EngineError> {
         self.doc.get_script().await
     }
@@ -387,6 +402,15 @@ impl AppSession {
     pub fn close(&self) {
         self.session.close();
     }
+}
+
+/// The app-level items whose properties `library_properties` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LibraryKind {
+    Dimension,
+    Measure,
+    Visualization,
+    Bookmark,
 }
 
 fn owner_name(meta: &Value) -> Option<String> {

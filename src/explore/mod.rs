@@ -3,12 +3,15 @@
 //! call these same functions.
 
 pub mod app;
+pub mod data;
 pub mod doctor;
 pub mod export;
 pub mod links;
 pub mod model;
+pub mod search;
 pub mod site;
 pub mod traffic;
+pub mod usage;
 
 pub use app::AppSession;
 pub use links::Links;

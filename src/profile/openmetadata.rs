@@ -173,7 +173,7 @@ pub fn parse(path: &Path, text: &str) -> anyhow::Result<OpenMetadataConnection> 
                 } else {
                     p.clone()
                 };
-                PemInput::read(&full, role).map_err(anyhow::Error::from)
+                PemInput::read(&full, role).map_err(|e| anyhow!("{file}: {e}"))
             })
             .transpose()
     };
@@ -355,5 +355,80 @@ mod tests {
         std::fs::write(&big, "#".repeat(MAX_FILE_BYTES as usize + 1)).unwrap();
         let e = read(&big).err().unwrap().to_string();
         assert!(e.contains("larger than 1024 KB"), "{e}");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const VALID: &str = "source:\n  serviceConnection:\n    config:\n      type: QlikSense\n      hostPort: wss://localhost:4747\n      certificates:\n        clientCertificate: /nope/c.pem\n        clientKeyCertificate: /nope/k.pem\n      userDirectory: INTERNAL\n      userId: sa_engine\n      validateHostName: false\n";
+
+        /// `VALID` with some characters replaced, inserted or removed.
+        fn mutated() -> impl Strategy<Value = String> {
+            let edit = (any::<prop::sample::Index>(), 0u8..3, any::<char>());
+            prop::collection::vec(edit, 1..8).prop_map(|edits| {
+                let mut cs: Vec<char> = VALID.chars().collect();
+                for (at, kind, c) in edits {
+                    let i = at.index(cs.len() + 1);
+                    match kind {
+                        0 => cs.insert(i, c),
+                        1 if i < cs.len() => cs[i] = c,
+                        _ if i < cs.len() => {
+                            cs.remove(i);
+                        }
+                        _ => {}
+                    }
+                }
+                cs.into_iter().collect()
+            })
+        }
+
+        /// Any outcome is fine but a panic or an error that does not name the file.
+        fn names_the_file(text: &str) -> Result<(), TestCaseError> {
+            if let Err(e) = parse(Path::new("om.yaml"), text) {
+                let e = e.to_string();
+                prop_assert!(e.starts_with("om.yaml"), "{}", e);
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_text_never_panics(text in ".{0,200}") {
+                names_the_file(&text)?;
+            }
+
+            #[test]
+            fn mutated_yaml_and_json_never_panic(yaml in mutated(), json_cut in 0usize..400) {
+                names_the_file(&yaml)?;
+                let json = r#"{"type":"QlikSense","hostPort":"h:4747","certificates":{"clientCertificate":"c.pem","clientKeyCertificate":"k.pem"},"userDirectory":"D","userId":"u"}"#;
+                let cut: String = json.chars().take(json_cut).collect();
+                names_the_file(&cut)?;
+            }
+
+            #[test]
+            fn deep_nesting_is_refused_clearly(depth in 65usize..2000, flow in any::<bool>()) {
+                let text = if flow {
+                    format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+                } else {
+                    (0..depth).map(|i| format!("{}a:\n", " ".repeat(i))).collect()
+                };
+                let e = parse(Path::new("om.yaml"), &text).err().unwrap().to_string();
+                prop_assert!(e.contains("om.yaml") && e.contains("nested"), "{}", e);
+            }
+
+            #[test]
+            fn alias_bombs_are_refused_clearly(levels in 5usize..12, width in 8usize..16) {
+                let mut y = format!("a0: &a0 [{}]\n", vec!["x"; width].join(", "));
+                for i in 1..levels {
+                    let refs = vec![format!("*a{}", i - 1); width].join(", ");
+                    y.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+                }
+                let e = parse(Path::new("om.yaml"), &y).err().unwrap().to_string();
+                prop_assert!(e.contains("om.yaml") && e.contains("aliases"), "{}", e);
+            }
+        }
     }
 }

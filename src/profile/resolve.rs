@@ -98,6 +98,11 @@ pub fn to_spec(p: &Profile, secrets: &Secrets) -> anyhow::Result<ConnectionSpec>
         ttl: p.ttl,
         identity: p.identity.clone(),
         allow_insecure_transport: p.allow_insecure_transport,
+        max_message_bytes: p
+            .max_message_mb
+            .map_or(crate::engine::transport::DEFAULT_MAX_MESSAGE_BYTES, |mb| {
+                mb << 20
+            }),
     })
 }
 

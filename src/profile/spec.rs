@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::preflight::{self, Preflight};
 use crate::engine::EngineError;
 pub use crate::engine::jwt::JwtTemplate;
-use crate::engine::transport::{ConnectOptions, Timeouts};
+use crate::engine::transport::{ConnectOptions, DEFAULT_MAX_MESSAGE_BYTES, Timeouts};
 use crate::engine::url::{UrlParts, app_url, rest_base};
 use crate::tls::ClientTls;
 
@@ -115,6 +115,8 @@ pub struct ConnectionSpec {
     /// Send bearer credentials (API key, JWT) over `ws://` / `http://` even so: only when the user
     /// said so by name (`--allow-insecure-transport`, `allow_insecure_transport = true`).
     pub allow_insecure_transport: bool,
+    /// The WebSocket message cap for this connection's sockets.
+    pub max_message_bytes: usize,
 }
 
 /// Secret text (a key, a token): wiped from memory when dropped, and printed by Debug as
@@ -170,6 +172,7 @@ impl ConnectionSpec {
             ttl: None,
             identity: None,
             allow_insecure_transport: false,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 
@@ -193,6 +196,7 @@ impl ConnectionSpec {
         let mut opts =
             ConnectOptions::new(app_url(&self.engine_url, app_id, &parts), self.socket_tls());
         opts.timeouts = self.timeouts;
+        opts.max_message_bytes = self.max_message_bytes;
         opts.headers = pre.socket_headers.clone();
         opts
     }
@@ -308,6 +312,7 @@ mod tests {
             ttl: None,
             identity: None,
             allow_insecure_transport: false,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 
@@ -391,6 +396,21 @@ mod tests {
         assert!(o.tls.cert_pem.is_none());
     }
 
+    #[test]
+    fn the_message_cap_is_the_connections_setting() {
+        let mut spec = spec_with(Auth::Header {
+            header_name: "hdr-usr".into(),
+            user: "u".into(),
+        });
+        let pre = Preflight::default();
+        assert_eq!(
+            spec.socket_options(None, &pre).max_message_bytes,
+            DEFAULT_MAX_MESSAGE_BYTES
+        );
+        spec.max_message_bytes = 3 << 20;
+        assert_eq!(spec.socket_options(None, &pre).max_message_bytes, 3 << 20);
+    }
+
     #[tokio::test]
     async fn a_bearer_over_plain_ws_is_refused_unless_allowed_by_name() {
         let mut spec = spec_with(Auth::CloudApiKey {
@@ -421,6 +441,7 @@ mod tests {
             ttl: Some(60),
             identity: None,
             allow_insecure_transport: false,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         };
         let o = spec.connect_options(Some("abc")).await.unwrap();
         assert_eq!(o.url, "wss://h:4747/app/abc/ttl/60");

@@ -253,7 +253,7 @@ impl AuthState {
 
 /// 32 random hex characters.
 pub fn random_token() -> String {
-    use rand::Rng;
+    use rand::RngExt;
     let bytes: [u8; 16] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

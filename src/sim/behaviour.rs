@@ -9,7 +9,8 @@ pub const SESSION_CREATED: &str = "SESSION_CREATED";
 #[derive(Debug, Clone, Default)]
 pub struct Behaviour {
     /// Answer every WebSocket upgrade with this HTTP status instead of upgrading: 401 or 403, a
-    /// 302 to the proxy's form-login page, 503 (service down).
+    /// 302 to the proxy's form-login page, 500 "Authentication error" (the proxy's answer to a
+    /// session it cannot authenticate any more), 503 (service down).
     pub reject_upgrade: Option<u16>,
     /// The `OnConnected` state to send instead of SESSION_CREATED. A state other than
     /// SESSION_CREATED / SESSION_ATTACHED is followed by a close, as the engine does.
@@ -31,6 +32,17 @@ pub struct Behaviour {
     pub stall_tls: bool,
     /// Complete TLS, then never answer the HTTP upgrade request.
     pub stall_upgrade: bool,
+    /// Upgrade the socket, then close it without a greeting: what a proxy does with a socket
+    /// whose session cookie names a session it no longer knows (expired or from another node).
+    pub close_before_greeting: bool,
+    /// Hold the upgrade answer this long: a proxy starting a session cold (15–21 s in the
+    /// field; tests use a fraction of a second).
+    pub upgrade_delay: Duration,
+    /// Hold the greeting this long after the upgrade (a cold engine session).
+    pub greeting_delay: Duration,
+    /// Cut a socket on which nothing arrived for this long, without a close frame: a gateway
+    /// or load balancer dropping idle connections (4 min is common in the field).
+    pub idle_cut: Option<Duration>,
 }
 
 /// Ways a reply breaks the protocol (src/sim/faults.rs sends them).
@@ -119,6 +131,30 @@ impl Behaviour {
     pub fn stall_upgrade() -> Self {
         Behaviour {
             stall_upgrade: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn close_before_greeting() -> Self {
+        Behaviour {
+            close_before_greeting: true,
+            ..Default::default()
+        }
+    }
+
+    /// A cold proxy: the upgrade answer waits `upgrade`, then the greeting waits `greeting`.
+    pub fn cold_start(upgrade: Duration, greeting: Duration) -> Self {
+        Behaviour {
+            upgrade_delay: upgrade,
+            greeting_delay: greeting,
+            ..Default::default()
+        }
+    }
+
+    /// A gateway that cuts sockets idle for `after`.
+    pub fn idle_cut(after: Duration) -> Self {
+        Behaviour {
+            idle_cut: Some(after),
             ..Default::default()
         }
     }

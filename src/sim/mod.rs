@@ -15,11 +15,13 @@
 pub mod auth;
 pub mod authmodes;
 pub mod behaviour;
+pub mod cube;
 pub mod data;
 pub mod dispatch;
 #[cfg(test)]
 mod dispatch_tests;
 pub mod doc;
+pub mod expr;
 pub mod faults;
 pub mod global;
 pub mod hostile;
@@ -33,6 +35,7 @@ pub mod scale;
 pub mod server;
 pub mod session;
 pub mod socket;
+pub mod table;
 pub mod tenant;
 pub mod upgrade;
 pub mod vproxy;
@@ -123,8 +126,8 @@ impl SimServer {
             behaviour: cfg.behaviour,
             latency: cfg.latency,
             served: AtomicU64::new(0),
-            served_by_method: Mutex::new(Default::default()),
             reply_log: Mutex::new(Vec::new()),
+            method_log: Mutex::new(Vec::new()),
             cancel: CancellationToken::new(),
             sessions: Mutex::new(Default::default()),
             auth: cfg.auth,
@@ -168,17 +171,33 @@ impl SimServer {
 
     /// Requests received on every socket so far, by method.
     pub fn requests_by_method(&self) -> std::collections::BTreeMap<String, u64> {
-        self.shared
-            .served_by_method
+        let mut by = std::collections::BTreeMap::new();
+        for m in self
+            .shared
+            .method_log
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .iter()
+        {
+            *by.entry(m.clone()).or_default() += 1;
+        }
+        by
     }
 
     /// Request ids (numeric ones) in the order their replies were written, over all sockets.
     pub fn reply_log(&self) -> Vec<u64> {
         self.shared
             .reply_log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The methods received so far, in arrival order over all sockets: tests check that a
+    /// command sent nothing modifying and destroyed every session object it created.
+    pub fn methods_received(&self) -> Vec<String> {
+        self.shared
+            .method_log
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()

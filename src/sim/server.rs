@@ -3,7 +3,7 @@
 //! `auth::route` to the engine socket upgrade or a REST route. Every connection ends when the
 //! server is killed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -33,10 +33,10 @@ pub struct Shared {
     pub behaviour: Behaviour,
     pub latency: Duration,
     pub served: AtomicU64,
-    /// Requests received, by method (parsed requests only).
-    pub served_by_method: Mutex<BTreeMap<String, u64>>,
     /// Request ids in the order their replies were written (numeric ids only).
     pub reply_log: Mutex<Vec<u64>>,
+    /// The method of every well-formed request, in arrival order, over all sockets.
+    pub method_log: Mutex<Vec<String>>,
     pub cancel: CancellationToken,
     /// Live sessions a further socket attaches to (same user, app and identity).
     pub sessions: Mutex<HashMap<SessionKey, Weak<Session>>>,
@@ -108,9 +108,19 @@ async fn connection(tcp: TcpStream, acceptor: TlsAcceptor, shared: Arc<Shared>) 
     }
     // Whether this connection presented a client certificate (TLS verified its chain).
     let has_cert = tls.get_ref().1.peer_certificates().is_some();
-    let svc = service_fn(move |req| {
+    let svc = service_fn(move |req: hyper::Request<Incoming>| {
         let shared = shared.clone();
-        async move { route(req, shared, has_cert) }
+        async move {
+            let delay = shared.behaviour.upgrade_delay;
+            if !delay.is_zero() && req.headers().contains_key(http::header::UPGRADE) {
+                // A cold proxy: the upgrade is answered once the session has started.
+                tokio::select! {
+                    _ = shared.cancel.cancelled() => {}
+                    _ = tokio::time::sleep(delay) => {}
+                }
+            }
+            route(req, shared, has_cert)
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(tls), svc)

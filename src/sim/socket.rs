@@ -39,6 +39,17 @@ pub async fn run<S>(
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let b = &shared.behaviour;
+    if b.close_before_greeting {
+        // The proxy upgraded, then found no session behind the cookie: a close, no greeting.
+        let _ = ws.close(None).await;
+        return;
+    }
+    if !b.greeting_delay.is_zero() {
+        tokio::select! {
+            _ = shared.cancel.cancelled() => return,
+            _ = tokio::time::sleep(b.greeting_delay) => {}
+        }
+    }
     if b.max_parallel_sessions {
         let params = json!({"severity": "fatal", "timestamp": now_iso(),
             "message": "The maximum number of parallel sessions has been exceeded"});
@@ -73,10 +84,15 @@ pub async fn run<S>(
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
     let cancel = shared.cancel.clone();
+    // A gateway's idle timer: reset by every message from the client.
+    let idle_cut = b.idle_cut.unwrap_or(Duration::MAX);
+    let mut last_heard = tokio::time::Instant::now();
     loop {
         tokio::select! {
             // Killed: drop the socket without a close frame.
             _ = cancel.cancelled() => return,
+            // Cut for idleness: dropped without a close frame, as a gateway does.
+            _ = sleep_until_idle(last_heard, idle_cut) => return,
             Some(Out::Reply { id, text }) = rx.recv() => {
                 if let Some(id) = id {
                     shared.reply_log.lock().unwrap_or_else(|e| e.into_inner()).push(id);
@@ -87,6 +103,7 @@ pub async fn run<S>(
             }
             msg = ws.next() => match msg {
                 Some(Ok(Message::Text(text))) => {
+                    last_heard = tokio::time::Instant::now();
                     if shared.behaviour.silent {
                         continue;
                     }
@@ -148,12 +165,11 @@ fn on_request(
             }
         },
     };
-    *shared
-        .served_by_method
+    shared
+        .method_log
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .entry(req.method.clone())
-        .or_default() += 1;
+        .push(req.method.clone());
     let b = &shared.behaviour;
     if b.drops_on(&req.method) {
         return Flow::Drop;
@@ -197,11 +213,19 @@ fn send_now(tx: &mpsc::UnboundedSender<Out>, resp: Response) {
     }
 }
 
+/// Sleeps until `cut` after `last` (for ever when there is no cut).
+async fn sleep_until_idle(last: tokio::time::Instant, cut: Duration) {
+    match last.checked_add(cut) {
+        Some(at) if cut != Duration::MAX => tokio::time::sleep_until(at).await,
+        _ => std::future::pending().await,
+    }
+}
+
 fn reply_delay(latency: Duration, jitter: Duration) -> Duration {
     if jitter.is_zero() {
         return latency;
     }
-    use rand::Rng;
+    use rand::RngExt;
     let extra = rand::rng().random_range(0..=jitter.as_micros() as u64);
     latency + Duration::from_micros(extra)
 }

@@ -155,6 +155,13 @@ fn refusal(status: u16, parts: &Parts) -> HttpResponse {
             }
             r
         }
+        // The proxy's answer to a socket whose session it cannot authenticate any more (an
+        // expired or unknown session cookie or ticket), as Qlik Sense Enterprise sends it.
+        500 => respond(
+            500,
+            "text/plain",
+            "Authentication error: Restart the browser.",
+        ),
         503 => respond(
             503,
             "text/html",

@@ -34,5 +34,5 @@ pub async fn run(mouse: bool, theme: ThemeName) -> anyhow::Result<i32> {
     };
     let result = super::run(Some(Site::new(spec)), opts).await;
     sim.kill();
-    result.map(|()| 0)
+    result
 }

@@ -16,6 +16,8 @@ pub mod layout;
 pub mod palette;
 pub mod profile_form;
 pub mod profiles;
+#[cfg(unix)]
+pub mod signals;
 pub mod term;
 pub mod theme;
 pub mod tree;
@@ -56,6 +58,9 @@ pub struct TuiOptions {
 pub enum Event {
     Term(TermEvent),
     Tick,
+    /// A signal for the loop itself (end, suspend, resume): it owns the terminal.
+    #[cfg(unix)]
+    Signal(signals::Signal),
     /// A domain reply and the app's epoch when it was asked for: replies from an older site
     /// are dropped; profile replies (None) name their node and are always taken.
     Reply(Option<u64>, domain::Reply),
@@ -135,15 +140,18 @@ fn handle(app: &mut App, ev: Event) {
         Event::Tick => app.on_tick(),
         Event::Reply(epoch, r) if epoch.is_none_or(|e| e == app.epoch) => app.on_reply(r),
         Event::Reply(..) => {}
+        #[cfg(unix)]
+        Event::Signal(_) => {}
     }
 }
 
-/// Runs the explorer on the terminal until the user quits: on `site` (the demo) or on the
-/// profiles of `opts.source`. The terminal is restored on every exit path (return, error,
-/// panic).
-pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<()> {
+/// Runs the explorer on the terminal until the user quits (status 0) or a signal ends it
+/// (128+signo): on `site` (the demo) or on the profiles of `opts.source`. The terminal is
+/// restored on every exit path (return, error, panic, SIGTERM/SIGHUP/SIGQUIT) and while
+/// suspended (Ctrl-Z, SIGTSTP).
+pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<i32> {
     let keymap = Keymap::load(&crate::paths::keymap_path()).map_err(anyhow::Error::msg)?;
-    let _guard = term::TerminalGuard::enter(opts.mouse)?;
+    let guard = term::TerminalGuard::enter(opts.mouse)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     let size = terminal.size()?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
@@ -157,6 +165,8 @@ pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<()
             }
         }
     });
+    #[cfg(unix)]
+    let signals = tokio::spawn(signals::forward(tx.clone()));
     let tick_tx = tx.clone();
     let ticker = tokio::spawn(async move {
         let mut every = tokio::time::interval(TICK);
@@ -177,7 +187,7 @@ pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<()
     app.resize(size.width, size.height);
     app.start();
     let mut last_frame: Option<Instant> = None;
-    let result: anyhow::Result<()> = async {
+    let result: anyhow::Result<i32> = async {
         loop {
             dispatch(&mut app, opts.source.as_ref(), &tx);
             if !same_site(&attached, &app.site) {
@@ -188,7 +198,7 @@ pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<()
             }
             perform_effects(&mut app, &mut terminal);
             if app.quit {
-                return Ok(());
+                return Ok(0);
             }
             if let Some(t) = last_frame
                 && t.elapsed() < FRAME
@@ -202,12 +212,16 @@ pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<()
             }
             last_frame = Some(Instant::now());
             let Some(ev) = rx.recv().await else {
-                return Ok(());
+                return Ok(0);
             };
-            handle(&mut app, ev);
+            if let Some(code) = on_event(&mut app, ev, &guard, &mut terminal, opts.mouse)? {
+                return Ok(code);
+            }
             // Drain a burst (many replies, key repeat) before the next frame.
             while let Ok(ev) = rx.try_recv() {
-                handle(&mut app, ev);
+                if let Some(code) = on_event(&mut app, ev, &guard, &mut terminal, opts.mouse)? {
+                    return Ok(code);
+                }
                 if app.quit {
                     break;
                 }
@@ -217,10 +231,73 @@ pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<()
     .await;
     input.abort();
     ticker.abort();
+    #[cfg(unix)]
+    signals.abort();
     if let Some(site) = &app.site {
         site.close_all().await;
     }
     result
+}
+
+/// One event; the terminal's own (signals, Ctrl-Z) are handled here, the rest by the app.
+/// Some(status): the explorer must end with it.
+fn on_event(
+    app: &mut App,
+    ev: Event,
+    guard: &term::TerminalGuard,
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    mouse: bool,
+) -> anyhow::Result<Option<i32>> {
+    #[cfg(unix)]
+    {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        let signal = match &ev {
+            Event::Signal(s) => Some(*s),
+            // Raw mode turns Ctrl-Z into a key; it suspends as in every TUI.
+            Event::Term(TermEvent::Key(k))
+                if k.kind != KeyEventKind::Release
+                    && k.code == KeyCode::Char('z')
+                    && k.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
+                Some(signals::Signal::Suspend)
+            }
+            _ => None,
+        };
+        match signal {
+            Some(signals::Signal::Exit(signo)) => {
+                return Ok(Some(signals::Signal::exit_status(signo)));
+            }
+            Some(signals::Signal::Suspend) => {
+                term::restore();
+                signals::stop_self();
+                guard.reenter(mouse)?;
+                redraw_all(terminal)?;
+                return Ok(None);
+            }
+            Some(signals::Signal::Resumed) => {
+                guard.reenter(mouse)?;
+                redraw_all(terminal)?;
+                return Ok(None);
+            }
+            None => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (guard, terminal, mouse);
+    handle(app, ev);
+    Ok(None)
+}
+
+/// Makes the next frame draw every cell: the screen is cleared and an empty frame drawn, so
+/// nothing of the last frame counts as already on screen. (`Terminal::clear` would ask the
+/// terminal for the cursor position, an answer a pty without a terminal emulator never gives.)
+fn redraw_all(terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>) -> std::io::Result<()> {
+    crossterm::execute!(
+        terminal.backend_mut(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    terminal.draw(|_| {})?;
+    Ok(())
 }
 
 fn same_site(a: &Option<Arc<Site>>, b: &Option<Arc<Site>>) -> bool {
@@ -245,7 +322,7 @@ pub async fn run_profiles(
         profiles: profiles::load(&source, preselect)?,
         source: Some(source),
     };
-    run(None, opts).await.map(|()| 0)
+    run(None, opts).await
 }
 
 fn perform_effects(app: &mut App, terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>) {

@@ -49,14 +49,25 @@ impl TerminalGuard {
         install_panic_hook();
         enable_raw_mode()?;
         let guard = TerminalGuard { _private: () };
-        let mut out = stdout();
-        // Bracketed paste: a pasted PEM arrives whole (its line breaks are not Enter keys).
-        execute!(out, EnterAlternateScreen, Hide, EnableBracketedPaste)?;
-        if mouse {
-            execute!(out, EnableMouseCapture)?;
-        }
+        take_modes(mouse)?;
         Ok(guard)
     }
+
+    /// Takes the terminal again after a suspend (`restore` gave it back).
+    pub fn reenter(&self, mouse: bool) -> std::io::Result<()> {
+        enable_raw_mode()?;
+        take_modes(mouse)
+    }
+}
+
+fn take_modes(mouse: bool) -> std::io::Result<()> {
+    let mut out = stdout();
+    // Bracketed paste: a pasted PEM arrives whole (its line breaks are not Enter keys).
+    execute!(out, EnterAlternateScreen, Hide, EnableBracketedPaste)?;
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 impl Drop for TerminalGuard {

@@ -69,3 +69,40 @@ pub fn assert_no_secret(out: &Output, state: &Path, secrets: &[&str]) {
         );
     }
 }
+
+/// Runs `qlik-tui` with `args` (a `doctor --json` command line) and parses the report it prints.
+pub async fn doctor_json(args: Vec<String>) -> (serde_json::Value, Output) {
+    let state = tempfile::tempdir().unwrap();
+    let out = qlik_tui(args, vec![], state.path().to_path_buf()).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "doctor --json must print a JSON report ({e}); stdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (report, out)
+}
+
+/// The report failed at `step` with `cause`, gave a fix, listed every step, and exited 1;
+/// returns the fix.
+pub fn assert_cli_report(
+    report: &serde_json::Value,
+    out: &Output,
+    step: &str,
+    cause: &str,
+) -> String {
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["cause"], cause, "{report:#}");
+    let steps = report["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 8, "every step is in the report");
+    let failed = steps
+        .iter()
+        .find(|s| s["status"] == "fail")
+        .expect("a failed step");
+    assert_eq!(failed["step"], step, "{report:#}");
+    let hint = failed["hint"].as_str().unwrap_or("").to_string();
+    assert!(hint.len() > 20, "a fix is given: {failed}");
+    hint
+}

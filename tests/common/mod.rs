@@ -13,6 +13,18 @@ pub fn sim_spec(sim: &SimServer) -> ConnectionSpec {
     ConnectionSpec::certificate(sim.engine_url(), sim.client_tls(), "INTERNAL", "sa_engine")
 }
 
+/// A QMC-style certificate folder (client.pem, client_key.pem, root.pem) for `sim` under `dir`,
+/// for running the binary with `--cert-dir`.
+pub fn cert_dir(sim: &SimServer, dir: &std::path::Path) -> std::path::PathBuf {
+    let pki = sim.pki();
+    let certs = dir.join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    std::fs::write(certs.join("client.pem"), &pki.client_cert_pem).unwrap();
+    std::fs::write(certs.join("client_key.pem"), &pki.client_key_pem).unwrap();
+    std::fs::write(certs.join("root.pem"), &pki.root_cert_pem).unwrap();
+    certs
+}
+
 /// The demo site's data, as tests should read it (never hard-code ids or titles).
 pub fn demo_site() -> serde_json::Value {
     serde_json::from_str(qlik_tui::sim::data::DEMO_SITE_JSON).expect("assets/demo-site.json parses")
@@ -88,4 +100,41 @@ pub fn write_cert_dir(sim: &SimServer, dir: &std::path::Path) -> std::path::Path
     std::fs::write(certs.join("client_key.pem"), &pki.client_key_pem).unwrap();
     std::fs::write(certs.join("root.pem"), &pki.root_cert_pem).unwrap();
     certs
+}
+
+/// A simulator and the CLI pointed at it: certificates written for `--cert-dir`, a private
+/// config/state dir, the connection flags appended to every run.
+pub struct SimCli {
+    pub sim: SimServer,
+    pub files: cli::TempFiles,
+}
+
+impl SimCli {
+    pub async fn start() -> SimCli {
+        let sim = SimServer::start(qlik_tui::sim::SimConfig::default())
+            .await
+            .expect("the simulator starts");
+        let files = cli::TempFiles::new();
+        write_cert_dir(&sim, files.path());
+        SimCli { sim, files }
+    }
+
+    /// `qlik-tui ARGS --engine-url … --cert-dir … --user-directory INTERNAL --user-id sa_engine`.
+    pub async fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(
+            [
+                "--engine-url",
+                &self.sim.engine_url(),
+                "--cert-dir",
+                &self.files.path().join("certs").display().to_string(),
+                "--user-directory",
+                "INTERNAL",
+                "--user-id",
+                "sa_engine",
+            ]
+            .map(String::from),
+        );
+        cli::qlik_tui(all, vec![], self.files.path().to_path_buf()).await
+    }
 }

@@ -75,7 +75,7 @@ pub struct Cli {
     /// Some: every run records `--trace` to its own file in this folder (under the config dir,
     /// so the scans of what the runs wrote read the traces too).
     pub trace_dir: Option<PathBuf>,
-    runs: std::sync::atomic::AtomicUsize,
+    pub runs: std::sync::atomic::AtomicUsize,
 }
 
 impl Cli {

@@ -17,6 +17,27 @@ pub struct Pty {
     output: Arc<Mutex<Vec<u8>>>,
 }
 
+/// `qlik-tui --demo` (then `args`) in a pty of `cols`×`rows`, with private config and state
+/// folders, no display for a clipboard tool, and no injected panic.
+pub fn demo(
+    config: &std::path::Path,
+    state: &std::path::Path,
+    args: &[&str],
+    cols: u16,
+    rows: u16,
+) -> Pty {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+    cmd.arg("--demo")
+        .args(args)
+        .env("QLIK_TUI_CONFIG_DIR", config)
+        .env("QLIK_TUI_STATE_DIR", state)
+        .env("TERM", "xterm-256color")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("QLIK_TUI_TEST_PANIC");
+    Pty::spawn(cmd, cols, rows)
+}
+
 impl Pty {
     pub fn spawn(mut cmd: Command, cols: u16, rows: u16) -> Pty {
         let mut master: libc::c_int = -1;

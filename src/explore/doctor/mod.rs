@@ -3,6 +3,7 @@
 //! why, and what to do. Steps after a failure are `skip`. Both front ends call `run`.
 
 pub mod report;
+pub mod soak;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,7 +13,9 @@ use tokio_tungstenite::MaybeTlsStream;
 
 pub use report::{Cause, Report, Status, StepName, StepResult, one_line};
 
-use crate::engine::error::{EngineError, TlsFailure};
+use crate::engine::error::{
+    COLD_START, EngineError, SESSION_FIX, TlsFailure, is_session_auth_error,
+};
 use crate::engine::jwt;
 use crate::engine::transport::{
     ConnectInfo, ConnectOptions, Resolver, Target, parse_target, resolve, tcp_connect,
@@ -35,12 +38,22 @@ pub struct DoctorOptions {
     pub qrs_url: Option<String>,
     /// Overrides the system resolver (tests resolve `*.invalid` without a query).
     pub resolver: Option<Arc<dyn Resolver>>,
+    /// A session start (upgrade and greeting) at least this slow is a warning about a cold
+    /// proxy; None: SLOW_SESSION_START.
+    pub slow_session_start: Option<Duration>,
+    /// After a good walk, hold one idle session this long and report if and how it was cut.
+    pub soak: Option<Duration>,
 }
+
+/// A session start slower than this is worth a word: a warm proxy answers in well under a
+/// second, a cold one in 15–21 s.
+const SLOW_SESSION_START: Duration = Duration::from_secs(5);
 
 struct Walk<'a, F: FnMut(&StepResult)> {
     steps: Vec<StepResult>,
     cause: Option<Cause>,
     on_step: &'a mut F,
+    soak: Option<soak::Soak>,
 }
 
 impl<F: FnMut(&StepResult)> Walk<'_, F> {
@@ -97,10 +110,15 @@ impl<F: FnMut(&StepResult)> Walk<'_, F> {
     }
 
     fn finish(self) -> Report {
+        let mut cause = self.cause;
+        if self.soak.as_ref().is_some_and(|s| s.cut) {
+            cause.get_or_insert(Cause::IdleCut);
+        }
         Report {
-            ok: self.cause.is_none(),
+            ok: cause.is_none(),
             steps: self.steps,
-            cause: self.cause,
+            cause,
+            soak: self.soak,
         }
     }
 }
@@ -114,6 +132,7 @@ pub fn unusable_config(detail: String, hint: String) -> Report {
         steps: Vec::new(),
         cause: None,
         on_step: &mut ignore,
+        soak: None,
     };
     w.fail(
         StepName::Config,
@@ -137,6 +156,7 @@ pub async fn run<F: FnMut(&StepResult)>(
         steps: Vec::new(),
         cause: None,
         on_step: &mut on_step,
+        soak: None,
     };
     if walk(spec, opts, &mut w).await.is_none() {
         w.skip_rest();
@@ -335,6 +355,7 @@ async fn walk<F: FnMut(&StepResult)>(
     // websocket: the auth pre-flight first (a proxy's CSRF token and cookie, a Qlik Cloud
     // session, the Cloud app list that names the socket's app), then the upgrade.
     let t = Instant::now();
+    let session_start = t;
     let authorized = match authorize(spec, &mut copts).await {
         Ok(a) => a,
         Err(e) => {
@@ -375,7 +396,6 @@ async fn walk<F: FnMut(&StepResult)>(
 
     // greeting
     let t = Instant::now();
-    copts.timeouts.greeting = copts.timeouts.connect;
     let info = ConnectInfo {
         trace,
         ..ConnectInfo::default()
@@ -398,7 +418,21 @@ async fn walk<F: FnMut(&StepResult)>(
     for n in &session.greeting.notices {
         gdetail.push_str(&format!("; notice {}", n.method));
     }
-    w.ok(StepName::Greeting, t, gdetail);
+    let took = session_start.elapsed();
+    if took >= opts.slow_session_start.unwrap_or(SLOW_SESSION_START) {
+        w.push(
+            StepName::Greeting,
+            Status::Warn,
+            t,
+            gdetail,
+            Some(format!(
+                "the session took {:.1} s to start (upgrade and greeting): {COLD_START}. Later connections are quicker while the proxy keeps the engine warm",
+                took.as_secs_f64()
+            )),
+        );
+    } else {
+        w.ok(StepName::Greeting, t, gdetail);
+    }
 
     // engine
     let t = Instant::now();
@@ -445,6 +479,11 @@ async fn walk<F: FnMut(&StepResult)>(
                 return None;
             }
         },
+    }
+
+    // soak: only after every step worked, on a session of its own.
+    if let Some(hold) = opts.soak {
+        w.soak = Some(soak::soak(&copts, hold).await);
     }
     Some(())
 }
@@ -683,7 +722,7 @@ fn redirect_hint(spec: &ConnectionSpec, location: Option<&str>) -> String {
         format!("the virtual proxy with prefix '{prefix}'")
     };
     format!(
-        "{proxy} redirects to a login page{}: it did not accept this profile's {} authentication. Check in the QMC (Virtual proxies) that this prefix belongs to a virtual proxy with {} authentication, and that the credential is current (an expired JWT or session cookie ends here too)",
+        "{proxy} redirects to a login page{}: it did not accept this profile's {} authentication. Check in the QMC (Virtual proxies) that this prefix belongs to a virtual proxy with {} authentication. If this worked before, the session has expired: renew the JWT or ticket, and check that the session cookie name matches the virtual proxy's 'Session cookie header name' in the QMC (an admin can change it)",
         location
             .map(|l| format!(" ({})", crate::engine::url::redact(l)))
             .unwrap_or_default(),
@@ -691,6 +730,9 @@ fn redirect_hint(spec: &ConnectionSpec, location: Option<&str>) -> String {
         spec.auth.mode()
     )
 }
+
+/// The session limit as it bites in the field.
+const MAX_SESSIONS_FIX: &str = "the user has reached the proxy's limit of 5 parallel sessions per user. Every hub or QMC browser tab and every tool signed in as this user counts, and a closed session can keep its place for minutes until the proxy's session inactivity timeout ends it: close other tabs and tools of this user, wait a few minutes, or give automation its own user (qlik-tui export opens 3 sessions at most by default; --concurrency)";
 
 /// Maps an engine error to its cause code and a fix written for a Qlik admin.
 pub fn classify(e: &EngineError, target: &Target) -> (Cause, String) {
@@ -707,6 +749,10 @@ pub fn classify(e: &EngineError, target: &Target) -> (Cause, String) {
                 "nothing accepts connections on {}:{}: check the port (4747 = engine, 443 = proxy), that the Qlik Sense Engine service runs, and firewalls",
                 target.host, target.port
             ),
+        ),
+        EngineError::Timeout { step, after } if step.contains("upgrade") || step.contains("greeting") => (
+            Cause::Timeout,
+            format!("{step} got no answer within {after:?}: {COLD_START}. Run the doctor again with --timeout 30 (the default); if it still times out, check the Qlik Sense Proxy and Engine services and their load"),
         ),
         EngineError::Timeout { step, .. } => (
             Cause::Timeout,
@@ -742,6 +788,14 @@ pub fn classify(e: &EngineError, target: &Target) -> (Cause, String) {
             ),
             TlsFailure::Other(_) => (Cause::ProtocolError, "the TLS handshake failed; see the detail".into()),
         },
+        EngineError::UpgradeRejected { status, body, .. } if is_session_auth_error(*status, body) => (
+            Cause::SessionExpired,
+            format!("HTTP 500 \"Authentication error: Restart the browser.\" is the proxy's answer to a session it cannot authenticate any more: {SESSION_FIX}"),
+        ),
+        EngineError::ClosedBeforeGreeting { .. } => (
+            Cause::SessionExpired,
+            format!("a socket upgraded and then closed without a greeting is the proxy dropping a session it does not know: {SESSION_FIX}"),
+        ),
         EngineError::UpgradeRejected { status: 503, .. } => (
             Cause::ServiceUnavailable,
             "the service is unavailable (HTTP 503): the Qlik Sense Proxy or Engine service is down, starting or overloaded; check the services on the server (a cold start can take 20 s) and try again".into(),
@@ -761,14 +815,14 @@ pub fn classify(e: &EngineError, target: &Target) -> (Cause, String) {
                 "SESSION_ERROR_NO_LICENSE" | "SESSION_ERROR_LICENSE_RENEW" | "SESSION_ERROR_LICENSE_INVALID" => {
                     "allocate a license (professional or analyzer access) to this user in the QMC".into()
                 }
-                "SESSION_ERROR_LIMIT_EXCEEDED" => "the user has too many sessions: close some, or wait for them to time out".into(),
+                "SESSION_ERROR_LIMIT_EXCEEDED" => MAX_SESSIONS_FIX.into(),
                 "SESSION_ERROR_APP_ACCESS_DENIED" => "the user may not open this app: check the security rules in the QMC".into(),
                 _ => format!("the engine refused the session with {state}: see the engine's logs"),
             },
         ),
         EngineError::ProxyNotification { method, .. } if method == "OnMaxParallelSessionsExceeded" => (
             Cause::MaxSessions,
-            "the user has reached the maximum of parallel sessions (often 5): close other tabs or tools using this user, or wait for their sessions to end".into(),
+            MAX_SESSIONS_FIX.into(),
         ),
         EngineError::ProxyNotification { method, .. } => (
             Cause::SessionRefused,

@@ -100,6 +100,9 @@ pub struct MasterFieldDoc {
     pub title: String,
     pub description: String,
     pub definition: String,
+    /// GetProperties, with `--include-properties`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -108,6 +111,9 @@ pub struct MasterVizDoc {
     pub title: String,
     pub r#type: String,
     pub description: String,
+    /// GetProperties, with `--include-properties`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -118,6 +124,9 @@ pub struct BookmarkDoc {
     pub sheet_id: Option<String>,
     /// The sheet link with this bookmark applied, when the bookmark names its sheet.
     pub link: Option<String>,
+    /// GetProperties, with `--include-properties`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -290,6 +299,7 @@ impl MasterItemsDoc {
             title: i.title.clone(),
             description: i.description.clone(),
             definition: i.definition.clone(),
+            properties: None,
         };
         MasterItemsDoc {
             dimensions: m.dimensions.iter().map(field).collect(),
@@ -302,6 +312,7 @@ impl MasterItemsDoc {
                     title: i.title.clone(),
                     r#type: i.r#type.clone(),
                     description: i.description.clone(),
+                    properties: None,
                 })
                 .collect(),
         }
@@ -319,6 +330,7 @@ impl BookmarkDoc {
                 .sheet_id
                 .as_ref()
                 .map(|s| links.sheet_with_bookmark(app_id, s, &b.id)),
+            properties: None,
         }
     }
 }

@@ -161,10 +161,10 @@ fn app_section(app: &AppDoc) -> String {
         }
     }
     if let Some(Some(script)) = &app.script {
-        // Scripts keep their lines and tabs (Windows line ends become plain ones); any other
-        // control character is shown escaped.
-        let script =
-            crate::text::escape_lines_for_terminal(&script.replace("\r\n", "\n")).into_owned();
+        // Scripts keep their lines (Windows line ends become plain ones, tabs four spaces); any
+        // other control character is shown escaped.
+        let script = script.replace("\r\n", "\n").replace('\t', "    ");
+        let script = crate::text::escape_lines_for_terminal(&script).into_owned();
         let f = fence(&script);
         let _ = writeln!(s, "\n### Load script\n\n{f}\n{script}\n{f}");
     }

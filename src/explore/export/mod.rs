@@ -42,17 +42,18 @@
 
 mod doc;
 mod format_csv;
+pub(crate) use format_csv::looks_like_formula;
 mod format_json;
 mod format_md;
 mod format_ndjson;
+#[cfg(test)]
+mod proptests;
 mod sink;
-mod walk;
+pub(crate) mod walk;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 pub use doc::*;
@@ -201,7 +202,7 @@ trait FormatWriter: Send {
 }
 
 /// Shares running totals between the concurrent app walks and reports them.
-struct Tracker<'a> {
+pub(crate) struct Tracker<'a> {
     apps_total: usize,
     apps_done: AtomicUsize,
     apps_failed: AtomicUsize,
@@ -210,8 +211,19 @@ struct Tracker<'a> {
     report: &'a (dyn Fn(&Progress) + Send + Sync),
 }
 
-impl Tracker<'_> {
-    fn snapshot(&self) -> Progress {
+impl<'a> Tracker<'a> {
+    pub(crate) fn new(apps_total: usize, report: &'a (dyn Fn(&Progress) + Send + Sync)) -> Self {
+        Tracker {
+            apps_total,
+            apps_done: AtomicUsize::new(0),
+            apps_failed: AtomicUsize::new(0),
+            sheets_done: AtomicUsize::new(0),
+            objects_done: AtomicUsize::new(0),
+            report,
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Progress {
         Progress {
             apps_total: self.apps_total,
             apps_done: self.apps_done.load(Ordering::Relaxed),
@@ -297,14 +309,7 @@ async fn run_export(
         },
     };
     let plans = walk::plan(scope, &entries);
-    let tracker = Tracker {
-        apps_total: plans.len(),
-        apps_done: AtomicUsize::new(0),
-        apps_failed: AtomicUsize::new(0),
-        sheets_done: AtomicUsize::new(0),
-        objects_done: AtomicUsize::new(0),
-        report: progress,
-    };
+    let tracker = Tracker::new(plans.len(), progress);
     progress(&tracker.snapshot());
 
     let mut writer = format.writer(opts, sink.is_terminal());
@@ -316,35 +321,21 @@ async fn run_export(
     writer.begin(sink, &source).map_err(write_err)?;
 
     let mut summary = ExportSummary::default();
-    let (links, tracker, plans) = (&links, &tracker, &plans);
-    let mut running = futures_util::stream::iter(walk::start_order(plans))
-        .map(|i| async move {
-            (
-                i,
-                walk::collect_app(site, &plans[i], opts, links, tracker).await,
-            )
-        })
-        .buffer_unordered(opts.concurrency);
-    // Apps finish in any order; they are written in scope order, each as soon as all before it
-    // are written, so output streams while the pool keeps working.
-    let mut ready: BTreeMap<usize, AppOutcome> = BTreeMap::new();
-    let mut next = 0;
-    while let Some((i, outcome)) = running.next().await {
-        let outcome = outcome.map_err(|e| fatal(Some(&plans[i].app_id), e))?;
-        tracker.app_done(outcome.app.is_none());
-        ready.insert(i, outcome);
-        while let Some(o) = ready.remove(&next) {
-            writer
-                .app(sink, o.app.as_ref(), &o.errors)
-                .map_err(write_err)?;
-            if let Some(app) = &o.app {
-                summary.apps += 1;
-                summary.sheets += app.sheets.len();
-                summary.objects += app.objects().len();
-            }
-            summary.errors.extend(o.errors);
-            next += 1;
+    let written = walk::walk_apps(site, &plans, opts, &links, &tracker, |_, o: AppOutcome| {
+        writer.app(sink, o.app.as_ref(), &o.errors)?;
+        if let Some(app) = &o.app {
+            summary.apps += 1;
+            summary.sheets += app.sheets.len();
+            summary.objects += app.objects().len();
         }
+        summary.errors.extend(o.errors);
+        Ok(())
+    })
+    .await;
+    match written {
+        Ok(()) => {}
+        Err(walk::WalkStop::Engine { app_id, source }) => return Err(fatal(Some(&app_id), source)),
+        Err(walk::WalkStop::Caller(e)) => return Err(write_err(e)),
     }
     writer.finish(sink).map_err(write_err)?;
     Ok(summary)

@@ -6,8 +6,9 @@
 //! denied, not found) is recorded in `errors` and the export goes on; a lost connection, a
 //! timeout or a refused handshake is returned as `Err` and stops the whole export.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use futures_util::StreamExt;
 use futures_util::future::join_all;
 use serde_json::Value;
 
@@ -16,33 +17,33 @@ use super::doc::{
 };
 use super::{ExportOptions, Scope, Tracker};
 use crate::engine::EngineError;
-use crate::explore::app::fill_master_titles;
+use crate::explore::app::{LibraryKind, fill_master_titles};
 use crate::explore::model::{AppEntry, ObjectNode, Stream};
 use crate::explore::{AppSession, Links, Site};
 
 /// How much of an app to collect.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Part {
+pub(crate) enum Part {
     Whole,
     Sheet(String),
     Object(String),
 }
 
 /// One app to export: its id, its doc-list entry when the doc list has it, and how much of it.
-pub(super) struct AppPlan {
+pub(crate) struct AppPlan {
     pub app_id: String,
     pub entry: Option<AppEntry>,
     pub part: Part,
 }
 
 /// An exported app (None when it could not be opened) and what failed on the way.
-pub(super) struct AppOutcome {
+pub(crate) struct AppOutcome {
     pub app: Option<AppDoc>,
     pub errors: Vec<ErrorDoc>,
 }
 
 /// The apps a scope names, in the order they are written.
-pub(super) fn plan(scope: &Scope, entries: &[AppEntry]) -> Vec<AppPlan> {
+pub(crate) fn plan(scope: &Scope, entries: &[AppEntry]) -> Vec<AppPlan> {
     let find = |id: &str| entries.iter().find(|e| e.id == id).cloned();
     let one = |app_id: &str, part: Part| AppPlan {
         app_id: app_id.to_string(),
@@ -75,7 +76,7 @@ pub(super) fn plan(scope: &Scope, entries: &[AppEntry]) -> Vec<AppPlan> {
 /// The order apps are started in: biggest first when the doc list gives sizes (`qFileSize`;
 /// QSEoW reports 0, so the scope order stays), so the pool pays roughly the largest app's time
 /// instead of finishing with it alone.
-pub(super) fn start_order(plans: &[AppPlan]) -> Vec<usize> {
+pub(crate) fn start_order(plans: &[AppPlan]) -> Vec<usize> {
     let size = |p: &AppPlan| {
         p.entry
             .as_ref()
@@ -109,7 +110,7 @@ fn recordable(app_id: &str, part: Option<&str>, e: EngineError) -> Result<ErrorD
 }
 
 /// Collects one app (its own session, closed when done).
-pub(super) async fn collect_app(
+pub(crate) async fn collect_app(
     site: &Site,
     plan: &AppPlan,
     opts: &ExportOptions,
@@ -185,11 +186,42 @@ async fn collect_open_app(
         whole && opts.include_properties,
         app.doc.get_app_properties(),
     );
+    // Master items and bookmarks: their lists, then (with properties) every item's own
+    // properties, chained so they ride alongside the sheets too.
+    let with_item_props = whole && opts.include_properties;
+    let masters = async {
+        let m = app.master_items().await?;
+        let lists = [
+            (LibraryKind::Dimension, &m.dimensions),
+            (LibraryKind::Measure, &m.measures),
+            (LibraryKind::Visualization, &m.visualizations),
+        ];
+        let props = only_if(
+            with_item_props,
+            join_all(lists.iter().flat_map(|(kind, items)| {
+                items.iter().map(|i| app.library_properties(*kind, &i.id))
+            })),
+        )
+        .await;
+        Ok::<_, EngineError>((m, props))
+    };
+    let bookmarks = async {
+        let b = app.bookmarks().await?;
+        let props = only_if(
+            with_item_props,
+            join_all(
+                b.iter()
+                    .map(|b| app.library_properties(LibraryKind::Bookmark, &b.id)),
+            ),
+        )
+        .await;
+        Ok::<_, EngineError>((b, props))
+    };
     let (header, sheets, masters, bookmarks, variables, data_model, script, properties) = tokio::join!(
         header,
         sheets_and_trees,
-        app.master_items(),
-        only_if(whole, app.bookmarks()),
+        masters,
+        only_if(whole, bookmarks),
         only_if(whole, app.variables()),
         only_if(whole, app.data_model()),
         script,
@@ -204,7 +236,7 @@ async fn collect_open_app(
         }
     };
     let mut doc = AppDoc::header(&header, links);
-    let masters = section(masters, id, "master_items", &mut errors)?;
+    let (masters, master_props) = section(masters, id, "master_items", &mut errors)?;
     let master_titles: HashMap<String, String> = masters
         .visualizations
         .iter()
@@ -239,11 +271,23 @@ async fn collect_open_app(
     }
     if whole {
         doc.master_items = MasterItemsDoc::new(&masters);
+        let mi = &mut doc.master_items;
+        let slots = mi
+            .dimensions
+            .iter_mut()
+            .map(|d| (&d.id, &mut d.properties))
+            .chain(mi.measures.iter_mut().map(|m| (&m.id, &mut m.properties)))
+            .chain(
+                mi.visualizations
+                    .iter_mut()
+                    .map(|v| (&v.id, &mut v.properties)),
+            );
+        fill_properties(slots, master_props, id, "master item", &mut errors)?;
         if let Some(b) = bookmarks {
-            doc.bookmarks = section(b, id, "bookmarks", &mut errors)?
-                .iter()
-                .map(|b| BookmarkDoc::new(id, b, links))
-                .collect();
+            let (b, props) = section(b, id, "bookmarks", &mut errors)?;
+            doc.bookmarks = b.iter().map(|b| BookmarkDoc::new(id, b, links)).collect();
+            let slots = doc.bookmarks.iter_mut().map(|b| (&b.id, &mut b.properties));
+            fill_properties(slots, props, id, "bookmark", &mut errors)?;
         }
         if let Some(v) = variables {
             doc.variables = section(v, id, "variables", &mut errors)?
@@ -271,6 +315,64 @@ async fn collect_open_app(
         app: Some(doc),
         errors,
     })
+}
+
+/// Puts each fetched property tree in its item's slot (same order); a refused one is recorded.
+fn fill_properties<'a>(
+    slots: impl Iterator<Item = (&'a String, &'a mut Option<Value>)>,
+    fetched: Option<Vec<Result<Value, EngineError>>>,
+    app_id: &str,
+    what: &str,
+    errors: &mut Vec<ErrorDoc>,
+) -> Result<(), EngineError> {
+    let Some(fetched) = fetched else {
+        return Ok(());
+    };
+    for ((item_id, slot), props) in slots.zip(fetched) {
+        match props {
+            Ok(p) => *slot = Some(p),
+            Err(e) => errors.push(recordable(app_id, Some(&format!("{what} {item_id}")), e)?),
+        }
+    }
+    Ok(())
+}
+
+/// Why a walk of several apps stopped early: a fatal engine error at an app, or the caller's
+/// own error from handling an app.
+pub(crate) enum WalkStop<E> {
+    Engine { app_id: String, source: EngineError },
+    Caller(E),
+}
+
+/// Collects the planned apps, `opts.concurrency` at once, biggest first, and hands each outcome
+/// to `each` in plan order, each as soon as all before it are handed on: callers stream while
+/// the pool keeps working. The one pool the export and the search share.
+pub(crate) async fn walk_apps<E>(
+    site: &Site,
+    plans: &[AppPlan],
+    opts: &ExportOptions,
+    links: &Links,
+    tracker: &Tracker<'_>,
+    mut each: impl FnMut(&AppPlan, AppOutcome) -> Result<(), E>,
+) -> Result<(), WalkStop<E>> {
+    let mut running = futures_util::stream::iter(start_order(plans))
+        .map(|i| async move { (i, collect_app(site, &plans[i], opts, links, tracker).await) })
+        .buffer_unordered(opts.concurrency);
+    let mut ready: BTreeMap<usize, AppOutcome> = BTreeMap::new();
+    let mut next = 0;
+    while let Some((i, outcome)) = running.next().await {
+        let outcome = outcome.map_err(|source| WalkStop::Engine {
+            app_id: plans[i].app_id.clone(),
+            source,
+        })?;
+        tracker.app_done(outcome.app.is_none());
+        ready.insert(i, outcome);
+        while let Some(o) = ready.remove(&next) {
+            each(&plans[next], o).map_err(WalkStop::Caller)?;
+            next += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Awaits `f` only when `wanted` (an unpolled future sends nothing).

@@ -1,0 +1,384 @@
+//! `qlik-tui get ...` against the simulator over real TLS: every view's values compared with the
+//! demo site's asset, in the table and the JSON form (and ndjson / yaml / --fields once).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+struct Get {
+    cli: common::SimCli,
+    app: Value,
+}
+
+impl Get {
+    async fn start() -> Get {
+        Get {
+            cli: common::SimCli::start().await,
+            app: common::richest_demo_app(),
+        }
+    }
+
+    /// Runs `qlik-tui get WHAT CONN --app APP EXTRA...`: (exit code, stdout, stderr).
+    async fn run(&self, what: &[&str], extra: &[&str]) -> (i32, String, String) {
+        let app = self.app["id"].as_str().unwrap();
+        let all: Vec<&str> = ["get"]
+            .into_iter()
+            .chain(what.iter().copied())
+            .chain(["--app", app])
+            .chain(extra.iter().copied())
+            .collect();
+        let o = self.cli.run(&all).await;
+        (
+            o.status.code().expect("exited"),
+            String::from_utf8(o.stdout).unwrap(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+
+    async fn json(&self, what: &[&str]) -> Value {
+        let (code, out, err) = self.run(what, &["--json"]).await;
+        assert_eq!(code, 0, "{what:?}: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{what:?}: {e}: {out}"))
+    }
+
+    async fn table(&self, what: &[&str]) -> String {
+        let (code, out, err) = self.run(what, &[]).await;
+        assert_eq!(code, 0, "{what:?}: {err}");
+        out
+    }
+}
+
+fn s<'a>(v: &'a Value, ptr: &str) -> &'a str {
+    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
+}
+
+/// (key, value) pairs of a JSON list, for comparing a command's records with the asset.
+fn pairs(list: &Value, a: &str, b: &str) -> BTreeSet<(String, String)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (s(r, a).to_string(), s(r, b).to_string()))
+        .collect()
+}
+
+/// The table has a row whose cells (split on runs of 2+ spaces) start with `cells`.
+fn has_row(table: &str, cells: &[&str]) -> bool {
+    table.lines().any(|l| {
+        let got: Vec<&str> = l
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        got.len() >= cells.len() && got[..cells.len()] == *cells
+    })
+}
+
+fn sheets_of(app: &Value) -> Vec<&Value> {
+    app["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| s(o, "/qProperty/qInfo/qType") == "sheet")
+        .collect()
+}
+
+fn walk(entry: &Value, sheet: &str, out: &mut Vec<(String, String, String)>) {
+    for c in entry["qChildren"].as_array().into_iter().flatten() {
+        out.push((
+            s(c, "/qProperty/qInfo/qId").into(),
+            s(c, "/qProperty/qInfo/qType").into(),
+            sheet.into(),
+        ));
+        walk(c, sheet, out);
+    }
+}
+
+#[tokio::test]
+async fn master_items_bookmarks_variables_and_sheets_match_the_asset() {
+    let g = Get::start().await;
+    let app = &g.app;
+
+    let sheets = g.json(&["sheets"]).await;
+    let want: BTreeSet<_> = sheets_of(app)
+        .iter()
+        .map(|o| {
+            (
+                s(o, "/qProperty/qInfo/qId").to_string(),
+                s(o, "/qProperty/qMetaDef/title").to_string(),
+            )
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(pairs(&sheets, "/id", "/title"), want);
+    let table = g.table(&["sheets"]).await;
+    assert!(table.starts_with("ID"), "{table}");
+    for (id, title) in &want {
+        assert!(has_row(&table, &[id, title]), "{id} {title}:\n{table}");
+    }
+
+    let measures = g.json(&["measures"]).await;
+    let want = pairs(
+        &app["measures"],
+        "/qProperty/qInfo/qId",
+        "/qProperty/qMeasure/qDef",
+    );
+    assert!(!want.is_empty());
+    assert_eq!(pairs(&measures, "/id", "/definition"), want);
+    let table = g.table(&["measures"]).await;
+    for m in measures.as_array().unwrap() {
+        assert!(
+            has_row(&table, &[s(m, "/id"), s(m, "/title"), s(m, "/definition")]),
+            "{m}:\n{table}"
+        );
+    }
+
+    let dims = g.json(&["dimensions"]).await;
+    let want: BTreeSet<_> = app["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let defs: Vec<&str> = d["qProperty"]["qDim"]["qFieldDefs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            (s(d, "/qProperty/qInfo/qId").to_string(), defs.join(", "))
+        })
+        .collect();
+    assert_eq!(pairs(&dims, "/id", "/definition"), want);
+
+    let vizzes = g.json(&["visualizations"]).await;
+    let want: BTreeSet<_> = app["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| s(o, "/qProperty/qInfo/qType") == "masterobject")
+        .map(|o| {
+            (
+                s(o, "/qProperty/qInfo/qId").to_string(),
+                s(o, "/qProperty/visualization").to_string(),
+            )
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(pairs(&vizzes, "/id", "/type"), want);
+
+    let bookmarks = g.json(&["bookmarks"]).await;
+    let want = pairs(
+        &app["bookmarks"],
+        "/qProperty/qInfo/qId",
+        "/qProperty/sheetId",
+    );
+    assert!(!want.is_empty());
+    assert_eq!(pairs(&bookmarks, "/id", "/sheet_id"), want);
+    let table = g.table(&["bookmarks"]).await;
+    for b in bookmarks.as_array().unwrap() {
+        assert!(has_row(&table, &[s(b, "/id"), s(b, "/title")]), "{table}");
+    }
+
+    let vars = g.json(&["variables"]).await;
+    // Reserved and config variables are left out, as in the explorer.
+    let want: BTreeSet<_> = app["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["meta"]["isReserved"] != true && v["meta"]["isConfig"] != true)
+        .map(|v| {
+            (
+                s(v, "/qProperty/qName").to_string(),
+                s(v, "/qProperty/qDefinition").to_string(),
+            )
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(pairs(&vars, "/name", "/definition"), want);
+    let table = g.table(&["variables"]).await;
+    for (name, def) in &want {
+        assert!(has_row(&table, &[name, def]), "{table}");
+    }
+
+    // The other output forms and the column choice, on sheets.
+    let (code, nd, _) = g.run(&["sheets"], &["-o", "ndjson"]).await;
+    assert_eq!(code, 0);
+    let recs: Vec<Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(Value::Array(recs), sheets);
+    let (code, yaml, _) = g.run(&["sheets"], &["-o", "yaml"]).await;
+    assert_eq!(code, 0);
+    let back: Value = serde_yaml_ng::from_str(&yaml).unwrap();
+    assert_eq!(back, sheets);
+    let (code, picked, _) = g.run(&["sheets"], &["--fields", "title,id"]).await;
+    assert_eq!(code, 0);
+    let mut lines = picked.lines();
+    assert_eq!(
+        lines.next().unwrap().split_whitespace().collect::<Vec<_>>(),
+        ["TITLE", "ID"]
+    );
+    for sh in sheets.as_array().unwrap() {
+        assert!(
+            has_row(&picked, &[s(sh, "/title"), s(sh, "/id")]),
+            "{picked}"
+        );
+    }
+    let (code, _, err) = g.run(&["sheets"], &["--fields", "nope"]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no field 'nope'"), "{err}");
+}
+
+#[tokio::test]
+async fn objects_object_script_data_model_and_app_match_the_asset() {
+    let g = Get::start().await;
+    let app = &g.app;
+
+    let mut want = Vec::new();
+    for sh in sheets_of(app) {
+        walk(sh, s(sh, "/qProperty/qInfo/qId"), &mut want);
+    }
+    assert!(want.len() > 2);
+    let objects = g.json(&["objects"]).await;
+    let got: BTreeSet<(String, String, String)> = objects
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                s(o, "/id").into(),
+                s(o, "/type").into(),
+                s(o, "/sheet_id").into(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want.iter().cloned().collect());
+    let table = g.table(&["objects"]).await;
+    for (id, kind, _) in &want {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with(&format!("{id}  ")) && l.contains(kind.as_str())),
+            "{id}:\n{table}"
+        );
+    }
+    // --sheet and --type narrow the list.
+    let (sheet, kind) = (want[0].2.clone(), want[0].1.clone());
+    let (code, out, err) = g
+        .run(
+            &["objects"],
+            &["--sheet", &sheet, "--type", &kind, "-o", "json"],
+        )
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let narrowed: BTreeSet<String> = serde_json::from_str::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| s(o, "/id").to_string())
+        .collect();
+    let expected: BTreeSet<String> = want
+        .iter()
+        .filter(|(_, k, sh)| *k == kind && *sh == sheet)
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    assert_eq!(narrowed, expected);
+
+    // One object: properties (the asset's own), the tree, the children, the layout.
+    let sheet_entry = sheets_of(app)
+        .into_iter()
+        .find(|sh| s(sh, "/qProperty/qInfo/qId") == sheet)
+        .unwrap();
+    let props = g.json(&["object", &sheet]).await;
+    assert_eq!(props, sheet_entry["qProperty"]);
+    let tree = g.json(&["object", &sheet, "--tree"]).await;
+    assert_eq!(tree["qProperty"], sheet_entry["qProperty"]);
+    assert_eq!(
+        tree["qChildren"].as_array().unwrap().len(),
+        sheet_entry["qChildren"].as_array().unwrap().len()
+    );
+    let children = g.json(&["object", &sheet, "--children"]).await;
+    let ids: BTreeSet<&str> = children
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| s(c, "/qId"))
+        .collect();
+    let want_ids: BTreeSet<&str> = sheet_entry["qChildren"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| s(c, "/qProperty/qInfo/qId"))
+        .collect();
+    assert_eq!(ids, want_ids);
+    let layout = g.json(&["object", &sheet, "--layout"]).await;
+    assert_eq!(s(&layout, "/qInfo/qId"), sheet);
+    let (code, _, err) = g.run(&["object", &sheet, "--layout", "--tree"], &[]).await;
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = g.run(&["object", "no-such-object"], &[]).await;
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("no-such-object"), "{err}");
+
+    // The script, exactly.
+    let want_script: Vec<&str> = app["script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let (code, script, _) = g.run(&["script"], &[]).await;
+    assert_eq!(code, 0);
+    assert_eq!(script, want_script.join("\n"));
+    assert_eq!(g.json(&["script"]).await, Value::String(script));
+
+    // The data model.
+    let tables = g.json(&["tables"]).await;
+    let fields = g.json(&["fields"]).await;
+    let table_text = g.table(&["tables"]).await;
+    let field_text = g.table(&["fields"]).await;
+    for t in app["tables"].as_array().unwrap() {
+        let name = s(t, "/name");
+        let rows = t["rows"].as_u64().unwrap();
+        let got = tables
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == name)
+            .unwrap_or_else(|| panic!("table {name}"));
+        assert_eq!(got["rows"], rows);
+        assert!(
+            has_row(&table_text, &[name, &rows.to_string()]),
+            "{table_text}"
+        );
+        for f in t["fields"].as_array().unwrap() {
+            let fname = s(f, "/name");
+            let got = fields
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["name"] == fname && x["table"] == name)
+                .unwrap_or_else(|| panic!("field {name}.{fname}"));
+            assert_eq!(got["distinct_values"], f["distinct"], "{fname}");
+            assert!(
+                has_row(&field_text, &[fname, name, &f["distinct"].to_string()]),
+                "{fname}:\n{field_text}"
+            );
+        }
+    }
+
+    // The app.
+    let layout = g.json(&["app"]).await;
+    assert_eq!(s(&layout, "/qTitle"), s(app, "/title"));
+    let text = g.table(&["app"]).await;
+    assert!(has_row(&text, &["qTitle", s(app, "/title")]), "{text}");
+
+    // An app the engine does not have: refused, exit 4.
+    let mut missing = Get::start().await;
+    missing.app["id"] = Value::String("no-such-app".into());
+    let (code, _, err) = missing.run(&["sheets"], &[]).await;
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("App not found"), "{err}");
+}
