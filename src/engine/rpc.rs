@@ -157,11 +157,17 @@ impl Ended {
 }
 
 impl Shared {
-    fn fail_all(&self, ended: Ended) {
+    /// Marks the socket ended (the first reason wins) and fails every pending request. The
+    /// trace's `close` is recorded here, before any request fails, so a command that ends on
+    /// that failure has the close in its trace whichever task saw the end first.
+    fn fail_all(&self, ended: Ended, by: Closer, code: Option<u16>) {
         let ended = {
             let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
             closed.get_or_insert(ended).clone()
         };
+        if let Some(trace) = &self.trace {
+            trace.close(code, ended.reason(), by);
+        }
         let drained: Vec<_> = {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             pending.drain().collect()
@@ -225,7 +231,11 @@ impl RpcClient {
             while let Some(msg) = out_rx.recv().await {
                 let is_close = matches!(msg, Message::Close(_));
                 if let Err(e) = sink.send(msg).await {
-                    writer_shared.fail_all(Ended::Closed(format!("sending failed: {e}")));
+                    writer_shared.fail_all(
+                        Ended::Closed(format!("sending failed: {e}")),
+                        Closer::Error,
+                        None,
+                    );
                     break;
                 }
                 if is_close {
@@ -307,16 +317,7 @@ impl RpcClient {
             } else {
                 tracing::debug!(reason = %ended.reason(), "engine socket ended");
             }
-            if let Some(trace) = &reader_shared.trace {
-                // Recorded before the pending requests fail, so a command that ends on that
-                // failure has the close in its trace. The first reason the socket ended wins.
-                let reason = reader_shared
-                    .ended()
-                    .unwrap_or_else(|| ended.clone())
-                    .reason();
-                trace.close(close_code, reason, closer);
-            }
-            reader_shared.fail_all(ended);
+            reader_shared.fail_all(ended, closer, close_code);
         });
 
         Arc::new(RpcClient {
@@ -489,8 +490,11 @@ impl RpcClient {
     pub fn close(&self) {
         self.trace_client_close();
         let _ = self.out.send(Message::Close(None));
-        self.shared
-            .fail_all(Ended::Closed("closed by qlik-tui".into()));
+        self.shared.fail_all(
+            Ended::Closed("closed by qlik-tui".into()),
+            Closer::Client,
+            None,
+        );
     }
 }
 
@@ -624,10 +628,11 @@ fn route(
             if fatal {
                 // QPS closes the socket after a fatal notification; fail the pending requests
                 // with its message rather than a bare "closed".
-                shared.fail_all(Ended::Closed(format!(
-                    "the proxy sent {method}: {}",
-                    excerpt(&message)
-                )));
+                shared.fail_all(
+                    Ended::Closed(format!("the proxy sent {method}: {}", excerpt(&message))),
+                    Closer::Server,
+                    None,
+                );
             }
         }
     }
