@@ -697,13 +697,11 @@ async fn a_killed_engine_is_shown_disconnected_and_the_next_action_reconnects() 
     );
 
     // The next action connects again: the engine is still gone, so the node shows why.
-    h.goto(
-        &common::demo_site()["apps"][0]["title"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-    )
-    .await;
+    let app = common::demo_site()["apps"][0]["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.goto(&app).await;
     h.key(KeyCode::Char('l')).await;
     let screen = h.screen();
     assert!(screen.contains("✗"), "{screen}");

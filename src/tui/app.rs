@@ -1521,6 +1521,15 @@ fn edit_input(input: &mut Input, e: &KeyEvent) -> bool {
     input.handle(req).is_some_and(|r| r.value)
 }
 
+/// How the status bar starts when the engine has gone away.
+const DISCONNECTED_SINCE: &str = "disconnected since";
+
+/// The wall clock as HH:MM:SS, local time when the offset is known (else UTC).
+fn clock_now() -> String {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    format!("{:02}:{:02}:{:02}", now.hour(), now.minute(), now.second())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1672,13 +1681,4 @@ mod tests {
             "{reqs:?}"
         );
     }
-}
-
-/// How the status bar starts when the engine has gone away.
-const DISCONNECTED_SINCE: &str = "disconnected since";
-
-/// The wall clock as HH:MM:SS, local time when the offset is known (else UTC).
-fn clock_now() -> String {
-    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    format!("{:02}:{:02}:{:02}", now.hour(), now.minute(), now.second())
 }
