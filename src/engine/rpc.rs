@@ -72,6 +72,9 @@ pub const READ_ONLY_METHODS: &[&str] = &[
     "GetListObjectData",
 ];
 
+/// The reason of a socket qlik-tui closed itself (not a lost connection).
+pub const CLOSED_BY_US: &str = "closed by qlik-tui";
+
 /// A request waiting for its reply.
 struct Pending {
     method: String,
@@ -490,11 +493,8 @@ impl RpcClient {
     pub fn close(&self) {
         self.trace_client_close();
         let _ = self.out.send(Message::Close(None));
-        self.shared.fail_all(
-            Ended::Closed("closed by qlik-tui".into()),
-            Closer::Client,
-            None,
-        );
+        self.shared
+            .fail_all(Ended::Closed(CLOSED_BY_US.into()), Closer::Client, None);
     }
 }
 
@@ -503,7 +503,7 @@ impl RpcClient {
         if let Some(trace) = &self.shared.trace
             && self.shared.ended().is_none()
         {
-            trace.close(Some(1000), "closed by qlik-tui".into(), Closer::Client);
+            trace.close(Some(1000), CLOSED_BY_US.into(), Closer::Client);
         }
     }
 }
