@@ -5,7 +5,7 @@
 //! simulator's counter), its peak RSS (`/usr/bin/time -v`) and the hits found.
 //!
 //! Run: `cargo bench --bench search_walk` (env SCALE=50 LATENCY_MS=5 CONCURRENCY=3
-//! PATTERN=Sales to change the site, the per-reply latency, the pool and the pattern).
+//! PATTERN="Object 1" to change the site, the per-reply latency, the pool and the pattern).
 
 use std::time::{Duration, Instant};
 
@@ -78,7 +78,7 @@ fn main() -> anyhow::Result<()> {
     let scale = env_num("SCALE", 50) as u32;
     let latency = Duration::from_millis(env_num("LATENCY_MS", 5));
     let concurrency = env_num("CONCURRENCY", 3).to_string();
-    let pattern = std::env::var("PATTERN").unwrap_or_else(|_| "Sales".into());
+    let pattern = std::env::var("PATTERN").unwrap_or_else(|_| "Object 1".into());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
