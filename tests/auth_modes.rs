@@ -8,12 +8,12 @@
 use std::process::Output;
 use std::time::{Duration, SystemTime};
 
+use qlik_tui::engine::conn::{Auth, ConnectionSpec, Deployment, JwtSource, SecretString};
 use qlik_tui::engine::jwt::{self, JwtTemplate};
 use qlik_tui::engine::transport::{ConnectOptions, Timeouts, open_socket};
 use qlik_tui::engine::{EngineError, Session, cloud, http, proxy};
 use qlik_tui::explore::Site;
 use qlik_tui::explore::doctor::{self, Cause, DoctorOptions, Report, StepName};
-use qlik_tui::profile::{Auth, ConnectionSpec, Deployment, JwtSource, SecretString};
 use qlik_tui::sim::SimServer;
 use qlik_tui::sim::authmodes::{AuthModes, CloudJwtIdp, CloudTenant, ProxyAuth, VirtualProxy};
 use qlik_tui::tls::ClientTls;
@@ -67,6 +67,7 @@ fn timeouts() -> Timeouts {
         connect: Duration::from_secs(5),
         greeting: Duration::from_secs(5),
         request: Duration::from_secs(10),
+        keep_alive: None,
     }
 }
 
@@ -98,6 +99,7 @@ fn spec(sim: &SimServer, prefix: &str, auth: Auth) -> ConnectionSpec {
         ttl: None,
         identity: None,
         allow_insecure_transport: false,
+        max_message_bytes: qlik_tui::engine::transport::DEFAULT_MAX_MESSAGE_BYTES,
     }
 }
 

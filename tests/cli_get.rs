@@ -5,48 +5,31 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use qlik_tui::sim::{SimConfig, SimServer};
 use serde_json::Value;
 
 struct Get {
-    sim: SimServer,
-    files: common::cli::TempFiles,
+    cli: common::SimCli,
     app: Value,
 }
 
 impl Get {
     async fn start() -> Get {
-        let sim = SimServer::start(SimConfig::default()).await.unwrap();
-        let files = common::cli::TempFiles::new();
-        common::write_cert_dir(&sim, files.path());
         Get {
-            sim,
-            files,
+            cli: common::SimCli::start().await,
             app: common::richest_demo_app(),
         }
     }
 
     /// Runs `qlik-tui get WHAT CONN --app APP EXTRA...`: (exit code, stdout, stderr).
     async fn run(&self, what: &[&str], extra: &[&str]) -> (i32, String, String) {
-        let mut args: Vec<String> = ["get"].iter().chain(what).map(|s| s.to_string()).collect();
-        args.extend(
-            [
-                "--engine-url",
-                &self.sim.engine_url(),
-                "--cert-dir",
-                &self.files.path().join("certs").display().to_string(),
-                "--user-directory",
-                "INTERNAL",
-                "--user-id",
-                "sa_engine",
-                "--app",
-                self.app["id"].as_str().unwrap(),
-            ]
-            .iter()
-            .chain(extra)
-            .map(|s| s.to_string()),
-        );
-        let o = common::cli::qlik_tui(args, vec![], self.files.path().to_path_buf()).await;
+        let app = self.app["id"].as_str().unwrap();
+        let all: Vec<&str> = ["get"]
+            .into_iter()
+            .chain(what.iter().copied())
+            .chain(["--app", app])
+            .chain(extra.iter().copied())
+            .collect();
+        let o = self.cli.run(&all).await;
         (
             o.status.code().expect("exited"),
             String::from_utf8(o.stdout).unwrap(),

@@ -235,3 +235,35 @@ fn bearer_credentials_over_plain_ws_need_the_flag_by_name() {
     assert!(!o.status.success());
     assert!(!err.contains("--allow-insecure-transport"), "{err}");
 }
+
+#[test]
+fn the_message_cap_is_a_checked_setting() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cert, key, root, _) = cert_files(tmp.path());
+    let o = qlik(
+        tmp.path(),
+        &[
+            "apps",
+            "--engine-url",
+            "wss://127.0.0.1:9",
+            "--client-cert",
+            &cert,
+            "--client-key",
+            &key,
+            "--root-cert",
+            &root,
+            "--user-directory",
+            "INTERNAL",
+            "--user-id",
+            "sa_engine",
+            "--max-message-mb",
+            "0",
+        ],
+    );
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("--max-message-mb must be between 1 and 1024"),
+        "{err}"
+    );
+}

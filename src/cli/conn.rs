@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 
+use crate::engine::conn::{Auth, ConnectionSpec, Deployment, JwtSource, JwtTemplate, SecretString};
 use crate::engine::transport::Timeouts;
-use crate::profile::{Auth, ConnectionSpec, Deployment, JwtSource, JwtTemplate, SecretString};
 use crate::tls::ClientTls;
 
 /// Debug is written by hand below: a flag may hold a credential (`--header-user`) or, given by
@@ -132,9 +132,20 @@ pub struct ConnArgs {
     #[arg(long, global = true, value_name = "SECONDS")]
     pub timeout: Option<f64>,
 
+    /// The largest WebSocket message accepted from the engine, in MiB (default 64, 1-1024): a
+    /// larger reply is refused with an error naming the cap instead of being buffered.
+    #[arg(long, global = true, value_name = "MIB")]
+    pub max_message_mb: Option<usize>,
+
     /// Seconds to wait for each engine reply.
     #[arg(long, global = true, value_name = "SECONDS")]
     pub request_timeout: Option<f64>,
+
+    /// Seconds a session may sit idle before it sends one cheap read-only request
+    /// (EngineVersion), so that proxies and gateways that cut idle sockets keep it open; 0 turns
+    /// it off. Default 30.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub keep_alive: Option<f64>,
 
     /// Keyring backend holding the profile's secrets (default: the profile's own setting).
     #[arg(long, value_enum, env = "QLIK_TUI_SECRET_STORE", global = true)]
@@ -312,7 +323,29 @@ impl ConnArgs {
         if let Some(v) = self.request_timeout {
             t.request = secs(v, "--request-timeout")?;
         }
+        if let Some(v) = self.keep_alive {
+            t.keep_alive = if v == 0.0 {
+                None
+            } else {
+                Some(secs(v, "--keep-alive")?)
+            };
+        }
         Ok(t)
+    }
+
+    /// `--max-message-mb` in bytes (the default cap when absent).
+    pub fn max_message_bytes(&self) -> anyhow::Result<usize> {
+        use crate::engine::transport::{DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_MB_RANGE};
+        match self.max_message_mb {
+            None => Ok(DEFAULT_MAX_MESSAGE_BYTES),
+            Some(mb) if MAX_MESSAGE_MB_RANGE.contains(&mb) => Ok(mb << 20),
+            Some(_) => bail!(
+                "--max-message-mb must be between {} and {} (MiB; default {})",
+                MAX_MESSAGE_MB_RANGE.start(),
+                MAX_MESSAGE_MB_RANGE.end(),
+                DEFAULT_MAX_MESSAGE_BYTES >> 20
+            ),
+        }
     }
 
     /// True when inline connection flags were given.
@@ -522,6 +555,7 @@ impl ConnArgs {
             ttl: None,
             identity: None,
             allow_insecure_transport: self.allow_insecure_transport,
+            max_message_bytes: self.max_message_bytes()?,
         })
     }
 

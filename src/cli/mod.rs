@@ -5,6 +5,7 @@ pub mod apps;
 pub mod color;
 pub mod completions;
 pub mod conn;
+pub mod data;
 pub mod demo_engine;
 pub mod doctor;
 pub mod exit;
@@ -85,6 +86,12 @@ pub enum Command {
     /// Read what the explorer shows: sheets, objects, master items, bookmarks, variables, the
     /// data model, the script, the app (table, json, ndjson or yaml).
     Get(Box<get::GetArgs>),
+    /// The data behind a chart: an object's hypercube or list object, paged (read-only).
+    Data(Box<data::DataArgs>),
+    /// A field's distinct values with their frequency (a session list object, destroyed after).
+    Values(Box<data::ValuesArgs>),
+    /// Evaluate an expression in the app, e.g. 'Sum(Sales)' (EvaluateEx).
+    Eval(Box<data::EvalArgs>),
     /// Print a shell completion script (profile names complete in bash and fish).
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff): `qlik-tui man | man -l -`.
@@ -117,6 +124,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Search(a)) => search::run(*a).await,
         Some(Command::Usage(a)) => usage::run(*a).await,
         Some(Command::Get(a)) => get::run(*a).await,
+        Some(Command::Data(a)) => data::run_data(*a).await,
+        Some(Command::Values(a)) => data::run_values(*a).await,
+        Some(Command::Eval(a)) => data::run_eval(*a).await,
         Some(Command::Completions(a)) => completions::run(a),
         Some(Command::Man) => completions::man(),
         None if cli.demo => crate::tui::demo::run(cli.mouse, theme).await,

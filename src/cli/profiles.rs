@@ -2,7 +2,7 @@
 //! → the profile file's settings plus the profile's secrets from its keyring backend.
 
 use super::conn::ConnArgs;
-use crate::profile::ConnectionSpec;
+use crate::engine::conn::ConnectionSpec;
 use crate::profile::resolve;
 
 /// The named profile as a spec; `--timeout`/`--request-timeout` given on the command line win
@@ -10,8 +10,14 @@ use crate::profile::resolve;
 pub fn resolve_profile(name: &str, args: &ConnArgs) -> anyhow::Result<ConnectionSpec> {
     let mut spec = resolve::resolve_named(name, args.secret_store)?;
     spec.allow_insecure_transport |= args.allow_insecure_transport;
-    if args.timeout.is_some() || args.request_timeout.is_some() {
+    if args.max_message_mb.is_some() {
+        spec.max_message_bytes = args.max_message_bytes()?;
+    }
+    if args.timeout.is_some() || args.request_timeout.is_some() || args.keep_alive.is_some() {
         let t = args.timeouts()?;
+        if args.keep_alive.is_some() {
+            spec.timeouts.keep_alive = t.keep_alive;
+        }
         if args.timeout.is_some() {
             spec.timeouts.connect = t.connect;
             spec.timeouts.greeting = t.greeting;

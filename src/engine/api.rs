@@ -426,6 +426,25 @@ impl Doc {
         )
     }
 
+    /// Evaluate: an expression's text as the engine computes it over the app's data (selections
+    /// as they are; qlik-tui makes none).
+    pub async fn evaluate(&self, expr: &str) -> Result<String, EngineError> {
+        take_string(
+            "Evaluate",
+            self.call("Evaluate", json!([expr])).await?,
+            "qReturn",
+        )
+    }
+
+    /// EvaluateEx: the expression's `FieldValue` (`qText`, `qIsNumeric`, `qNumber`).
+    pub async fn evaluate_ex(&self, expr: &str) -> Result<Value, EngineError> {
+        take(
+            "EvaluateEx",
+            self.call("EvaluateEx", json!([expr])).await?,
+            "qValue",
+        )
+    }
+
     pub fn rpc(&self) -> &Arc<RpcClient> {
         &self.rpc
     }
@@ -459,6 +478,21 @@ impl ObjectHandle {
             "GetLayout",
             self.call("GetLayout", json!([])).await?,
             "qLayout",
+        )
+    }
+
+    /// GetHyperCubeData / GetListObjectData (`method`): the `NxDataPage`s of the definition at
+    /// `path` for the `NxPage`s asked.
+    pub async fn get_data_pages(
+        &self,
+        method: &'static str,
+        path: &str,
+        pages: Value,
+    ) -> Result<Vec<Value>, EngineError> {
+        take_as(
+            method,
+            self.call(method, json!([path, pages])).await?,
+            "qDataPages",
         )
     }
 

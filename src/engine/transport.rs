@@ -81,9 +81,14 @@ pub fn is_secret_header(name: &str) -> bool {
         || n.contains("api-key")
 }
 
-/// The client's WebSocket message cap: a frame or message announcing more is refused before
-/// it is buffered (EngineError::MessageTooLarge names it).
-pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
+/// The client's WebSocket message cap unless the connection sets another
+/// (`ConnectOptions::max_message_bytes`, `--max-message-mb`, `max_message_mb`): a frame or
+/// message announcing more is refused before it is buffered (EngineError::MessageTooLarge names
+/// it). 64 MiB is far above the largest reply a real app gives (a full property tree, a long
+/// script) and keeps a hostile or broken engine from making the client buffer hundreds of MB.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 << 20;
+/// The range a connection may set the cap in.
+pub const MAX_MESSAGE_MB_RANGE: std::ops::RangeInclusive<usize> = 1..=1024;
 
 /// Timeouts for each wait. Every network wait in the client is bounded by one of these.
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +99,14 @@ pub struct Timeouts {
     /// starting a session cold takes 15–21 s (error::COLD_START), so the default is above it.
     pub greeting: Duration,
     pub request: Duration,
+    /// A session idle this long sends one cheap read-only request (rpc::KEEP_ALIVE_METHOD):
+    /// proxies do not pass WebSocket pings to the engine, and gateways cut idle sockets (60 s
+    /// on many load balancers, 4 min on others). None: never.
+    pub keep_alive: Option<Duration>,
 }
+
+/// The keep-alive interval by default: below the shortest idle cut common in the field.
+pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(30);
 
 impl Default for Timeouts {
     fn default() -> Self {
@@ -102,6 +114,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(10),
             greeting: Duration::from_secs(30),
             request: Duration::from_secs(30),
+            keep_alive: Some(DEFAULT_KEEP_ALIVE),
         }
     }
 }
@@ -115,6 +128,8 @@ pub struct ConnectOptions {
     pub tls: ClientTls,
     pub timeouts: Timeouts,
     pub resolver: Arc<dyn Resolver>,
+    /// The WebSocket message cap (DEFAULT_MAX_MESSAGE_BYTES unless set).
+    pub max_message_bytes: usize,
 }
 
 impl std::fmt::Debug for ConnectOptions {
@@ -125,6 +140,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("headers", &self.headers)
             .field("tls", &self.tls)
             .field("timeouts", &self.timeouts)
+            .field("max_message_bytes", &self.max_message_bytes)
             .finish()
     }
 }
@@ -137,6 +153,7 @@ impl ConnectOptions {
             tls,
             timeouts: Timeouts::default(),
             resolver: Arc::new(SystemResolver),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 
@@ -401,8 +418,8 @@ pub async fn upgrade(
     }
     use tokio_tungstenite::tungstenite::Error as WsError;
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-        .max_message_size(Some(MAX_MESSAGE_BYTES))
-        .max_frame_size(Some(MAX_MESSAGE_BYTES));
+        .max_message_size(Some(opts.max_message_bytes))
+        .max_frame_size(Some(opts.max_message_bytes));
     let fut = tokio_tungstenite::client_async_with_config(request, stream, Some(config));
     // The proxy answers the upgrade once it has a session: a cold start waits here.
     match tokio::time::timeout(opts.timeouts.greeting, fut).await {

@@ -3,6 +3,7 @@
 //! call these same functions.
 
 pub mod app;
+pub mod data;
 pub mod doctor;
 pub mod export;
 pub mod links;

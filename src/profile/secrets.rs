@@ -348,9 +348,10 @@ impl SecretStore {
         match self.entry(profile, kind, 1)?.get_secret() {
             Ok(bytes) => {
                 let bytes = Zeroizing::new(bytes);
+                // A damaged header cannot send the deletes past the most chunks ever written.
                 Ok(Some(
                     if bytes.len() >= HEADER_LEN && bytes.starts_with(MAGIC) {
-                        bytes[4] as usize
+                        (bytes[4] as usize).clamp(1, MAX_CHUNKS)
                     } else {
                         1
                     },
@@ -383,6 +384,16 @@ impl SecretStore {
         };
         let count = first[4] as usize;
         let total = u32::from_be_bytes([first[5], first[6], first[7], first[8]]) as usize;
+        // The header is read from a store others can write: its counts are checked before they
+        // size anything (a declared 4 GB would otherwise be allocated up front).
+        if count == 0 || count > MAX_CHUNKS {
+            return Err(damaged("its header declares an impossible number of parts"));
+        }
+        if total > count * CHUNK {
+            return Err(damaged(
+                "its header declares more bytes than its parts can hold",
+            ));
+        }
         let mut out = Zeroizing::new(Vec::with_capacity(total));
         out.extend_from_slice(&first[HEADER_LEN..]);
         for i in 2..=count {
@@ -883,6 +894,27 @@ mod tests {
         assert!(e.contains("missing"), "{e}");
         // Still deletable.
         s.delete_all("p").unwrap();
+    }
+
+    #[test]
+    fn a_header_declaring_huge_counts_is_reported_not_allocated() {
+        let raw: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
+        let s = SecretStore::with_store(raw.clone(), StoreChoice::Auto);
+        for (count, total) in [(255u8, 1000u32), (0, 10), (2, u32::MAX)] {
+            let mut header = MAGIC.to_vec();
+            header.push(count);
+            header.extend_from_slice(&total.to_be_bytes());
+            header.extend_from_slice(&[0; 8]);
+            header.extend_from_slice(b"body");
+            raw.build(DEFAULT_SERVICE, "h/api_key", None)
+                .unwrap()
+                .set_secret(&header)
+                .unwrap();
+            let e = s.get("h", SecretKind::ApiKey).unwrap_err().to_string();
+            assert!(e.contains("damaged") && e.contains("declares"), "{e}");
+        }
+        // Still deletable, without walking 255 chunks.
+        assert!(s.delete("h", SecretKind::ApiKey).unwrap());
     }
 
     #[test]

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::secrets::StoreChoice;
-use super::spec::Deployment;
+use crate::engine::conn::spec::Deployment;
 
 /// The file format version written into `version =`.
 pub const FILE_VERSION: u32 = 1;
@@ -150,6 +150,9 @@ pub struct Profile {
     /// Send bearer credentials over `ws://` / `http://` (no TLS). Off unless set by name.
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_insecure_transport: bool,
+    /// The WebSocket message cap in MiB (default 64): a larger reply is refused, not buffered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_message_mb: Option<usize>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -169,6 +172,7 @@ impl Profile {
             user_id: None,
             verify_hostname: true,
             allow_insecure_transport: false,
+            max_message_mb: None,
             connect_timeout: None,
             request_timeout: None,
             ttl: None,
@@ -215,6 +219,19 @@ impl Profile {
             {
                 return Err((key, "must be a number of seconds between 0 and 3600".into()));
             }
+        }
+        let range = crate::engine::transport::MAX_MESSAGE_MB_RANGE;
+        if let Some(mb) = self.max_message_mb
+            && !range.contains(&mb)
+        {
+            return Err((
+                "max_message_mb",
+                format!(
+                    "must be a number of MiB between {} and {}",
+                    range.start(),
+                    range.end()
+                ),
+            ));
         }
         Ok(())
     }

@@ -208,9 +208,17 @@ pub struct AppIndex {
     by_id: HashMap<(Class, String), usize>,
     pub tables: Vec<TableDef>,
     pub script: String,
+    /// The rows behind hypercubes and expressions, made from `tables` on first use.
+    data: OnceLock<super::table::DataTable>,
 }
 
 impl AppIndex {
+    /// The app's deterministic data table (see `sim::table`).
+    pub fn data_table(&self) -> &super::table::DataTable {
+        self.data
+            .get_or_init(|| super::table::DataTable::build(&self.tables))
+    }
+
     pub fn build(body: AppBody) -> AppIndex {
         let mut idx = AppIndex {
             tables: body.tables,

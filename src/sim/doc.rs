@@ -117,11 +117,33 @@ pub fn call(session: &Session, method: &str, args: &Args) -> Handled {
             }
         }
         "GetLocaleInfo" => one(locale()),
-        "Evaluate" => one(json!(layout::eval_string(args.str(0)?))),
-        "EvaluateEx" => one(
-            json!({"qText": layout::eval_string(args.str(0)?), "qIsNumeric": false, "qNumber": 0}),
-        ),
+        "Evaluate" => one(json!(evaluate(&ctx, args.str(0)?).text())),
+        "EvaluateEx" => {
+            let v = evaluate(&ctx, args.str(0)?);
+            one(json!({
+                "qText": v.text(),
+                "qIsNumeric": v.num().is_some(),
+                "qNumber": v.num().unwrap_or(0.0),
+            }))
+        }
         _ => Ok(None),
+    }
+}
+
+/// Evaluate / EvaluateEx: the simple expressions `sim::expr` knows, over the whole table of
+/// the app (none when it was opened without data); other text as titles evaluate it.
+fn evaluate(ctx: &Ctx, text: &str) -> super::expr::Val {
+    match super::expr::parse(text) {
+        Some(e) => {
+            let table = if ctx.no_data {
+                &super::table::DataTable::default()
+            } else {
+                ctx.index.data_table()
+            };
+            let rows: Vec<usize> = (0..table.rows.len()).collect();
+            super::expr::eval(&e, table, &rows)
+        }
+        None => super::expr::Val::Text(layout::eval_string(text)),
     }
 }
 

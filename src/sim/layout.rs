@@ -111,6 +111,12 @@ pub fn layout(
             "qChildListDef" => {
                 out.insert("qChildList".into(), lists::child_list(ctx, v, children));
             }
+            "qHyperCubeDef" => {
+                out.insert("qHyperCube".into(), hypercube(ctx, v));
+            }
+            "qListObjectDef" => {
+                out.insert("qListObject".into(), list_object(ctx, v));
+            }
             _ => {
                 if let Some((name, list)) = lists::compute(ctx, k, v) {
                     out.insert(name.into(), list);
@@ -291,8 +297,11 @@ fn str_at<'a>(v: &'a Value, p: &str) -> &'a str {
     v.pointer(p).and_then(Value::as_str).unwrap_or("")
 }
 
-/// The hypercube's shape (no data pages: the simulator has no data rows).
+/// The hypercube: its shape, its size over the app's table, and the pages of
+/// `qInitialDataFetch`.
 fn hypercube(ctx: &Ctx, def: &Value) -> Value {
+    let matrix = super::cube::hypercube_matrix(ctx, def);
+    let initial = initial_pages(&matrix, super::cube::width(def), def);
     let dims: Vec<Value> = def
         .get("qDimensions")
         .and_then(Value::as_array)
@@ -333,12 +342,12 @@ fn hypercube(ctx: &Ctx, def: &Value) -> Value {
         })
         .collect();
     json!({
-        "qSize": {"qcx": dims.len() + measures.len(), "qcy": 0},
+        "qSize": {"qcx": dims.len() + measures.len(), "qcy": matrix.len()},
         "qDimensionInfo": dims,
         "qMeasureInfo": measures,
         "qEffectiveInterColumnSortOrder": [],
         "qGrandTotalRow": [],
-        "qDataPages": [],
+        "qDataPages": initial,
         "qPivotDataPages": [],
         "qStackedDataPages": [],
         "qMode": def.get("qMode").cloned().unwrap_or(json!("S")),
@@ -360,13 +369,25 @@ fn list_object(ctx: &Ctx, def: &Value) -> Value {
     } else {
         library_title(ctx, Class::GenericDimension, lib).unwrap_or_default()
     };
+    let matrix = super::cube::list_matrix(ctx, def);
+    let initial = initial_pages(&matrix, 1, def);
     json!({
-        "qSize": {"qcx": 1, "qcy": 0},
-        "qDimensionInfo": {"qFallbackTitle": title, "qCardinal": 0, "qGroupFieldDefs": [field],
+        "qSize": {"qcx": 1, "qcy": matrix.len()},
+        "qDimensionInfo": {"qFallbackTitle": title, "qCardinal": matrix.len(), "qGroupFieldDefs": [field],
                             "qLibraryId": lib, "qStateCounts": {}},
         "qExpressions": [],
-        "qDataPages": [],
+        "qDataPages": initial,
     })
+}
+
+/// The pages a definition's `qInitialDataFetch` asks for (none when it asks too much).
+fn initial_pages(matrix: &[Vec<Value>], cols: usize, def: &Value) -> Value {
+    let wanted = def
+        .get("qInitialDataFetch")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    super::cube::pages(matrix, cols, &wanted).unwrap_or_else(|_| json!([]))
 }
 
 #[cfg(test)]

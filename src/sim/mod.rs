@@ -15,11 +15,13 @@
 pub mod auth;
 pub mod authmodes;
 pub mod behaviour;
+pub mod cube;
 pub mod data;
 pub mod dispatch;
 #[cfg(test)]
 mod dispatch_tests;
 pub mod doc;
+pub mod expr;
 pub mod faults;
 pub mod global;
 pub mod hostile;
@@ -33,9 +35,11 @@ pub mod scale;
 pub mod server;
 pub mod session;
 pub mod socket;
+pub mod table;
 pub mod tenant;
 pub mod upgrade;
 pub mod vproxy;
+pub mod writes;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -124,6 +128,7 @@ impl SimServer {
             latency: cfg.latency,
             served: AtomicU64::new(0),
             reply_log: Mutex::new(Vec::new()),
+            method_log: Mutex::new(Vec::new()),
             cancel: CancellationToken::new(),
             sessions: Mutex::new(Default::default()),
             auth: cfg.auth,
@@ -169,6 +174,16 @@ impl SimServer {
     pub fn reply_log(&self) -> Vec<u64> {
         self.shared
             .reply_log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The methods received so far, in arrival order over all sockets: tests check that a
+    /// command sent nothing modifying and destroyed every session object it created.
+    pub fn methods_received(&self) -> Vec<String> {
+        self.shared
+            .method_log
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()

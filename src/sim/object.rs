@@ -9,6 +9,50 @@ use super::layout::{self, Ctx};
 use super::params::Args;
 use super::session::{Session, Target, not_found_ref, obj_ref};
 
+const INVALID_PARAMETERS: i64 = 8;
+
+/// GetHyperCubeData / GetListObjectData: the pages asked for, cut from the definition at qPath
+/// (the object's effective properties: a master visualization's cube for an object extending it).
+fn data_pages(ctx: &Ctx, obj: &Obj, method: &str, args: &Args) -> Handled {
+    let path = args.str(0)?;
+    let props = layout::effective_properties(ctx.index, &obj.props);
+    let (key, cube) = if method == "GetHyperCubeData" {
+        ("qHyperCubeDef", true)
+    } else {
+        ("qListObjectDef", false)
+    };
+    let def = match props.pointer(path) {
+        Some(d) if path.ends_with(key) => d,
+        _ => {
+            return Err(error(
+                GENERIC_NOT_FOUND,
+                path,
+                format!("the object has no {key} at this path"),
+            ));
+        }
+    };
+    if cube && !matches!(def.get("qMode").and_then(Value::as_str), None | Some("S")) {
+        return Err(error(
+            INVALID_PARAMETERS,
+            path,
+            "GetHyperCubeData pages straight hypercubes (qMode S) only",
+        ));
+    }
+    let (matrix, cols) = if cube {
+        (
+            super::cube::hypercube_matrix(ctx, def),
+            super::cube::width(def),
+        )
+    } else {
+        (super::cube::list_matrix(ctx, def), 1)
+    };
+    let wanted = args.value(1)?.as_array().cloned().unwrap_or_default();
+    match super::cube::pages(&matrix, cols, &wanted) {
+        Ok(p) => Ok(Some(Reply::one(p))),
+        Err(m) => Err(error(INVALID_PARAMETERS, "qPages", m)),
+    }
+}
+
 pub fn call(session: &Session, class: Class, id: &str, method: &str, args: &Args) -> Handled {
     let doc = session
         .state()
@@ -75,7 +119,12 @@ pub fn call(session: &Session, class: Class, id: &str, method: &str, args: &Args
             None => one(not_found_ref()),
         },
         "GetSnapshotObject" => one(not_found_ref()),
-        "GetHyperCubeData" | "GetListObjectData" | "GetHyperCubePivotData" => one(json!([])),
+        "GetHyperCubeData" | "GetListObjectData" => data_pages(&ctx, &obj, method, args),
+        "GetHyperCubePivotData" | "GetHyperCubeStackData" => Err(error(
+            INVALID_PARAMETERS,
+            method,
+            "the simulator computes straight hypercubes only",
+        )),
         "GetLinkedObjects" => one(Value::Array(linked_objects(&doc.index, class, id))),
         "GetMeasure" if class == Class::GenericMeasure => {
             one(obj.props.get("qMeasure").cloned().unwrap_or(json!({})))

@@ -35,6 +35,8 @@ pub struct Shared {
     pub served: AtomicU64,
     /// Request ids in the order their replies were written (numeric ids only).
     pub reply_log: Mutex<Vec<u64>>,
+    /// The method of every well-formed request, in arrival order, over all sockets.
+    pub method_log: Mutex<Vec<String>>,
     pub cancel: CancellationToken,
     /// Live sessions a further socket attaches to (same user, app and identity).
     pub sessions: Mutex<HashMap<SessionKey, Weak<Session>>>,

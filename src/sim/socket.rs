@@ -165,6 +165,11 @@ fn on_request(
             }
         },
     };
+    shared
+        .method_log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(req.method.clone());
     let b = &shared.behaviour;
     if b.drops_on(&req.method) {
         return Flow::Drop;

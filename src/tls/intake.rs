@@ -279,6 +279,46 @@ pub fn parse_key_input(
     }
 }
 
+/// The key-derivation cost an encrypted key may ask for, checked before the passphrase is asked
+/// for and before any derivation runs: a file naming 4 billion PBKDF2 rounds or a 64 GB scrypt
+/// would otherwise hang or exhaust the machine. The bounds are p12-keystore's (which applies them
+/// to PFX bundles), far above what OpenSSL and the QMC write (2048 to 600,000 rounds).
+pub const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
+const MAX_SCRYPT_MEMORY_BYTES: u64 = 1 << 30;
+const MAX_SCRYPT_PARALLELISM: u16 = 16;
+
+fn kdf_within_bounds(scheme: &pkcs8::pkcs5::EncryptionScheme) -> Result<(), String> {
+    use pkcs8::pkcs5::{EncryptionScheme, pbes2::Kdf};
+    // PBES1 counts iterations in 16 bits: bounded by its format.
+    let EncryptionScheme::Pbes2(params) = scheme else {
+        return Ok(());
+    };
+    match &params.kdf {
+        Kdf::Pbkdf2(k) if k.iteration_count > MAX_PBKDF2_ITERATIONS => Err(format!(
+            "its key derivation asks for {} PBKDF2 rounds, more than the {MAX_PBKDF2_ITERATIONS} accepted",
+            k.iteration_count
+        )),
+        Kdf::Scrypt(s) => {
+            let memory = 128u64
+                .checked_mul(s.cost_parameter)
+                .and_then(|m| m.checked_mul(u64::from(s.block_size)));
+            match memory {
+                Some(m)
+                    if m <= MAX_SCRYPT_MEMORY_BYTES
+                        && s.parallelization <= MAX_SCRYPT_PARALLELISM =>
+                {
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "its scrypt key derivation asks for more than {} MiB of memory or {MAX_SCRYPT_PARALLELISM} lanes",
+                    MAX_SCRYPT_MEMORY_BYTES >> 20
+                )),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 fn decrypt_key(
     input: &PemInput,
     ask: &mut dyn AskSecret,
@@ -305,6 +345,10 @@ fn decrypt_key(
             role: PemRole::ClientKey,
             detail: "the ENCRYPTED PRIVATE KEY block is not a PKCS#8 structure".into(),
         },
+    })?;
+    kdf_within_bounds(&info.encryption_algorithm).map_err(|why| IntakeError::UndecryptableKey {
+        origin: origin.clone(),
+        why,
     })?;
     let pass = ask
         .ask(&format!("Passphrase for the encrypted key {origin}: "))
@@ -401,6 +445,12 @@ pub fn from_pfx_bytes(
             // A wrong password on a MAC-less file shows up as bad padding when decrypting bags.
             p12_keystore::error::Error::UnpadError => IntakeError::WrongPfxPassword {
                 origin: origin.clone(),
+            },
+            // p12-keystore refuses a MAC or key derivation costlier than 1,000,000 rounds (or a
+            // scrypt over 1 GiB) before running it.
+            p12_keystore::error::Error::InvalidParameters => IntakeError::BadPfx {
+                origin: origin.clone(),
+                why: "its password-derivation cost is above the accepted bound (1,000,000 rounds), or its parameters are invalid".into(),
             },
             other => IntakeError::BadPfx {
                 origin: origin.clone(),
@@ -673,6 +723,89 @@ pub fn facts_of_stored(
 mod tests {
     use super::*;
     use crate::tls::pki::{TestCa, Validity};
+
+    /// A DER TLV with a definite length.
+    fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let n = body.len();
+        if n < 0x80 {
+            out.push(n as u8);
+        } else {
+            let len = n.to_be_bytes();
+            let len: Vec<u8> = len.iter().copied().skip_while(|b| *b == 0).collect();
+            out.push(0x80 | len.len() as u8);
+            out.extend(len);
+        }
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// An ENCRYPTED PRIVATE KEY (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC) naming `rounds` rounds;
+    /// its ciphertext is filler: the bound must refuse it before any derivation or decryption.
+    fn encrypted_key_with_rounds(rounds: u32) -> String {
+        use base64::Engine;
+        let oid = |b: &[u8]| tlv(0x06, b);
+        let seq = |parts: &[Vec<u8>]| tlv(0x30, &parts.concat());
+        let pbes2 = oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d]);
+        let pbkdf2 = oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0c]);
+        let hmac_sha256 = oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x09]);
+        let aes256cbc = oid(&[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a]);
+        // Minimal two's-complement: no leading zero byte unless the next has its high bit set.
+        let mut count: Vec<u8> = rounds
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        if count.first().is_none_or(|b| b & 0x80 != 0) {
+            count.insert(0, 0);
+        }
+        let kdf_params = seq(&[
+            tlv(0x04, &[7; 16]),
+            tlv(0x02, &count),
+            seq(&[hmac_sha256, vec![0x05, 0x00]]),
+        ]);
+        let alg = seq(&[
+            pbes2,
+            seq(&[
+                seq(&[pbkdf2, kdf_params]),
+                seq(&[aes256cbc, tlv(0x04, &[1; 16])]),
+            ]),
+        ]);
+        let der = seq(&[alg, tlv(0x04, &[9; 48])]);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        format!(
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\n{b64}\n-----END ENCRYPTED PRIVATE KEY-----\n"
+        )
+    }
+
+    /// Counts the passphrase requests: a refused key must not even ask.
+    struct Counting(usize);
+    impl AskSecret for Counting {
+        fn ask(&mut self, _prompt: &str) -> Result<Zeroizing<String>, String> {
+            self.0 += 1;
+            Ok(Zeroizing::new("pass".into()))
+        }
+    }
+
+    /// (5 million rounds: today's bound refuses them at once, and without it the test still ends,
+    /// failing, after a few seconds of derivation.)
+    #[test]
+    fn a_key_derivation_cost_above_the_bound_is_refused_before_any_work() {
+        let input = PemInput::new(Origin::Pasted, encrypted_key_with_rounds(5_000_000));
+        let mut ask = Counting(0);
+        let e = parse_key_input(&input, &mut ask).unwrap_err();
+        assert!(
+            matches!(e, IntakeError::UndecryptableKey { .. })
+                && e.to_string().contains("5000000 PBKDF2 rounds"),
+            "{e}"
+        );
+        assert_eq!(ask.0, 0, "no passphrase is asked for a refused key");
+        // Within the bound the passphrase is asked (and, the ciphertext being filler, is wrong).
+        let input = PemInput::new(Origin::Pasted, encrypted_key_with_rounds(1000));
+        let e = parse_key_input(&input, &mut ask).unwrap_err();
+        assert_eq!(ask.0, 1);
+        assert!(!e.to_string().contains("PBKDF2 rounds"), "{e}");
+    }
 
     fn input(text: &str) -> PemInput {
         PemInput::new(Origin::Pasted, text)

@@ -5,7 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod doctor;
 
-use qlik_tui::profile::ConnectionSpec;
+use qlik_tui::engine::conn::ConnectionSpec;
 use qlik_tui::sim::SimServer;
 
 /// Certificate auth as INTERNAL\sa_engine against `sim`, over real TLS with host-name checks.
@@ -100,4 +100,41 @@ pub fn write_cert_dir(sim: &SimServer, dir: &std::path::Path) -> std::path::Path
     std::fs::write(certs.join("client_key.pem"), &pki.client_key_pem).unwrap();
     std::fs::write(certs.join("root.pem"), &pki.root_cert_pem).unwrap();
     certs
+}
+
+/// A simulator and the CLI pointed at it: certificates written for `--cert-dir`, a private
+/// config/state dir, the connection flags appended to every run.
+pub struct SimCli {
+    pub sim: SimServer,
+    pub files: cli::TempFiles,
+}
+
+impl SimCli {
+    pub async fn start() -> SimCli {
+        let sim = SimServer::start(qlik_tui::sim::SimConfig::default())
+            .await
+            .expect("the simulator starts");
+        let files = cli::TempFiles::new();
+        write_cert_dir(&sim, files.path());
+        SimCli { sim, files }
+    }
+
+    /// `qlik-tui ARGS --engine-url … --cert-dir … --user-directory INTERNAL --user-id sa_engine`.
+    pub async fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(
+            [
+                "--engine-url",
+                &self.sim.engine_url(),
+                "--cert-dir",
+                &self.files.path().join("certs").display().to_string(),
+                "--user-directory",
+                "INTERNAL",
+                "--user-id",
+                "sa_engine",
+            ]
+            .map(String::from),
+        );
+        cli::qlik_tui(all, vec![], self.files.path().to_path_buf()).await
+    }
 }

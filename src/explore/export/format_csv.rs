@@ -41,7 +41,7 @@ pub(super) struct CsvWriter {
 }
 
 /// Does a spreadsheet take a cell starting like `s` for a formula?
-pub(super) fn looks_like_formula(s: &str) -> bool {
+pub(crate) fn looks_like_formula(s: &str) -> bool {
     s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 

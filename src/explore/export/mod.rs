@@ -42,6 +42,7 @@
 
 mod doc;
 mod format_csv;
+pub(crate) use format_csv::looks_like_formula;
 mod format_json;
 mod format_md;
 mod format_ndjson;
