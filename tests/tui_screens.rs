@@ -170,7 +170,9 @@ impl Harness {
 
     async fn key(&mut self, code: KeyCode) {
         self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-        self.settle().await;
+        // Boxed: the domain futures settle runs are large, and long key sequences in one test
+        // would otherwise grow the test thread's stack past its limit.
+        Box::pin(self.settle()).await;
     }
 
     async fn typed(&mut self, text: &str) {
@@ -669,6 +671,111 @@ async fn doctor_runs_on_the_selected_profile() {
     assert!(failed.contains("profile edit no-secrets"), "{failed}");
     assert!(failed.contains("failed: invalid_config"), "{failed}");
     assert!(!failed.contains("✓"), "later steps are skipped:\n{failed}");
+}
+
+/// `:search` on the profile searches the whole site: the results pane fills grouped by app with
+/// the match marked and the progress done; Enter on a hit opens the tree down to it (loading
+/// each level) and selects it, showing its properties.
+#[tokio::test]
+async fn search_results_pane_and_the_jump_to_a_hit() {
+    let common::ContainerPath {
+        app,
+        child,
+        child_id,
+        ..
+    } = common::container_path();
+    let mut h = Harness::new(120, 34).await;
+    h.typed(":search Regional").await;
+    h.key(KeyCode::Enter).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("Search \"Regional\" in profile demo"),
+        "{screen}"
+    );
+    assert!(screen.contains(&app) && screen.contains(&child), "{screen}");
+    insta::assert_snapshot!("search_results", screen);
+
+    // Down to the nested container child, then Enter.
+    let pane = h.app.search_pane.as_ref().expect("the pane");
+    let at = pane
+        .hits()
+        .position(|x| x.id.as_deref() == Some(child_id.as_str()))
+        .expect("the child is a hit");
+    for _ in 0..at {
+        h.typed("j").await;
+    }
+    h.key(KeyCode::Enter).await;
+    let kind = h.app.selected_kind().expect("a node is selected").clone();
+    assert_eq!(kind.id(), Some(child_id.as_str()));
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("\"qId\": \"{child_id}\"")),
+        "{screen}"
+    );
+    assert!(screen.contains("jumped to the hit"), "{screen}");
+
+    // A field hit opens the data model and its table.
+    h.typed(":search StoreName").await;
+    h.key(KeyCode::Enter).await;
+    let pane = h.app.search_pane.as_ref().expect("the pane");
+    let at = pane
+        .hits()
+        .position(|x| x.kind.name() == "field")
+        .expect("the field is a hit");
+    for _ in 0..at {
+        h.typed("j").await;
+    }
+    h.key(KeyCode::Enter).await;
+    let title = h.app.selected_kind().map(|k| k.title());
+    assert_eq!(title.as_deref(), Some("StoreName"));
+}
+
+/// The engine killed while the explorer is open: the status bar stops saying connected and says
+/// since when, with the reason; the next action tries to connect again, and with the engine
+/// still gone the node it opens shows the error.
+#[tokio::test]
+async fn a_killed_engine_is_shown_disconnected_and_the_next_action_reconnects() {
+    let mut h = Harness::new(120, 30).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("connected") && !screen.contains("disconnected"),
+        "{screen}"
+    );
+    let site = h.app.site.clone().expect("the demo site");
+    let sockets_before = site.open_sockets();
+    assert!(sockets_before > 0);
+
+    h.sim.kill();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while site.lost().is_none() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the client sees the socket end");
+    h.app.on_tick();
+    let screen = h.screen();
+    assert!(screen.contains("disconnected since "), "{screen}");
+    let err = h.app.status.last_error.clone().unwrap_or_default();
+    assert!(
+        err.contains("connection was lost") && err.contains("reconnects"),
+        "{err}"
+    );
+
+    // The next action connects again: the engine is still gone, so the node shows why.
+    let app = common::demo_site()["apps"][0]["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.goto(&app).await;
+    h.key(KeyCode::Char('l')).await;
+    let screen = h.screen();
+    assert!(screen.contains("✗"), "{screen}");
+    assert!(
+        screen.contains("refused") || screen.contains("connect"),
+        "the node says the connection failed: {screen}"
+    );
+    assert!(h.screen().contains("disconnected since "));
 }
 
 /// The Data tab of a table object: the first 100 rows computed over the simulator's table,

@@ -11,6 +11,8 @@ use ratatui::layout::{Position, Rect};
 use serde_json::Value;
 use tui_input::{Input, InputRequest};
 
+mod search_flow;
+
 use super::action::Action;
 use super::detail::{self, Tab};
 use super::domain::{FolderData, Part, Reply, Request, Target};
@@ -59,6 +61,8 @@ pub enum Mode {
     ProfileForm,
     /// Asking whether to delete a profile node.
     ConfirmDelete(NodeId),
+    /// The `:search` results pane.
+    SearchResults,
 }
 
 /// Side effects the event loop performs (they need the terminal or other processes).
@@ -129,6 +133,10 @@ pub struct App {
     pub doctor: DoctorView,
     pub export: Option<ExportDialog>,
     pub profile_form: Option<ProfileForm>,
+    /// The last `:search` and its results (kept when the pane closes, for reopening).
+    pub search_pane: Option<super::search_pane::SearchPane>,
+    /// A jump to a search hit, waiting for the tree levels on its way to load.
+    jump: Option<search_flow::Jump>,
     pub links: Links,
     pub site: Option<Arc<Site>>,
     pub masters: HashMap<String, HashMap<String, String>>,
@@ -194,6 +202,8 @@ impl App {
             doctor: DoctorView::default(),
             export: None,
             profile_form: None,
+            search_pane: None,
+            jump: None,
             links,
             site: None,
             masters: HashMap::new(),
@@ -571,6 +581,14 @@ impl App {
     }
 
     pub fn on_reply(&mut self, reply: Reply) {
+        if self.on_search_reply(&reply) {
+            return;
+        }
+        self.on_other_reply(reply);
+        self.advance_jump();
+    }
+
+    fn on_other_reply(&mut self, reply: Reply) {
         match reply {
             Reply::SiteInfo(Ok(info)) => {
                 self.status.site = Some(info);
@@ -731,7 +749,8 @@ impl App {
                     d.state = ExportState::Done(r);
                 }
             }
-            Reply::Done => {}
+            Reply::Done | Reply::SearchApp(_) | Reply::SearchProgress(_) | Reply::SearchDone(_) => {
+            }
         }
         self.rebuild_keeping_selection();
     }
@@ -863,6 +882,28 @@ impl App {
 
     pub fn on_tick(&mut self) {
         self.ticks = self.ticks.wrapping_add(1);
+        self.watch_connection();
+    }
+
+    /// The status bar follows the sockets: once every socket of the site has ended on its own
+    /// (the engine went away), it stops saying connected and says since when; the next action
+    /// (r, opening a node) connects again, and the first open socket after that says so.
+    pub fn watch_connection(&mut self) {
+        let Some(site) = &self.site else { return };
+        let lost = site.lost();
+        let down = self.status.session.starts_with(DISCONNECTED_SINCE);
+        match lost {
+            Some(reason) if self.status.session == "connected" => {
+                self.status.session = format!("{DISCONNECTED_SINCE} {}", clock_now());
+                self.status.last_error = Some(format!(
+                    "the engine connection was lost ({reason}): r or opening a node reconnects"
+                ));
+            }
+            None if down && site.open_sockets() > 0 => {
+                self.status.session = "connected".into();
+            }
+            _ => {}
+        }
     }
 
     pub fn on_key(&mut self, e: KeyEvent) {
@@ -876,6 +917,7 @@ impl App {
             }
             _ if ctrl_c => self.quit = true,
             Mode::Export => self.on_export_key(&e),
+            Mode::SearchResults => self.on_search_key(&e),
             Mode::ProfileForm => self.on_form_key(&e),
             Mode::ConfirmDelete(node) => {
                 self.mode = Mode::Normal;
@@ -1170,6 +1212,11 @@ impl App {
             }
             Action::Palette => {
                 self.palette.reset();
+                self.palette_pick = 0;
+                self.mode = Mode::Palette;
+            }
+            Action::Search => {
+                self.palette = Input::new("search ".into());
                 self.palette_pick = 0;
                 self.mode = Mode::Palette;
             }
@@ -1515,6 +1562,7 @@ impl App {
                     }
                 }
             }
+            Ok(palette::Command::Search(pattern)) => self.start_search(&pattern),
             Ok(palette::Command::Profile(name)) => {
                 let found = self
                     .tree
@@ -1576,6 +1624,15 @@ fn edit_input(input: &mut Input, e: &KeyEvent) -> bool {
         _ => return false,
     };
     input.handle(req).is_some_and(|r| r.value)
+}
+
+/// How the status bar starts when the engine has gone away.
+const DISCONNECTED_SINCE: &str = "disconnected since";
+
+/// The wall clock as HH:MM:SS, local time when the offset is known (else UTC).
+fn clock_now() -> String {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    format!("{:02}:{:02}:{:02}", now.hour(), now.minute(), now.second())
 }
 
 #[cfg(test)]

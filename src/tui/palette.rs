@@ -6,6 +6,8 @@ pub enum Command {
     App(String),
     Export,
     Doctor,
+    /// Search the selected app, or the selected profile's or stream's apps.
+    Search(String),
     Reload,
     Quit,
     /// Evaluate an expression in the selected app (EvaluateEx).
@@ -13,9 +15,10 @@ pub enum Command {
 }
 
 /// Command names with whether they take an argument.
-pub const COMMANDS: [(&str, bool); 7] = [
+pub const COMMANDS: [(&str, bool); 8] = [
     ("profile", true),
     ("app", true),
+    ("search", true),
     ("export", false),
     ("doctor", false),
     ("reload", false),
@@ -41,15 +44,21 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "app" | "a" => Ok(Command::App(need("n app")?)),
         "export" => Ok(Command::Export),
         "doctor" => Ok(Command::Doctor),
+        "search" | "s" if arg.is_empty() => {
+            Err(":search needs the text to look for, e.g. :search Sales".into())
+        }
+        "search" | "s" => Ok(Command::Search(arg.to_string())),
         "reload" => Ok(Command::Reload),
         "quit" | "q" => Ok(Command::Quit),
         "eval" | "e" if arg.is_empty() => {
             Err(":eval needs an expression, e.g. :eval Sum(Sales)".into())
         }
         "eval" | "e" => Ok(Command::Eval(arg.to_string())),
-        "" => Err("type a command: profile, app, export, doctor, reload, quit, eval".into()),
+        "" => {
+            Err("type a command: profile, app, search, export, doctor, reload, quit, eval".into())
+        }
         other => Err(format!(
-            "unknown command ':{other}': try profile, app, export, doctor, reload, quit or eval"
+            "unknown command ':{other}': try profile, app, search, export, doctor, reload, quit or eval"
         )),
     }
 }
