@@ -317,6 +317,9 @@ fn paste_pem(what: &str, optional: bool) -> anyhow::Result<Option<PemInput>> {
             ""
         }
     );
+    // Not echoed: the key would stay on screen and in the scrollback.
+    #[cfg(unix)]
+    let _quiet = super::no_echo::NoEcho::on(&tty);
     let mut text = Zeroizing::new(String::new());
     let mut reader = std::io::BufReader::new(tty);
     loop {
