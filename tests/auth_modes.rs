@@ -67,6 +67,7 @@ fn timeouts() -> Timeouts {
         connect: Duration::from_secs(5),
         greeting: Duration::from_secs(5),
         request: Duration::from_secs(10),
+        keep_alive: None,
     }
 }
 

@@ -36,6 +36,7 @@ fn spec(url: &str, pki: &DemoPki) -> ConnectionSpec {
             connect: Duration::from_millis(800),
             greeting: Duration::from_millis(800),
             request: Duration::from_secs(2),
+            keep_alive: None,
         },
         ttl: None,
         identity: None,

@@ -6,13 +6,16 @@
 //!   greeting;
 //! - a cold proxy that is slow to start a session (short delays here; the hint's text is what
 //!   is asserted, not a 15 s wait);
-//! - the per-user session limit.
+//! - the per-user session limit;
+//! - idle cuts: a gateway that cuts idle sockets after a set (short) time; `doctor --soak`
+//!   reports when and how, and the explorer's sessions survive it with the keep-alive.
 
 mod common;
 
 use std::time::Duration;
 
 use common::cli::{TempFiles, assert_cli_report, doctor_json, qlik_tui};
+use qlik_tui::explore::Site;
 use qlik_tui::explore::doctor::{DoctorOptions, Status, StepName};
 use qlik_tui::sim::{Behaviour, SimServer};
 
@@ -40,21 +43,45 @@ fn conn_flags(sim: &SimServer, files: &TempFiles, timeout: &str) -> Vec<String> 
     .collect()
 }
 
-/// `qlik-tui doctor --json` against `sim`.
-async fn doctor(sim: &SimServer, timeout: &str) -> (serde_json::Value, std::process::Output) {
+/// `qlik-tui COMMAND` against `sim` with `--timeout timeout` and `extra` flags.
+fn command(
+    sim: &SimServer,
+    files: &TempFiles,
+    command: &[&str],
+    timeout: &str,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+    args.extend(conn_flags(sim, files, timeout));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Runs `qlik-tui COMMAND` against `sim`.
+async fn run(sim: &SimServer, cmd: &[&str], timeout: &str, extra: &[&str]) -> std::process::Output {
     let files = TempFiles::new();
-    let mut args = vec!["doctor".to_string(), "--json".to_string()];
-    args.extend(conn_flags(sim, &files, timeout));
-    doctor_json(args).await
+    let state = tempfile::tempdir().unwrap();
+    qlik_tui(
+        command(sim, &files, cmd, timeout, extra),
+        vec![],
+        state.path().to_path_buf(),
+    )
+    .await
+}
+
+/// `qlik-tui doctor --json` against `sim`.
+async fn doctor(
+    sim: &SimServer,
+    timeout: &str,
+    extra: &[&str],
+) -> (serde_json::Value, std::process::Output) {
+    let files = TempFiles::new();
+    doctor_json(command(sim, &files, &["doctor", "--json"], timeout, extra)).await
 }
 
 /// `qlik-tui apps` against `sim`: its exit code and stderr.
 async fn apps(sim: &SimServer, timeout: &str) -> (Option<i32>, String) {
-    let files = TempFiles::new();
-    let mut args = vec!["apps".to_string()];
-    args.extend(conn_flags(sim, &files, timeout));
-    let state = tempfile::tempdir().unwrap();
-    let out = qlik_tui(args, vec![], state.path().to_path_buf()).await;
+    let out = run(sim, &["apps"], timeout, &[]).await;
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -75,7 +102,7 @@ fn assert_session_fix(text: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authentication_error_500_is_an_expired_session() {
     let sim = sim_with(Behaviour::reject_upgrade(500)).await;
-    let (report, out) = doctor(&sim, "5").await;
+    let (report, out) = doctor(&sim, "5", &[]).await;
     let hint = assert_cli_report(&report, &out, "websocket", "session_expired");
     assert!(hint.contains("Authentication error"), "{hint}");
     assert_session_fix(&hint);
@@ -89,7 +116,7 @@ async fn an_authentication_error_500_is_an_expired_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_socket_closed_without_a_greeting_is_an_expired_session() {
     let sim = sim_with(Behaviour::close_before_greeting()).await;
-    let (report, out) = doctor(&sim, "5").await;
+    let (report, out) = doctor(&sim, "5", &[]).await;
     let hint = assert_cli_report(&report, &out, "greeting", "session_expired");
     assert!(hint.contains("closed without a greeting"), "{hint}");
     assert_session_fix(&hint);
@@ -106,7 +133,7 @@ async fn a_socket_closed_without_a_greeting_is_an_expired_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirect_to_the_login_page_says_the_session_may_have_expired() {
     let sim = sim_with(Behaviour::reject_upgrade(302)).await;
-    let (report, out) = doctor(&sim, "5").await;
+    let (report, out) = doctor(&sim, "5", &[]).await;
     let hint = assert_cli_report(&report, &out, "websocket", "upgrade_rejected");
     assert!(hint.contains("redirects to a login page"), "{hint}");
     assert!(hint.contains("renew the JWT or ticket"), "{hint}");
@@ -132,7 +159,7 @@ async fn a_cold_proxy_past_a_short_timeout_is_called_a_cold_start_not_an_outage(
         (Behaviour::cold_start(Duration::ZERO, slow), "greeting"),
     ] {
         let sim = sim_with(behaviour).await;
-        let (report, out) = doctor(&sim, "0.5").await;
+        let (report, out) = doctor(&sim, "0.5", &[]).await;
         let hint = assert_cli_report(&report, &out, step, "timeout");
         assert!(hint.contains("15–21 s"), "{hint}");
         assert!(hint.contains("not an outage"), "{hint}");
@@ -153,7 +180,7 @@ async fn a_slow_session_start_within_the_timeout_works_and_is_a_warning() {
         Duration::from_millis(300),
     ))
     .await;
-    let (report, out) = doctor(&sim, "5").await;
+    let (report, out) = doctor(&sim, "5", &[]).await;
     assert_eq!(out.status.code(), Some(0), "{report:#}");
     assert_eq!(report["ok"], true);
 
@@ -179,7 +206,7 @@ async fn a_slow_session_start_within_the_timeout_works_and_is_a_warning() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_limit_hint_says_five_per_user_qmc_and_minutes() {
     let sim = sim_with(Behaviour::max_parallel_sessions()).await;
-    let (report, out) = doctor(&sim, "5").await;
+    let (report, out) = doctor(&sim, "5", &[]).await;
     let hint = assert_cli_report(&report, &out, "greeting", "max_sessions");
     for part in [
         "5 parallel sessions per user",
@@ -214,4 +241,91 @@ async fn the_export_concurrency_default_stays_below_the_session_limit_and_says_w
         help.contains(&format!("[default: {DEFAULT_CONCURRENCY}]")),
         "{help}"
     );
+}
+
+/// The gateway of these tests cuts a socket idle this long.
+const IDLE_CUT: Duration = Duration::from_millis(800);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_soak_reports_when_and_how_an_idle_session_was_cut() {
+    let sim = sim_with(Behaviour::idle_cut(IDLE_CUT)).await;
+    let (report, out) = doctor(&sim, "5", &["--soak", "4"]).await;
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["cause"], "idle_cut", "{report:#}");
+    let steps = report["steps"].as_array().unwrap();
+    assert!(
+        steps.iter().all(|s| s["status"] != "fail"),
+        "every check passed; only the soak failed: {report:#}"
+    );
+    let soak = &report["soak"];
+    assert_eq!(soak["cut"], true, "{soak:#}");
+    assert_eq!(soak["asked_ms"], 4000);
+    let held = soak["held_ms"].as_u64().unwrap();
+    assert!(
+        (700..2500).contains(&held),
+        "cut after about {IDLE_CUT:?}, not {held} ms"
+    );
+    let how = soak["how"].as_str().unwrap();
+    assert!(how.contains("dropped without a close frame"), "{how}");
+    let hint = soak["hint"].as_str().unwrap();
+    assert!(hint.contains("--keep-alive"), "{hint}");
+    assert!(hint.contains("cut after"), "{hint}");
+
+    // The text report says it in its closing lines.
+    assert_text_soak(&sim, "Soak: the idle session was cut after").await;
+}
+
+/// The text report of `doctor --soak 2` says `expect`.
+async fn assert_text_soak(sim: &SimServer, expect: &str) {
+    let out = run(sim, &["doctor"], "5", &["--soak", "2"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(expect), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_soak_on_a_site_that_keeps_idle_sockets_reports_it_held() {
+    let sim = sim_with(Behaviour::healthy()).await;
+    let (report, out) = doctor(&sim, "5", &["--soak", "1.5"]).await;
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["soak"]["cut"], false, "{report:#}");
+    assert!(report["soak"]["held_ms"].as_u64().unwrap() >= 1500);
+    assert_text_soak(&sim, "Soak: the session stayed open").await;
+
+    // A bad value is a usage error naming the flag.
+    let out = run(&sim, &["doctor"], "5", &["--soak", "forever"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--soak"));
+}
+
+/// The explorer's session behind a gateway that cuts idle sockets: with the keep-alive below
+/// the cut it is still open and answering after several cuts' worth of idle time; without it
+/// the gateway cuts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keep_alive_holds_an_idle_explorer_session_past_the_gateway_cut() {
+    let sim = sim_with(Behaviour::idle_cut(IDLE_CUT)).await;
+    let mut spec = common::sim_spec(&sim);
+    spec.timeouts.keep_alive = Some(Duration::from_millis(250));
+    let site = Site::new(spec.clone());
+    let session = site.global().await.expect("a session");
+    let served = sim.requests_served();
+    tokio::time::sleep(IDLE_CUT * 3).await;
+    assert!(
+        !session.rpc().is_closed(),
+        "{:?}",
+        session.rpc().closed_reason()
+    );
+    assert!(
+        sim.requests_served() > served,
+        "the keep-alive sent requests while idle"
+    );
+    site.info().await.expect("the idle session still answers");
+
+    spec.timeouts.keep_alive = None;
+    let site = Site::new(spec);
+    let session = site.global().await.expect("a session");
+    tokio::time::sleep(IDLE_CUT * 3).await;
+    let reason = session.rpc().closed_reason().expect("cut by the gateway");
+    assert!(reason.contains("socket broke"), "{reason}");
 }

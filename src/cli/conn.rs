@@ -141,6 +141,12 @@ pub struct ConnArgs {
     #[arg(long, global = true, value_name = "SECONDS")]
     pub request_timeout: Option<f64>,
 
+    /// Seconds a session may sit idle before it sends one cheap read-only request
+    /// (EngineVersion), so that proxies and gateways that cut idle sockets keep it open; 0 turns
+    /// it off. Default 30.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub keep_alive: Option<f64>,
+
     /// Keyring backend holding the profile's secrets (default: the profile's own setting).
     #[arg(long, value_enum, env = "QLIK_TUI_SECRET_STORE", global = true)]
     pub secret_store: Option<crate::profile::secrets::StoreChoice>,
@@ -316,6 +322,13 @@ impl ConnArgs {
         }
         if let Some(v) = self.request_timeout {
             t.request = secs(v, "--request-timeout")?;
+        }
+        if let Some(v) = self.keep_alive {
+            t.keep_alive = if v == 0.0 {
+                None
+            } else {
+                Some(secs(v, "--keep-alive")?)
+            };
         }
         Ok(t)
     }

@@ -22,6 +22,20 @@ pub struct DoctorArgs {
     /// Also check the repository (QRS), e.g. https://qlik.example.com:4242.
     #[arg(long, value_name = "URL")]
     pub qrs_url: Option<String>,
+    /// After the checks, hold one idle session this many seconds (keep-alive off) and report
+    /// whether, when and how it was cut: proxies do not pass pings to the engine and gateways
+    /// cut idle sockets (60 s on many load balancers, 4 min on others).
+    #[arg(long, value_name = "SECONDS", value_parser = soak_secs)]
+    pub soak: Option<f64>,
+}
+
+fn soak_secs(v: &str) -> Result<f64, String> {
+    match v.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => Ok(s),
+        _ => Err(format!(
+            "'{v}' is not a number of seconds between 0 and 3600 (e.g. --soak 300 holds an idle session for 5 minutes)"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -68,12 +82,16 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<i32> {
     let spec = bound_requests(spec, &args.conn);
     let opts = DoctorOptions {
         qrs_url: args.qrs_url.clone(),
+        soak: args.soak.map(std::time::Duration::from_secs_f64),
         ..Default::default()
     };
     let target = spec.name.clone().unwrap_or_else(|| spec.engine_url.clone());
     let live = format == Format::Text;
     if live {
         println!("qlik-tui doctor: {}\n", doctor::one_line(&target));
+        if let Some(s) = args.soak {
+            println!("(after the checks, an idle session is held for {s} s)\n");
+        }
     }
     let report = doctor::run(&spec, &opts, |s| {
         if live {

@@ -13,8 +13,11 @@ pub fn resolve_profile(name: &str, args: &ConnArgs) -> anyhow::Result<Connection
     if args.max_message_mb.is_some() {
         spec.max_message_bytes = args.max_message_bytes()?;
     }
-    if args.timeout.is_some() || args.request_timeout.is_some() {
+    if args.timeout.is_some() || args.request_timeout.is_some() || args.keep_alive.is_some() {
         let t = args.timeouts()?;
+        if args.keep_alive.is_some() {
+            spec.timeouts.keep_alive = t.keep_alive;
+        }
         if args.timeout.is_some() {
             spec.timeouts.connect = t.connect;
             spec.timeouts.greeting = t.greeting;

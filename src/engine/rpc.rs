@@ -87,7 +87,13 @@ struct Shared {
     sent: AtomicU64,
     /// The id the next request gets; every id below it has been handed out.
     next_id: AtomicU64,
+    /// When a frame last went out or came in (the keep-alive's idle clock).
+    last_traffic: Mutex<tokio::time::Instant>,
 }
+
+/// The request a keep-alive sends on an idle session: read-only, cheap, and answered by every
+/// engine (gopherciser probes with it too).
+pub const KEEP_ALIVE_METHOD: &str = "EngineVersion";
 
 /// Why a socket ended, kept so each request that was (or later is) waiting on it gets an error
 /// naming its own method.
@@ -153,6 +159,17 @@ impl Shared {
         }
     }
 
+    fn touch(&self) {
+        *self.last_traffic.lock().unwrap_or_else(|e| e.into_inner()) = tokio::time::Instant::now();
+    }
+
+    fn idle_for(&self) -> Duration {
+        self.last_traffic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .elapsed()
+    }
+
     fn ended(&self) -> Option<Ended> {
         self.closed
             .lock()
@@ -179,6 +196,7 @@ impl RpcClient {
             handles: Mutex::new(HandleEvents::default()),
             sent: AtomicU64::new(0),
             next_id: AtomicU64::new(1),
+            last_traffic: Mutex::new(tokio::time::Instant::now()),
         });
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Message>();
         let (notif_tx, _) = broadcast::channel(256);
@@ -207,7 +225,9 @@ impl RpcClient {
         let reader_out = out_tx.clone();
         tokio::spawn(async move {
             let ended = loop {
-                let text = match stream.next().await {
+                let frame = stream.next().await;
+                reader_shared.touch();
+                let text = match frame {
                     None => break Ended::Closed("the engine closed the socket".to_string()),
                     Some(Err(e)) => break socket_error(e),
                     Some(Ok(Message::Text(text))) => text,
@@ -301,6 +321,7 @@ impl RpcClient {
             return Err(ended.error_for(method));
         }
         self.shared.sent.fetch_add(1, Ordering::Relaxed);
+        self.shared.touch();
         tracing::trace!(id, handle, method, "request");
         if self.out.send(Message::text(frame)).is_err() {
             self.forget(id);
@@ -333,6 +354,40 @@ impl RpcClient {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
+    }
+
+    /// Keeps the session alive while it is idle: after `every` without a frame either way, one
+    /// KEEP_ALIVE_METHOD request. Proxies do not pass WebSocket pings to the engine, so only a
+    /// request counts as traffic for the engine's and the gateways' idle timers. The task holds
+    /// no strong reference between beats: it ends with the client or the socket.
+    pub fn keep_alive(self: &Arc<Self>, every: Duration) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                let wait = {
+                    let Some(rpc) = weak.upgrade() else { return };
+                    if rpc.is_closed() {
+                        return;
+                    }
+                    let idle = rpc.shared.idle_for();
+                    if idle >= every {
+                        tracing::trace!(?idle, "keep-alive");
+                        // A failure ends the socket; the next real request reports it.
+                        let _ = rpc
+                            .call(
+                                super::wire::GLOBAL_HANDLE,
+                                KEEP_ALIVE_METHOD,
+                                Value::Array(vec![]),
+                            )
+                            .await;
+                        every
+                    } else {
+                        every - idle
+                    }
+                };
+                tokio::time::sleep(wait).await;
+            }
+        });
     }
 
     /// Why the socket ended, once it has.

@@ -77,8 +77,12 @@ impl Session {
                 }
             };
         tracing::info!(url = %super::url::redact(&opts.url), state = %greeting.session_state, "engine session open");
+        let rpc = RpcClient::start(socket, opts.timeouts.request);
+        if let Some(every) = opts.timeouts.keep_alive.filter(|d| !d.is_zero()) {
+            rpc.keep_alive(every);
+        }
         Ok(Session {
-            rpc: RpcClient::start(socket, opts.timeouts.request),
+            rpc,
             greeting,
             connect_info,
         })

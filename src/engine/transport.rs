@@ -99,7 +99,14 @@ pub struct Timeouts {
     /// starting a session cold takes 15–21 s (error::COLD_START), so the default is above it.
     pub greeting: Duration,
     pub request: Duration,
+    /// A session idle this long sends one cheap read-only request (rpc::KEEP_ALIVE_METHOD):
+    /// proxies do not pass WebSocket pings to the engine, and gateways cut idle sockets (60 s
+    /// on many load balancers, 4 min on others). None: never.
+    pub keep_alive: Option<Duration>,
 }
+
+/// The keep-alive interval by default: below the shortest idle cut common in the field.
+pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(30);
 
 impl Default for Timeouts {
     fn default() -> Self {
@@ -107,6 +114,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(10),
             greeting: Duration::from_secs(30),
             request: Duration::from_secs(30),
+            keep_alive: Some(DEFAULT_KEEP_ALIVE),
         }
     }
 }

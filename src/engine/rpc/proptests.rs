@@ -25,6 +25,7 @@ fn pending() -> (Shared, Vec<Reply>, broadcast::Sender<Notification>) {
         handles: Mutex::new(HandleEvents::default()),
         sent: AtomicU64::new(3),
         next_id: AtomicU64::new(4),
+        last_traffic: Mutex::new(tokio::time::Instant::now()),
     };
     (shared, rxs, broadcast::channel(16).0)
 }

@@ -3,6 +3,7 @@
 //! why, and what to do. Steps after a failure are `skip`. Both front ends call `run`.
 
 pub mod report;
+pub mod soak;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -40,6 +41,8 @@ pub struct DoctorOptions {
     /// A session start (upgrade and greeting) at least this slow is a warning about a cold
     /// proxy; None: SLOW_SESSION_START.
     pub slow_session_start: Option<Duration>,
+    /// After a good walk, hold one idle session this long and report if and how it was cut.
+    pub soak: Option<Duration>,
 }
 
 /// A session start slower than this is worth a word: a warm proxy answers in well under a
@@ -50,6 +53,7 @@ struct Walk<'a, F: FnMut(&StepResult)> {
     steps: Vec<StepResult>,
     cause: Option<Cause>,
     on_step: &'a mut F,
+    soak: Option<soak::Soak>,
 }
 
 impl<F: FnMut(&StepResult)> Walk<'_, F> {
@@ -106,10 +110,15 @@ impl<F: FnMut(&StepResult)> Walk<'_, F> {
     }
 
     fn finish(self) -> Report {
+        let mut cause = self.cause;
+        if self.soak.as_ref().is_some_and(|s| s.cut) {
+            cause.get_or_insert(Cause::IdleCut);
+        }
         Report {
-            ok: self.cause.is_none(),
+            ok: cause.is_none(),
             steps: self.steps,
-            cause: self.cause,
+            cause,
+            soak: self.soak,
         }
     }
 }
@@ -123,6 +132,7 @@ pub fn unusable_config(detail: String, hint: String) -> Report {
         steps: Vec::new(),
         cause: None,
         on_step: &mut ignore,
+        soak: None,
     };
     w.fail(
         StepName::Config,
@@ -146,6 +156,7 @@ pub async fn run<F: FnMut(&StepResult)>(
         steps: Vec::new(),
         cause: None,
         on_step: &mut on_step,
+        soak: None,
     };
     if walk(spec, opts, &mut w).await.is_none() {
         w.skip_rest();
@@ -464,6 +475,11 @@ async fn walk<F: FnMut(&StepResult)>(
                 return None;
             }
         },
+    }
+
+    // soak: only after every step worked, on a session of its own.
+    if let Some(hold) = opts.soak {
+        w.soak = Some(soak::soak(&copts, hold).await);
     }
     Some(())
 }

@@ -89,6 +89,8 @@ pub enum Cause {
     /// The proxy no longer knows the session (HTTP 500 "Authentication error", or a socket
     /// closed without a greeting): an expired JWT/ticket or session cookie.
     SessionExpired,
+    /// `--soak`: the idle session was cut.
+    IdleCut,
 }
 
 impl Cause {
@@ -112,6 +114,7 @@ impl Cause {
             Cause::ServiceUnavailable => "service_unavailable",
             Cause::RepositoryFailed => "repository_failed",
             Cause::SessionExpired => "session_expired",
+            Cause::IdleCut => "idle_cut",
         }
     }
 }
@@ -130,6 +133,8 @@ pub struct Report {
     pub ok: bool,
     pub steps: Vec<StepResult>,
     pub cause: Option<Cause>,
+    /// `--soak`: what became of a session held idle.
+    pub soak: Option<super::soak::Soak>,
 }
 
 impl Report {
@@ -143,7 +148,7 @@ impl Report {
     }
 
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "ok": self.ok,
             "steps": self.steps.iter().map(|s| serde_json::json!({
                 "step": s.step.as_str(),
@@ -153,6 +158,21 @@ impl Report {
                 "hint": s.hint,
             })).collect::<Vec<_>>(),
             "cause": self.cause.map(Cause::code),
+        });
+        if let Some(s) = &self.soak {
+            v["soak"] = serde_json::to_value(s).unwrap_or_default();
+        }
+        v
+    }
+
+    /// The soak's outcome in one line, when there was one.
+    fn soak_line(&self) -> Option<String> {
+        self.soak.as_ref().map(|s| match (&s.hint, s.cut) {
+            (Some(h), true) => format!("Soak: {}", one_line(h)),
+            _ => format!(
+                "Soak: the session stayed open and answered after {:.1} s idle.",
+                s.held_ms as f64 / 1000.0
+            ),
         })
     }
 
@@ -187,7 +207,13 @@ impl Report {
                 one_line(&f.detail),
                 f.hint.as_deref().map(one_line).unwrap_or_default()
             )),
+            (false, _, Some(Cause::IdleCut)) => {
+                out.push_str("Result: the connection works, but an idle session is cut.\n")
+            }
             _ => out.push_str("Result: failed.\n"),
+        }
+        if let Some(l) = self.soak_line() {
+            out.push_str(&format!("{l}\n"));
         }
         out
     }
@@ -222,6 +248,9 @@ impl Report {
             Some(c) => format!("\n**Result:** failed, cause `{}`.\n", c.code()),
             None => "\n**Result:** failed.\n".to_string(),
         });
+        if let Some(l) = self.soak_line() {
+            out.push_str(&format!("\n{}\n", md_cell(&l)));
+        }
         out
     }
 }
