@@ -49,6 +49,9 @@ impl Site {
         &self,
         fut: impl std::future::Future<Output = Result<T, EngineError>>,
     ) -> Result<T, EngineError> {
+        // Boxed: a connect's future is large, and nesting it inline in every caller's future
+        // overflows a test thread's stack in debug builds.
+        let fut = Box::pin(fut);
         tokio::select! {
             biased;
             _ = self.closing.cancelled() => Err(EngineError::Closed {
