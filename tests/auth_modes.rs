@@ -8,12 +8,12 @@
 use std::process::Output;
 use std::time::{Duration, SystemTime};
 
+use qlik_tui::engine::conn::{Auth, ConnectionSpec, Deployment, JwtSource, SecretString};
 use qlik_tui::engine::jwt::{self, JwtTemplate};
 use qlik_tui::engine::transport::{ConnectOptions, Timeouts, open_socket};
 use qlik_tui::engine::{EngineError, Session, cloud, http, proxy};
 use qlik_tui::explore::Site;
 use qlik_tui::explore::doctor::{self, Cause, DoctorOptions, Report, StepName};
-use qlik_tui::profile::{Auth, ConnectionSpec, Deployment, JwtSource, SecretString};
 use qlik_tui::sim::SimServer;
 use qlik_tui::sim::authmodes::{AuthModes, CloudJwtIdp, CloudTenant, ProxyAuth, VirtualProxy};
 use qlik_tui::tls::ClientTls;

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use common::doctor::{assert_fails, diagnose, diagnose_with};
 use futures_util::future::BoxFuture;
+use qlik_tui::engine::conn::{Auth, ConnectionSpec, Deployment};
 use qlik_tui::engine::transport::{Resolver, Timeouts};
 use qlik_tui::explore::doctor::{Cause, DoctorOptions, Status, StepName};
-use qlik_tui::profile::{Auth, ConnectionSpec, Deployment};
 use qlik_tui::tls::ClientTls;
 use qlik_tui::tls::pki::{DemoPki, TestCa, Validity};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

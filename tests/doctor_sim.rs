@@ -26,7 +26,9 @@ async fn sim_with(behaviour: Behaviour) -> SimServer {
     .expect("the simulator starts")
 }
 
-fn quick(mut spec: qlik_tui::profile::ConnectionSpec) -> qlik_tui::profile::ConnectionSpec {
+fn quick(
+    mut spec: qlik_tui::engine::conn::ConnectionSpec,
+) -> qlik_tui::engine::conn::ConnectionSpec {
     spec.timeouts.connect = Duration::from_secs(3);
     spec.timeouts.greeting = Duration::from_secs(3);
     spec.timeouts.request = Duration::from_secs(3);

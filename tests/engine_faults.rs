@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use common::doctor::{assert_fails, diagnose};
+use qlik_tui::engine::conn::ConnectionSpec;
 use qlik_tui::engine::error::EngineError;
 use qlik_tui::engine::session::Session;
 use qlik_tui::engine::transport::DEFAULT_MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES;
 use qlik_tui::engine::wire::GLOBAL_HANDLE;
 use qlik_tui::explore::doctor::{Cause, StepName};
-use qlik_tui::profile::ConnectionSpec;
 use qlik_tui::sim::behaviour::ReplyFault;
 use qlik_tui::sim::{Behaviour, SimServer};
 

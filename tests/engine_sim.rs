@@ -16,10 +16,10 @@ use serde_json::{Value, json};
 
 use common::sim_spec;
 use qlik_tui::engine::api::{Doc, ObjectHandle};
+use qlik_tui::engine::conn::spec::ConnectionSpec;
 use qlik_tui::engine::error::{EngineError, TlsFailure};
 use qlik_tui::engine::session::Session;
 use qlik_tui::engine::transport::{ConnectOptions, Resolver};
-use qlik_tui::profile::spec::ConnectionSpec;
 use qlik_tui::sim::{Behaviour, SimConfig, SimServer};
 use qlik_tui::tls::ClientTls;
 use qlik_tui::tls::pki::{TestCa, Validity};

@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 
+use crate::engine::conn::{Auth, ConnectionSpec, Deployment, JwtSource, JwtTemplate, SecretString};
 use crate::engine::transport::Timeouts;
-use crate::profile::{Auth, ConnectionSpec, Deployment, JwtSource, JwtTemplate, SecretString};
 use crate::tls::ClientTls;
 
 /// Debug is written by hand below: a flag may hold a credential (`--header-user`) or, given by

@@ -6,8 +6,8 @@ use std::io::Write;
 use clap::Args;
 
 use super::conn::{ConfigProblem, ConnArgs};
+use crate::engine::conn::ConnectionSpec;
 use crate::explore::doctor::{self, DoctorOptions, Status};
-use crate::profile::ConnectionSpec;
 
 #[derive(Debug, Clone, Args)]
 pub struct DoctorArgs {

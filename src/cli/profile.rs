@@ -8,7 +8,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 use zeroize::Zeroizing;
 
-use crate::profile::Deployment;
+use crate::engine::conn::Deployment;
 use crate::profile::manage;
 use crate::profile::secrets::{SecretKind, SecretStore, Secrets, StoreChoice};
 use crate::profile::store::{AuthMode, JwtSource, Profile, ProfileStore};

@@ -2,7 +2,7 @@
 //! → the profile file's settings plus the profile's secrets from its keyring backend.
 
 use super::conn::ConnArgs;
-use crate::profile::ConnectionSpec;
+use crate::engine::conn::ConnectionSpec;
 use crate::profile::resolve;
 
 /// The named profile as a spec; `--timeout`/`--request-timeout` given on the command line win

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod cloud;
+pub mod conn;
 pub mod cookie;
 pub mod error;
 pub mod http;

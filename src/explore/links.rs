@@ -84,14 +84,14 @@ mod tests {
 
     #[test]
     fn cloud_links_use_the_tenant_url_and_engine_urls_lose_the_engine_port() {
-        let cloud = Links::new(&crate::profile::spec::derive_display_url(
+        let cloud = Links::new(&crate::engine::conn::spec::derive_display_url(
             "wss://acme.eu.qlikcloud.com",
         ));
         assert_eq!(
             cloud.sheet("0b6f-1", "abc"),
             "https://acme.eu.qlikcloud.com/sense/app/0b6f-1/sheet/abc/state/analysis"
         );
-        let direct = Links::new(&crate::profile::spec::derive_display_url(
+        let direct = Links::new(&crate::engine::conn::spec::derive_display_url(
             "wss://qlik.corp:4747/",
         ));
         assert_eq!(direct.app("x"), "https://qlik.corp/sense/app/x/overview");

@@ -11,9 +11,9 @@ use super::app::AppSession;
 use super::links::Links;
 use super::model::{AppEntry, SiteCheck, SiteInfo, Stream};
 use crate::engine::cloud;
+use crate::engine::conn::{AuthCache, ConnectionSpec};
 use crate::engine::rpc::RpcClient;
 use crate::engine::{EngineError, Session};
-use crate::profile::{AuthCache, ConnectionSpec};
 
 pub struct Site {
     spec: ConnectionSpec,

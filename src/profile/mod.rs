@@ -5,11 +5,6 @@
 pub mod bounded_yaml;
 pub mod manage;
 pub mod openmetadata;
-pub mod preflight;
 pub mod resolve;
 pub mod secrets;
-pub mod spec;
 pub mod store;
-
-pub use preflight::{AuthCache, Preflight};
-pub use spec::{Auth, ConnectionSpec, Deployment, JwtSource, JwtTemplate, SecretString};

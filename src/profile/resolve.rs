@@ -5,8 +5,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 
 use super::secrets::{SecretKind, SecretStore, Secrets, StoreChoice};
-use super::spec::{Auth, ConnectionSpec, JwtSource, JwtTemplate, SecretString};
 use super::store::{AuthMode, JwtSource as StoredJwt, Profile, ProfileStore};
+use crate::engine::conn::spec::{Auth, ConnectionSpec, JwtSource, JwtTemplate, SecretString};
 use crate::engine::transport::Timeouts;
 use crate::tls::ClientTls;
 
@@ -387,7 +387,7 @@ mod tests {
         let (private, _) = crate::engine::jwt::tests::test_rsa_key();
         let mut p = Profile::new("cloud", "wss://t.eu.qlikcloud.com");
         p.auth = AuthMode::CloudJwt;
-        p.deployment = crate::profile::Deployment::Cloud;
+        p.deployment = crate::engine::conn::Deployment::Cloud;
         p.user_id = Some("auth0|jane".into());
         p.jwt_issuer = Some("idp".into());
         p.jwt_key_id = Some("kid".into());

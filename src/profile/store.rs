@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::secrets::StoreChoice;
-use super::spec::Deployment;
+use crate::engine::conn::spec::Deployment;
 
 /// The file format version written into `version =`.
 pub const FILE_VERSION: u32 = 1;

@@ -9,8 +9,6 @@
 use http::request::Parts;
 use percent_encoding::percent_decode_str;
 
-use crate::engine::url::parse_qlik_user_header;
-
 /// A user as the engine names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -77,6 +75,26 @@ impl Rejection {
     }
 }
 
+/// Reads `X-Qlik-User: UserDirectory=<dir>; UserId=<id>` as the engine does (engine-api.md §1:
+/// both values URL-encoded UTF-8, keys case-insensitive, parts separated by `;`). The
+/// simulator's own reading, so a client that writes the header wrongly is caught here.
+fn user_from_header(value: &str) -> Option<(String, String)> {
+    let (mut dir, mut id) = (None, None);
+    for part in value.split(';') {
+        let (key, raw) = part.trim().split_once('=')?;
+        let decoded = percent_decode_str(raw.trim())
+            .decode_utf8()
+            .ok()?
+            .into_owned();
+        if key.trim().eq_ignore_ascii_case("UserDirectory") {
+            dir = Some(decoded);
+        } else if key.trim().eq_ignore_ascii_case("UserId") {
+            id = Some(decoded);
+        }
+    }
+    Some((dir?, id?))
+}
+
 fn decode(segment: &str) -> String {
     percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
@@ -141,7 +159,7 @@ pub fn authenticate(parts: &Parts) -> Result<User, Rejection> {
     let value = header
         .to_str()
         .map_err(|_| Rejection::new(403, "Forbidden: the X-Qlik-User header is not text"))?;
-    let (dir, id) = parse_qlik_user_header(value).ok_or_else(|| {
+    let (dir, id) = user_from_header(value).ok_or_else(|| {
         Rejection::new(
             403,
             "Forbidden: X-Qlik-User must be 'UserDirectory=<dir>; UserId=<id>'",

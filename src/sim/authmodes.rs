@@ -15,7 +15,6 @@ use super::auth::{self, Rejection, SocketTarget, User};
 use super::data::Site;
 use super::server::HttpResponse;
 use super::{tenant, vproxy};
-use crate::engine::cookie;
 use crate::engine::proxy::CSRF_QUERY;
 
 /// Which auth modes the simulator serves. The default serves none (certificates only).
@@ -238,17 +237,24 @@ impl AuthState {
 
     /// The session named by cookie `name` in the request, if it exists in `realm`.
     pub fn find(&self, parts: &Parts, name: &str, realm: &str) -> Option<IssuedSession> {
-        let jar = parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(cookie::parse_header)
-            .collect::<Vec<_>>();
-        let value = jar.iter().find(|c| c.name == name)?.value.clone();
+        let value = request_cookie(parts, name)?;
         let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         sessions.get(&value).filter(|s| s.realm == realm).cloned()
     }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers (`name=value` pairs separated
+/// by `;`, RFC 6265 §5.4): the simulator's own reading of what a browser or client sends.
+fn request_cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| n.trim() == name)
+        .map(|(_, v)| v.trim().to_string())
 }
 
 /// 32 random hex characters.

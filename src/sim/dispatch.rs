@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 
 use super::params::Args;
 use super::session::{Session, Target};
+use super::writes::modifies_app;
 use super::{doc, global, object};
-use crate::engine::rpc::READ_ONLY_METHODS;
 use crate::engine::schema::Schema;
 use crate::engine::wire::{GLOBAL_HANDLE, Request, Response, RpcErrorBody};
 
@@ -97,7 +97,7 @@ fn answer(session: &Session, req: &Request) -> Result<Response, RpcErrorBody> {
     }?;
     let reply = match handled {
         Some(r) => r,
-        None if !READ_ONLY_METHODS.contains(&req.method.as_str()) => {
+        None if modifies_app(&req.method) => {
             return Err(error(
                 ACCESS_DENIED,
                 &req.method,

@@ -39,6 +39,7 @@ pub mod table;
 pub mod tenant;
 pub mod upgrade;
 pub mod vproxy;
+pub mod writes;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1537,7 +1537,7 @@ mod tests {
             Theme::new(ThemeName::Dark),
         );
         // A site attached up front (as the demo does); nothing connects in these tests.
-        app.site = Some(Site::new(crate::profile::ConnectionSpec::certificate(
+        app.site = Some(Site::new(crate::engine::conn::ConnectionSpec::certificate(
             "wss://localhost:1".into(),
             crate::tls::ClientTls::default(),
             "INTERNAL",

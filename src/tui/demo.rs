@@ -5,8 +5,8 @@
 use anyhow::Context;
 
 use super::{Profiles, ThemeName, TuiOptions};
+use crate::engine::conn::ConnectionSpec;
 use crate::explore::Site;
-use crate::profile::ConnectionSpec;
 use crate::sim::{SimConfig, SimServer};
 
 /// The profile name the demo shows.

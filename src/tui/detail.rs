@@ -183,9 +183,9 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
                 }
                 out.push(field(
                     "hub links",
-                    p.display_url
-                        .clone()
-                        .unwrap_or_else(|| crate::profile::spec::derive_display_url(&p.engine_url)),
+                    p.display_url.clone().unwrap_or_else(|| {
+                        crate::engine::conn::spec::derive_display_url(&p.engine_url)
+                    }),
                 ));
                 if !p.verify_hostname {
                     out.push(field("host name", "not checked (the chain still is)"));

@@ -125,7 +125,7 @@ pub enum Reply {
     /// A profile resolved into a connection (or why it could not be).
     Connected {
         node: NodeId,
-        result: Result<Box<crate::profile::ConnectionSpec>, Failure>,
+        result: Result<Box<crate::engine::conn::ConnectionSpec>, Failure>,
     },
     /// The quick connect test of a profile.
     Tested {

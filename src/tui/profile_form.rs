@@ -7,7 +7,7 @@
 use tui_input::Input;
 use zeroize::Zeroizing;
 
-use crate::profile::Deployment;
+use crate::engine::conn::Deployment;
 use crate::profile::manage;
 use crate::profile::secrets::{SecretKind, Secrets};
 use crate::profile::store::{AuthMode, Profile};

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+use qlik_tui::engine::conn::ConnectionSpec;
 use qlik_tui::engine::transport::Resolver;
 use qlik_tui::explore::doctor::{self, Cause, DoctorOptions, Report, Status, StepName};
-use qlik_tui::profile::ConnectionSpec;
 
 pub async fn diagnose(spec: &ConnectionSpec) -> Report {
     diagnose_with(spec, DoctorOptions::default()).await

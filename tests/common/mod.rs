@@ -5,7 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod doctor;
 
-use qlik_tui::profile::ConnectionSpec;
+use qlik_tui::engine::conn::ConnectionSpec;
 use qlik_tui::sim::SimServer;
 
 /// Certificate auth as INTERNAL\sa_engine against `sim`, over real TLS with host-name checks.

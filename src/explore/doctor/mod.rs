@@ -13,6 +13,8 @@ use tokio_tungstenite::MaybeTlsStream;
 
 pub use report::{Cause, Report, Status, StepName, StepResult, one_line};
 
+use crate::engine::conn::preflight::{self, Preflight};
+use crate::engine::conn::{Auth, ConnectionSpec, JwtSource};
 use crate::engine::error::{
     COLD_START, EngineError, SESSION_FIX, TlsFailure, is_session_auth_error,
 };
@@ -23,8 +25,6 @@ use crate::engine::transport::{
 };
 use crate::engine::{Session, http};
 use crate::engine::{cloud, proxy};
-use crate::profile::preflight::{self, Preflight};
-use crate::profile::{Auth, ConnectionSpec, JwtSource};
 use crate::tls::pem::{PemError, PemRole, parse_certs, parse_key};
 use crate::tls::x509::{CertSummary, now_unix};
 use crate::tls::{TlsConfigError, client_config, config::client_config_recording};

@@ -12,7 +12,7 @@ use crate::engine::cloud;
 use crate::engine::cookie;
 use crate::engine::proxy::{self, CSRF_QUERY};
 use crate::engine::transport::{ConnectOptions, Header};
-use crate::engine::url::{qlik_user_header, rest_base};
+use crate::engine::url::{UrlParts, app_url, qlik_user_header, rest_base};
 use crate::engine::{EngineError, Timeouts};
 
 /// What the pre-flight adds to the engine socket and to REST calls. Values are credentials:
@@ -193,6 +193,42 @@ async fn proxy_session(
         pre.rest_headers.push(credential);
     }
     Ok(pre)
+}
+
+impl ConnectionSpec {
+    /// Options for a socket to `app_id` (None: a session with no app, for the doc list).
+    /// Async and fallible because some auth modes fetch a token first (a CSRF token from the
+    /// proxy, a Qlik Cloud session), bounded as a whole by the connect timeout.
+    pub async fn connect_options(
+        &self,
+        app_id: Option<&str>,
+    ) -> Result<ConnectOptions, EngineError> {
+        Ok(self.socket_options(app_id, &run(self).await?))
+    }
+
+    /// Options for a socket to `app_id` with a pre-flight already made (a site's cached one).
+    pub fn socket_options(&self, app_id: Option<&str>, pre: &Preflight) -> ConnectOptions {
+        let parts = UrlParts {
+            identity: self.identity.clone(),
+            ttl: self.ttl,
+            query: pre.socket_query.clone(),
+        };
+        let mut opts =
+            ConnectOptions::new(app_url(&self.engine_url, app_id, &parts), self.socket_tls());
+        opts.timeouts = self.timeouts;
+        opts.max_message_bytes = self.max_message_bytes;
+        opts.headers = pre.socket_headers.clone();
+        opts
+    }
+
+    /// Options for REST calls to the proxy or tenant (`https://host[:port][/prefix]`), with the
+    /// pre-flight's credentials.
+    pub fn rest_options(&self, pre: &Preflight) -> ConnectOptions {
+        let mut opts = ConnectOptions::new(rest_base(&self.engine_url), self.socket_tls());
+        opts.timeouts = self.timeouts;
+        opts.headers = pre.rest_headers.clone();
+        opts
+    }
 }
 
 /// The pre-flight of one site, shared by its sockets and REST calls; cleared when the server
