@@ -234,3 +234,45 @@ async fn the_add_form_takes_pasted_certificates_into_the_keyring_and_connects() 
     }
     cli.ok(&["profile", "remove", "qa"]);
 }
+
+/// The Data tab in the real binary: a table object's rows, more rows past the last one, and a
+/// sideways scroll, drawn on a real terminal.
+#[test]
+fn demo_scrolls_the_data_tab_of_a_table() {
+    let common::ContainerPath {
+        app,
+        sheet,
+        container,
+        child,
+        ..
+    } = common::container_path();
+    let config = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut t = pty::demo(config.path(), state.path(), &[], COLS, ROWS);
+    t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
+    select_container(&mut t, &app, &sheet, &container);
+    t.keys("lj");
+    t.expect_screen(&child, COLS as usize, ROWS as usize, WAIT);
+    t.keys("]]]]]");
+    t.expect_screen(
+        "Region    Country     Revenue",
+        COLS as usize,
+        ROWS as usize,
+        WAIT,
+    );
+    t.expect_screen("Region 1  Country 01", COLS as usize, ROWS as usize, WAIT);
+
+    // Down to the last row: 100 of the cube's rows; one further reads the rest.
+    t.keys("\tG");
+    t.expect_screen("100 of 120 rows", COLS as usize, ROWS as usize, WAIT);
+    t.keys("j");
+    t.expect_screen("▶Region 5  Country 05", COLS as usize, ROWS as usize, WAIT);
+    t.keys("G");
+    t.expect_screen("120 of 120 rows", COLS as usize, ROWS as usize, WAIT);
+    t.expect_screen("Region 5  Country 24", COLS as usize, ROWS as usize, WAIT);
+
+    // Sideways: the region column leaves the pane, its left edge shows the country column.
+    t.keys("gl");
+    t.expect_screen("│  Country 01  ", COLS as usize, ROWS as usize, WAIT);
+    quit_and_expect_restored(&mut t);
+}

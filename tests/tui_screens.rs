@@ -179,6 +179,33 @@ impl Harness {
         }
     }
 
+    /// Opens the demo app with a container (`common::container_path`) down to the container's
+    /// first child and selects it; returns the child's title.
+    async fn open_container_child(&mut self) -> String {
+        let common::ContainerPath {
+            app,
+            sheet,
+            container,
+            child,
+            ..
+        } = common::container_path();
+        self.typed(":").await;
+        self.typed(&format!("app {app}")).await;
+        self.key(KeyCode::Enter).await;
+        self.typed("j").await; // Sheets
+        self.typed("l").await;
+        self.goto(&sheet).await;
+        self.typed("l").await;
+        self.goto(&container).await;
+        self.typed("l").await;
+        self.typed("j").await;
+        assert_eq!(
+            self.app.selected_kind().map(|k| k.title()),
+            Some(child.clone())
+        );
+        child
+    }
+
     /// Selects the visible row titled `title` with the filter, then clears the filter.
     async fn goto(&mut self, title: &str) {
         self.typed("/").await;
@@ -279,28 +306,8 @@ async fn profiles_screen() {
 
 #[tokio::test]
 async fn object_summary_and_properties() {
-    let common::ContainerPath {
-        app,
-        sheet,
-        container,
-        child,
-        ..
-    } = common::container_path();
     let mut h = Harness::new(120, 34).await;
-    h.typed(":").await;
-    h.typed(&format!("app {app}")).await;
-    h.key(KeyCode::Enter).await;
-    h.typed("j").await; // Sheets
-    h.typed("l").await;
-    h.goto(&sheet).await;
-    h.typed("l").await;
-    h.goto(&container).await;
-    h.typed("l").await;
-    h.typed("j").await;
-    assert_eq!(
-        h.app.selected_kind().map(|k| k.title()),
-        Some(child.clone())
-    );
+    let child = h.open_container_child().await;
     let summary = h.screen();
     assert!(summary.contains(&child));
     insta::assert_snapshot!("object_summary", summary);
@@ -662,4 +669,40 @@ async fn doctor_runs_on_the_selected_profile() {
     assert!(failed.contains("profile edit no-secrets"), "{failed}");
     assert!(failed.contains("failed: invalid_config"), "{failed}");
     assert!(!failed.contains("✓"), "later steps are skipped:\n{failed}");
+}
+
+/// The Data tab of a table object: the first 100 rows computed over the simulator's table,
+/// more when the cursor goes past the last row, and a sideways scroll.
+#[tokio::test]
+async fn data_tab_pages_and_scrolls() {
+    let mut h = Harness::new(120, 34).await;
+    h.open_container_child().await;
+    h.typed("]]]]]").await;
+    let data = h.screen();
+    assert!(data.contains("Data"), "{data}");
+    // The child's cube: Region × Country by Revenue, sorted by region then country.
+    assert!(data.contains("Region    Country     Revenue"), "{data}");
+    assert!(data.contains("Region 1  Country 01"), "{data}");
+    insta::assert_snapshot!("data_tab", data);
+
+    // Into the pane, to the last row, one further: the next rows are read.
+    h.key(KeyCode::Tab).await;
+    h.typed("G").await;
+    let first = h.screen();
+    assert!(first.contains("100 of 120 rows"), "{first}");
+    h.typed("j").await;
+    // The cursor stays on the first new row; the end of the table is now further down.
+    assert!(h.screen().contains("▶Region 5  Country 05"));
+    h.typed("G").await;
+    let more = h.screen();
+    assert!(more.contains("120 of 120 rows"), "{more}");
+    assert!(more.contains("Region 5  Country 24"), "{more}");
+
+    // Sideways: the first column scrolls out of view.
+    h.typed("gl").await;
+    let side = h.screen();
+    assert!(!side.contains("Region    Country"), "{side}");
+    assert!(side.contains("Country     Revenue"), "{side}");
+    h.typed("h").await;
+    assert!(h.screen().contains("Region    Country     Revenue"));
 }

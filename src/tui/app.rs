@@ -26,6 +26,11 @@ use crate::explore::doctor::{Report, StepResult};
 use crate::explore::model::{MasterItems, ObjectNode, SiteInfo};
 use crate::explore::{Links, Site};
 
+/// Rows the Data tab reads at first, and adds each time the user scrolls past the last one.
+pub const DATA_PAGE_ROWS: usize = 100;
+/// Columns one Left/Right moves the Data tab sideways.
+const DATA_HSCROLL_STEP: u16 = 8;
+
 /// A value the detail pane is waiting for or has.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Load<T> {
@@ -107,6 +112,10 @@ pub struct App {
     pub scripts: HashMap<NodeId, Load<String>>,
     pub detail_cursor: usize,
     pub detail_scroll: usize,
+    /// Columns the Data tab is scrolled sideways.
+    pub detail_hscroll: u16,
+    /// Rows the Data tab reads for a node (grows as the user scrolls past the end).
+    pub data_limits: HashMap<NodeId, usize>,
     /// First line shown of the help or doctor popup (they can be taller than the terminal).
     pub popup_scroll: u16,
     pub folded: HashSet<String>,
@@ -159,6 +168,8 @@ impl App {
             scripts: HashMap::new(),
             detail_cursor: 0,
             detail_scroll: 0,
+            detail_hscroll: 0,
+            data_limits: HashMap::new(),
             popup_scroll: 0,
             folded: HashSet::new(),
             filter: Input::default(),
@@ -340,9 +351,15 @@ impl App {
         }
     }
 
+    /// Rows the Data tab shows for `id`: a first page, more on demand.
+    pub fn data_limit(&self, id: NodeId) -> usize {
+        self.data_limits.get(&id).copied().unwrap_or(DATA_PAGE_ROWS)
+    }
+
     fn on_selection_changed(&mut self) {
         self.detail_cursor = 0;
         self.detail_scroll = 0;
+        self.detail_hscroll = 0;
         self.folded.clear();
         self.status.message = None;
         if let Some(kind) = self.selected_kind() {
@@ -372,6 +389,7 @@ impl App {
             Tab::Properties => Part::Properties,
             Tab::Layout => Part::Layout,
             Tab::Tree => Part::FullTree,
+            Tab::Data => Part::Data(self.data_limit(id)),
             // The summary of these reads their properties.
             Tab::Summary if matches!(kind, NodeKind::Sheet { .. } | NodeKind::Story { .. }) => {
                 Part::Properties
@@ -403,6 +421,7 @@ impl App {
             },
             NodeKind::Bookmark { entry, .. } => Target::Bookmark(entry.id.clone()),
             NodeKind::Variable { entry, .. } => Target::Variable(entry.id.clone()),
+            NodeKind::Field { field, .. } => Target::Field(field.name.clone()),
             _ => return,
         };
         self.details.insert((id, part), Load::Loading);
@@ -996,6 +1015,9 @@ impl App {
 
     fn detail_move(&mut self, delta: isize) {
         let n = self.detail_lines().len();
+        if self.tab == Tab::Data && delta > 0 && self.detail_cursor + 2 >= n {
+            self.more_data_rows();
+        }
         let h = self.areas().detail_rows().max(1);
         let c = (self.detail_cursor as isize + delta).clamp(0, n.saturating_sub(1) as isize);
         self.detail_cursor = c as usize;
@@ -1003,6 +1025,20 @@ impl App {
             self.detail_scroll = self.detail_cursor;
         } else if self.detail_cursor >= self.detail_scroll + h {
             self.detail_scroll = self.detail_cursor + 1 - h;
+        }
+    }
+
+    /// Past the last row of the Data tab: read another page's worth of rows, if there are more.
+    fn more_data_rows(&mut self) {
+        let Some(id) = self.selected() else { return };
+        let limit = self.data_limit(id);
+        let more = matches!(
+            self.details.get(&(id, Part::Data(limit))),
+            Some(Load::Ready(v)) if detail::data_has_more(v)
+        );
+        if more {
+            self.data_limits.insert(id, limit + DATA_PAGE_ROWS);
+            self.request_detail();
         }
     }
 
@@ -1027,6 +1063,7 @@ impl App {
         self.tab = tabs[((i + step) % n + n) as usize % tabs.len()];
         self.detail_cursor = 0;
         self.detail_scroll = 0;
+        self.detail_hscroll = 0;
         self.folded.clear();
         self.request_detail();
     }
@@ -1042,6 +1079,15 @@ impl App {
                 Action::PageDown => return self.detail_move(dpage),
                 Action::Top => return self.detail_move(-(self.detail_cursor as isize)),
                 Action::Bottom => return self.detail_move(isize::MAX / 2),
+                // The Data tab scrolls sideways; Left at its left edge goes back to the tree.
+                Action::Right if self.tab == Tab::Data => {
+                    self.detail_hscroll = self.detail_hscroll.saturating_add(DATA_HSCROLL_STEP);
+                    return;
+                }
+                Action::Left if self.tab == Tab::Data && self.detail_hscroll > 0 => {
+                    self.detail_hscroll = self.detail_hscroll.saturating_sub(DATA_HSCROLL_STEP);
+                    return;
+                }
                 Action::Expand | Action::Right | Action::Left if self.toggle_fold() => return,
                 Action::Left => {
                     self.focus = Focus::Tree;

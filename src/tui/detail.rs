@@ -17,6 +17,8 @@ pub enum Tab {
     Tree,
     Links,
     Script,
+    /// The rows of a hypercube, list object or field (computed with the app's data).
+    Data,
 }
 
 impl Tab {
@@ -28,6 +30,7 @@ impl Tab {
             Tab::Tree => "Full property tree",
             Tab::Links => "Links",
             Tab::Script => "Script",
+            Tab::Data => "Data",
         }
     }
 }
@@ -36,13 +39,15 @@ pub fn tabs_for(kind: &NodeKind) -> &'static [Tab] {
     use Tab::*;
     match kind {
         NodeKind::Script { .. } => &[Script],
-        NodeKind::Sheet { .. } | NodeKind::Story { .. } | NodeKind::Object { .. } => {
+        NodeKind::Sheet { .. } | NodeKind::Story { .. } => {
             &[Summary, Properties, Layout, Tree, Links]
         }
-        NodeKind::MasterItem {
+        NodeKind::Object { .. }
+        | NodeKind::MasterItem {
             kind: MasterKind::Visualization,
             ..
-        } => &[Summary, Properties, Layout, Tree, Links],
+        } => &[Summary, Properties, Layout, Tree, Links, Data],
+        NodeKind::Field { .. } => &[Summary, Data],
         NodeKind::App(_)
         | NodeKind::MasterItem { .. }
         | NodeKind::Bookmark { .. }
@@ -114,6 +119,65 @@ fn load_lines(load: Option<&Load<Value>>, app: &App) -> Vec<DLine> {
     }
 }
 
+/// A data table (`explore::data::DataTable` as JSON) as aligned columns: the header, the rows,
+/// then how many rows there are and how to get more.
+fn data_lines(v: &Value) -> Vec<DLine> {
+    use unicode_width::UnicodeWidthStr;
+    let headers: Vec<String> = v["headers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| h.as_str().unwrap_or("").to_string())
+        .collect();
+    let rows: Vec<Vec<String>> = v["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            r.as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| c["text"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate().take(widths.len()) {
+            widths[i] = widths[i].max(c.width());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.width())))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![heading(&line(&headers))];
+    out.extend(rows.iter().map(|r| DLine::plain(line(r))));
+    let total = v["total_rows"].as_u64().unwrap_or(0);
+    let more = if (rows.len() as u64) < total {
+        " · ↓ on the last row loads more"
+    } else {
+        ""
+    };
+    out.push(DLine::new(vec![(
+        Seg::Dim,
+        format!("{} of {total} rows{more} · ←/→ scroll sideways", rows.len()),
+    )]));
+    out
+}
+
+/// Whether a loaded data table has rows beyond those read.
+pub fn data_has_more(v: &Value) -> bool {
+    let read = v["rows"].as_array().map_or(0, Vec::len) as u64;
+    read < v["total_rows"].as_u64().unwrap_or(0)
+}
+
 pub fn spinner(ticks: u64) -> &'static str {
     const FRAMES: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
     FRAMES[(ticks % FRAMES.len() as u64) as usize]
@@ -129,6 +193,10 @@ pub fn lines(app: &App) -> Vec<DLine> {
         Tab::Properties => load_lines(app.details.get(&(id, Part::Properties)), app),
         Tab::Layout => load_lines(app.details.get(&(id, Part::Layout)), app),
         Tab::Tree => load_lines(app.details.get(&(id, Part::FullTree)), app),
+        Tab::Data => match app.details.get(&(id, Part::Data(app.data_limit(id)))) {
+            Some(Load::Ready(v)) => data_lines(v),
+            other => load_lines(other, app),
+        },
         Tab::Links => links_of(app, id)
             .into_iter()
             .map(|(what, url)| {

@@ -32,6 +32,8 @@ pub enum Target {
     Measure(String),
     Bookmark(String),
     Variable(String),
+    /// A field of the data model (its values, for the Data tab).
+    Field(String),
 }
 
 /// Which part of an entity the detail pane wants.
@@ -40,6 +42,8 @@ pub enum Part {
     Properties,
     Layout,
     FullTree,
+    /// Up to this many rows of an object's hypercube / list object, or of a field's values.
+    Data(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -189,7 +193,31 @@ async fn folder(site: &Site, app_id: &str, folder: Folder) -> Result<FolderData,
     })
 }
 
+/// The Data tab: rows computed over the app's data, which the browsing session (opened without
+/// data) lacks, so a short-lived session opens it with data, as the data model does.
+async fn data_rows(
+    site: &Site,
+    app_id: &str,
+    target: &Target,
+    rows: usize,
+) -> Result<Value, Failure> {
+    let with_data = site.open_app_for_export(app_id).await.map_err(fail)?;
+    let table = match target {
+        Target::Field(name) => crate::explore::data::field_values(&with_data, name, rows).await,
+        Target::Object(id) | Target::Measure(id) | Target::Dimension(id) => {
+            crate::explore::data::object_rows(&with_data, id, rows).await
+        }
+        _ => Ok(Default::default()),
+    };
+    with_data.close();
+    let table = table.map_err(|e| e.to_string())?;
+    serde_json::to_value(table).map_err(|e| e.to_string())
+}
+
 async fn detail(site: &Site, app_id: &str, target: &Target, part: Part) -> Result<Value, Failure> {
+    if let Part::Data(rows) = part {
+        return data_rows(site, app_id, target, rows).await;
+    }
     let a = app(site, app_id).await?;
     let handle: ObjectHandle = match target {
         Target::App => {
@@ -204,6 +232,9 @@ async fn detail(site: &Site, app_id: &str, target: &Target, part: Part) -> Resul
         Target::Measure(id) => a.doc.get_measure(id).await.map_err(fail)?.0,
         Target::Bookmark(id) => a.doc.get_bookmark(id).await.map_err(fail)?.0,
         Target::Variable(id) => a.doc.get_variable_by_id(id).await.map_err(fail)?.0,
+        Target::Field(name) => {
+            return Err(format!("field '{name}' has only values (the Data tab)"));
+        }
     };
     let r = match part {
         Part::Properties => handle.get_properties().await,
@@ -212,7 +243,7 @@ async fn detail(site: &Site, app_id: &str, target: &Target, part: Part) -> Resul
         Part::FullTree if matches!(target, Target::Object(_)) => {
             GenericObject(handle).get_full_property_tree().await
         }
-        Part::FullTree => handle.get_properties().await,
+        Part::FullTree | Part::Data(_) => handle.get_properties().await,
     };
     r.map_err(fail)
 }

@@ -263,6 +263,8 @@ fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
     // script keep one line per row so the cursor and folding stay on the row they name.
     let para = match app.tab {
         detail::Tab::Summary | detail::Tab::Links => para.wrap(Wrap { trim: false }),
+        // A wide table scrolls sideways.
+        detail::Tab::Data => para.scroll((0, app.detail_hscroll)),
         _ => para,
     };
     f.render_widget(para, body);
