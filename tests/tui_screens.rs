@@ -671,6 +671,54 @@ async fn doctor_runs_on_the_selected_profile() {
     assert!(!failed.contains("✓"), "later steps are skipped:\n{failed}");
 }
 
+/// The engine killed while the explorer is open: the status bar stops saying connected and says
+/// since when, with the reason; the next action tries to connect again, and with the engine
+/// still gone the node it opens shows the error.
+#[tokio::test]
+async fn a_killed_engine_is_shown_disconnected_and_the_next_action_reconnects() {
+    let mut h = Harness::new(120, 30).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("connected") && !screen.contains("disconnected"),
+        "{screen}"
+    );
+    let site = h.app.site.clone().expect("the demo site");
+    let sockets_before = site.open_sockets();
+    assert!(sockets_before > 0);
+
+    h.sim.kill();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while site.lost().is_none() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the client sees the socket end");
+    h.app.on_tick();
+    let screen = h.screen();
+    assert!(screen.contains("disconnected since "), "{screen}");
+    let err = h.app.status.last_error.clone().unwrap_or_default();
+    assert!(
+        err.contains("connection was lost") && err.contains("reconnects"),
+        "{err}"
+    );
+
+    // The next action connects again: the engine is still gone, so the node shows why.
+    let app = common::demo_site()["apps"][0]["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.goto(&app).await;
+    h.key(KeyCode::Char('l')).await;
+    let screen = h.screen();
+    assert!(screen.contains("✗"), "{screen}");
+    assert!(
+        screen.contains("refused") || screen.contains("connect"),
+        "the node says the connection failed: {screen}"
+    );
+    assert!(h.screen().contains("disconnected since "));
+}
+
 /// The Data tab of a table object: the first 100 rows computed over the simulator's table,
 /// more when the cursor goes past the last row, and a sideways scroll.
 #[tokio::test]

@@ -71,6 +71,9 @@ pub const READ_ONLY_METHODS: &[&str] = &[
     "GetListObjectData",
 ];
 
+/// The reason of a socket qlik-tui closed itself (not a lost connection).
+pub const CLOSED_BY_US: &str = "closed by qlik-tui";
+
 type PendingMap = HashMap<u64, (String, oneshot::Sender<Result<Value, EngineError>>)>;
 
 #[derive(Default)]
@@ -436,8 +439,7 @@ impl RpcClient {
     /// Closes the socket politely; pending requests fail with "closed by qlik-tui".
     pub fn close(&self) {
         let _ = self.out.send(Message::Close(None));
-        self.shared
-            .fail_all(Ended::Closed("closed by qlik-tui".into()));
+        self.shared.fail_all(Ended::Closed(CLOSED_BY_US.into()));
     }
 }
 

@@ -278,6 +278,20 @@ impl Site {
         self.live_sockets().iter().map(|s| s.in_flight()).sum()
     }
 
+    /// Why the connection was lost: every socket the site holds has ended, and one of them
+    /// ended on its own (the engine went away), not closed by qlik-tui. None while a socket is
+    /// open. The next request connects again (`global`, `app`).
+    pub fn lost(&self) -> Option<String> {
+        let sockets = self.live_sockets();
+        if sockets.iter().any(|s| !s.is_closed()) {
+            return None;
+        }
+        sockets
+            .iter()
+            .filter_map(|s| s.closed_reason())
+            .find(|r| r != crate::engine::rpc::CLOSED_BY_US)
+    }
+
     /// Sockets currently open.
     pub fn open_sockets(&self) -> usize {
         self.live_sockets()

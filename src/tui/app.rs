@@ -848,6 +848,28 @@ impl App {
 
     pub fn on_tick(&mut self) {
         self.ticks = self.ticks.wrapping_add(1);
+        self.watch_connection();
+    }
+
+    /// The status bar follows the sockets: once every socket of the site has ended on its own
+    /// (the engine went away), it stops saying connected and says since when; the next action
+    /// (r, opening a node) connects again, and the first open socket after that says so.
+    pub fn watch_connection(&mut self) {
+        let Some(site) = &self.site else { return };
+        let lost = site.lost();
+        let down = self.status.session.starts_with(DISCONNECTED_SINCE);
+        match lost {
+            Some(reason) if self.status.session == "connected" => {
+                self.status.session = format!("{DISCONNECTED_SINCE} {}", clock_now());
+                self.status.last_error = Some(format!(
+                    "the engine connection was lost ({reason}): r or opening a node reconnects"
+                ));
+            }
+            None if down && site.open_sockets() > 0 => {
+                self.status.session = "connected".into();
+            }
+            _ => {}
+        }
     }
 
     pub fn on_key(&mut self, e: KeyEvent) {
@@ -1543,6 +1565,15 @@ fn edit_input(input: &mut Input, e: &KeyEvent) -> bool {
         _ => return false,
     };
     input.handle(req).is_some_and(|r| r.value)
+}
+
+/// How the status bar starts when the engine has gone away.
+const DISCONNECTED_SINCE: &str = "disconnected since";
+
+/// The wall clock as HH:MM:SS, local time when the offset is known (else UTC).
+fn clock_now() -> String {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    format!("{:02}:{:02}:{:02}", now.hour(), now.minute(), now.second())
 }
 
 #[cfg(test)]
