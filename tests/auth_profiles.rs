@@ -57,6 +57,10 @@ async fn with_keyring<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
 fn cli(tag: &str) -> Cli {
     let mut c = Cli::new("keyutils", tag);
     c.envs.push(("QLIK_TUI_LOG".into(), "trace".into()));
+    // Every run also records `--trace` (issue 12); the traces are scanned with the logs.
+    let traces = c.config_dir().join("traces");
+    std::fs::create_dir_all(&traces).unwrap();
+    c.trace_dir = Some(traces);
     c
 }
 
@@ -161,6 +165,12 @@ fn assert_no_secret_in(outputs: &[String], state_dir: &Path, secrets: &[String])
         all.contains("DEBUG") || all.contains("TRACE"),
         "the trace log was written"
     );
+    // The --trace files were written, with the credentials each call carried named.
+    assert!(
+        all.contains(r#""kind":"http""#) || all.contains(r#""kind":"open""#),
+        "the --trace files hold the runs' calls"
+    );
+    assert!(all.contains(r#""credentials":[""#), "credentials are named");
     for s in secrets {
         assert!(
             s.len() >= 8,

@@ -559,3 +559,34 @@ async fn cli_json_has_the_issue_shape_and_the_table_groups_by_app() {
         .collect();
     assert_eq!(m0, ["kind", "id", "title", "used_by"].into());
 }
+
+#[tokio::test]
+async fn results_stream_per_app_before_later_apps_are_read() {
+    let sim = SimServer::start(SimConfig::default()).await.unwrap();
+    let site = Site::new(common::sim_spec(&sim));
+    let m = Matcher::new("Key", false, false).unwrap();
+    let opts = SearchOptions {
+        concurrency: 1,
+        ..Default::default()
+    };
+    // The simulator's request counter each time an app's results are handed on.
+    let mut seen: Vec<(String, u64)> = Vec::new();
+    let progress_calls = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |_: &qlik_tui::explore::export::Progress| {
+        progress_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    search_site(&site, &Scope::All, &m, &opts, &progress, &mut |a| {
+        seen.push((a.app_id, sim.requests_served()))
+    })
+    .await
+    .unwrap();
+    let total = sim.requests_served();
+    let apps = list(&common::demo_site(), "apps").len();
+    assert_eq!(seen.len(), apps);
+    assert!(
+        seen[0].1 < seen[apps - 1].1 && seen[apps - 1].1 <= total,
+        "the first app's hits came before the later apps were read: {seen:?}"
+    );
+    assert!(progress_calls.load(std::sync::atomic::Ordering::Relaxed) > apps);
+    site.close_all().await;
+}

@@ -32,6 +32,16 @@ fn select_container(t: &mut Pty, app: &str, sheet: &str, container: &str) {
     t.keys(&format!("/{container}\r/\x1b"));
 }
 
+/// `qlik-tui --demo` in a pty with its own config and state dirs, once it shows `app`.
+fn demo_showing(app: &str) -> (tempfile::TempDir, tempfile::TempDir, Pty) {
+    let config = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let t = pty::demo(config.path(), state.path(), &[], COLS, ROWS);
+    t.expect_after(0, "\x1b[?1049h", WAIT);
+    t.expect_screen(app, COLS as usize, ROWS as usize, WAIT);
+    (config, state, t)
+}
+
 /// Quits with q: the alternate screen is left, the cursor shown, the tty back in cooked mode.
 fn quit_and_expect_restored(t: &mut Pty) {
     let m = t.mark();
@@ -87,11 +97,7 @@ fn demo_reaches_a_nested_child_yanks_its_link_and_restores_the_terminal() {
         child,
         child_id,
     } = common::container_path();
-    let config = tempfile::tempdir().unwrap();
-    let state = tempfile::tempdir().unwrap();
-    let mut t = pty::demo(config.path(), state.path(), &[], COLS, ROWS);
-    t.expect_after(0, "\x1b[?1049h", WAIT);
-    t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
+    let (config, _state, mut t) = demo_showing(&app);
 
     select_container(&mut t, &app, &sheet, &container);
     t.keys("l");
@@ -126,6 +132,31 @@ fn demo_reaches_a_nested_child_yanks_its_link_and_restores_the_terminal() {
     quit_and_expect_restored(&mut t);
     // The demo writes nothing to the config dir (profiles, keyring references).
     assert_eq!(std::fs::read_dir(config.path()).unwrap().count(), 0);
+}
+
+/// `:search` in the real binary: the results pane lists the hit, Enter jumps to the nested
+/// container child (its properties show its id), q restores the terminal.
+#[test]
+fn demo_searches_jumps_to_the_hit_and_restores_the_terminal() {
+    let common::ContainerPath {
+        app,
+        child,
+        child_id,
+        ..
+    } = common::container_path();
+    let (_config, _state, mut t) = demo_showing(&app);
+    t.keys(&format!(":search {child}\r"));
+    t.expect_screen("1 hit ·", COLS as usize, ROWS as usize, WAIT);
+    t.expect_screen("/title", COLS as usize, ROWS as usize, WAIT);
+    t.keys("\r");
+    t.expect_screen("jumped to the hit", COLS as usize, ROWS as usize, WAIT);
+    t.expect_screen(
+        &format!("\"qId\": \"{child_id}\""),
+        COLS as usize,
+        ROWS as usize,
+        WAIT,
+    );
+    quit_and_expect_restored(&mut t);
 }
 
 /// `qlik-tui -p dev` on a real profile: added with the real binary (`profile add --cert-dir`),

@@ -671,6 +671,63 @@ async fn doctor_runs_on_the_selected_profile() {
     assert!(!failed.contains("✓"), "later steps are skipped:\n{failed}");
 }
 
+/// `:search` on the profile searches the whole site: the results pane fills grouped by app with
+/// the match marked and the progress done; Enter on a hit opens the tree down to it (loading
+/// each level) and selects it, showing its properties.
+#[tokio::test]
+async fn search_results_pane_and_the_jump_to_a_hit() {
+    let common::ContainerPath {
+        app,
+        child,
+        child_id,
+        ..
+    } = common::container_path();
+    let mut h = Harness::new(120, 34).await;
+    h.typed(":search Regional").await;
+    h.key(KeyCode::Enter).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("Search \"Regional\" in profile demo"),
+        "{screen}"
+    );
+    assert!(screen.contains(&app) && screen.contains(&child), "{screen}");
+    insta::assert_snapshot!("search_results", screen);
+
+    // Down to the nested container child, then Enter.
+    let pane = h.app.search_pane.as_ref().expect("the pane");
+    let at = pane
+        .hits()
+        .position(|x| x.id.as_deref() == Some(child_id.as_str()))
+        .expect("the child is a hit");
+    for _ in 0..at {
+        h.typed("j").await;
+    }
+    h.key(KeyCode::Enter).await;
+    let kind = h.app.selected_kind().expect("a node is selected").clone();
+    assert_eq!(kind.id(), Some(child_id.as_str()));
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("\"qId\": \"{child_id}\"")),
+        "{screen}"
+    );
+    assert!(screen.contains("jumped to the hit"), "{screen}");
+
+    // A field hit opens the data model and its table.
+    h.typed(":search StoreName").await;
+    h.key(KeyCode::Enter).await;
+    let pane = h.app.search_pane.as_ref().expect("the pane");
+    let at = pane
+        .hits()
+        .position(|x| x.kind.name() == "field")
+        .expect("the field is a hit");
+    for _ in 0..at {
+        h.typed("j").await;
+    }
+    h.key(KeyCode::Enter).await;
+    let title = h.app.selected_kind().map(|k| k.title());
+    assert_eq!(title.as_deref(), Some("StoreName"));
+}
+
 /// The engine killed while the explorer is open: the status bar stops saying connected and says
 /// since when, with the reason; the next action tries to connect again, and with the engine
 /// still gone the node it opens shows the error.

@@ -18,9 +18,11 @@ pub mod profile;
 pub mod profiles;
 pub mod search;
 pub mod table;
+pub mod trace;
 pub mod usage;
 
 use clap::{Parser, Subcommand};
+use trace::TraceArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,6 +56,15 @@ pub struct Cli {
     /// Color: `auto` colors a terminal only (never a pipe or a file) and honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = color::ColorChoice::Auto, global = true)]
     pub color: color::ColorChoice,
+
+    /// Record every frame and HTTP call to FILE (NDJSON, one event a line, mode 0600):
+    /// credentials appear by name only. Read it with `qlik-tui trace FILE`.
+    #[arg(long, value_name = "FILE", global = true, env = "QLIK_TUI_TRACE")]
+    pub trace: Option<std::path::PathBuf>,
+
+    /// With --trace: keep whole request and reply bodies (by default cut at 64 KiB).
+    #[arg(long, global = true, requires = "trace")]
+    pub trace_full: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -96,6 +107,9 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff): `qlik-tui man | man -l -`.
     Man,
+    /// Summarise a trace recorded with --trace: requests per method with p50/p95/max latency
+    /// and bytes, the slowest requests, errors by code, sessions and how each closed.
+    Trace(TraceArgs),
 }
 
 fn after_help() -> String {
@@ -113,7 +127,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     } else {
         crate::tui::ThemeName::Mono
     };
+    // Reading a trace records nothing (QLIK_TUI_TRACE must not empty the file being read).
+    if let Some(path) = &cli.trace
+        && !matches!(cli.command, Some(Command::Trace(_)))
+    {
+        trace::start_recording(path, cli.trace_full)?;
+    }
     match cli.command {
+        Some(Command::Trace(a)) => trace::run(a),
         Some(Command::Apps(a)) => apps::run(*a).await,
         Some(Command::Info { json }) => info::run(json),
         Some(Command::Profile(a)) => profile::run(a).await,

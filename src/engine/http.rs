@@ -107,6 +107,22 @@ pub async fn request(
     method: &str,
     body: Option<(String, Vec<u8>)>,
 ) -> Result<HttpResponse, EngineError> {
+    let trace = super::trace::HttpTrace::start(opts);
+    let result = request_untraced(opts, method, body).await;
+    if let Some(trace) = trace {
+        match &result {
+            Ok(r) => trace.finish(method, Some(r.status), r.body.len(), None),
+            Err(e) => trace.finish(method, None, 0, Some(e.to_string())),
+        }
+    }
+    result
+}
+
+async fn request_untraced(
+    opts: &ConnectOptions,
+    method: &str,
+    body: Option<(String, Vec<u8>)>,
+) -> Result<HttpResponse, EngineError> {
     crate::tls::ensure_crypto_provider();
     let target = parse_http_target(&opts.url)?;
     let addrs = resolve(opts, &target).await?;

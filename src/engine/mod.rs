@@ -12,6 +12,8 @@ pub mod proxy;
 pub mod rpc;
 pub mod schema;
 pub mod session;
+pub mod trace;
+pub mod trace_file;
 pub mod transport;
 pub mod url;
 pub mod wire;

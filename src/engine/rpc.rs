@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::error::EngineError;
+use super::trace::{Closer, ConnTrace, Event};
 use super::transport::EngineSocket;
 use super::wire::{Incoming, Notification, PROXY_NOTIFICATIONS, Request, error_code_name};
 
@@ -74,7 +75,16 @@ pub const READ_ONLY_METHODS: &[&str] = &[
 /// The reason of a socket qlik-tui closed itself (not a lost connection).
 pub const CLOSED_BY_US: &str = "closed by qlik-tui";
 
-type PendingMap = HashMap<u64, (String, oneshot::Sender<Result<Value, EngineError>>)>;
+/// A request waiting for its reply.
+struct Pending {
+    method: String,
+    handle: i64,
+    /// When it was sent, for the trace's `ms` (None when not traced).
+    sent: Option<Instant>,
+    tx: oneshot::Sender<Result<Value, EngineError>>,
+}
+
+type PendingMap = HashMap<u64, Pending>;
 
 #[derive(Default)]
 struct HandleEvents {
@@ -90,6 +100,8 @@ struct Shared {
     sent: AtomicU64,
     /// The id the next request gets; every id below it has been handed out.
     next_id: AtomicU64,
+    /// Where this socket's frames are reported, when traced.
+    trace: Option<Arc<ConnTrace>>,
     /// When a frame last went out or came in (the keep-alive's idle clock).
     last_traffic: Mutex<tokio::time::Instant>,
 }
@@ -148,17 +160,23 @@ impl Ended {
 }
 
 impl Shared {
-    fn fail_all(&self, ended: Ended) {
+    /// Marks the socket ended (the first reason wins) and fails every pending request. The
+    /// trace's `close` is recorded here, before any request fails, so a command that ends on
+    /// that failure has the close in its trace whichever task saw the end first.
+    fn fail_all(&self, ended: Ended, by: Closer, code: Option<u16>) {
         let ended = {
             let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
             closed.get_or_insert(ended).clone()
         };
+        if let Some(trace) = &self.trace {
+            trace.close(code, ended.reason(), by);
+        }
         let drained: Vec<_> = {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             pending.drain().collect()
         };
-        for (_, (method, tx)) in drained {
-            let _ = tx.send(Err(ended.error_for(&method)));
+        for (_, p) in drained {
+            let _ = p.tx.send(Err(ended.error_for(&p.method)));
         }
     }
 
@@ -190,8 +208,13 @@ pub struct RpcClient {
 }
 
 impl RpcClient {
-    /// Takes over an upgraded socket whose greeting has already been read.
-    pub fn start(socket: EngineSocket, request_timeout: Duration) -> Arc<RpcClient> {
+    /// Takes over an upgraded socket whose greeting has already been read; `trace` (from the
+    /// upgrade) receives every frame and the socket's end.
+    pub fn start(
+        socket: EngineSocket,
+        request_timeout: Duration,
+        trace: Option<Arc<ConnTrace>>,
+    ) -> Arc<RpcClient> {
         let (mut sink, mut stream) = socket.split();
         let shared = Arc::new(Shared {
             pending: Mutex::new(HashMap::new()),
@@ -199,6 +222,7 @@ impl RpcClient {
             handles: Mutex::new(HandleEvents::default()),
             sent: AtomicU64::new(0),
             next_id: AtomicU64::new(1),
+            trace,
             last_traffic: Mutex::new(tokio::time::Instant::now()),
         });
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Message>();
@@ -210,7 +234,11 @@ impl RpcClient {
             while let Some(msg) = out_rx.recv().await {
                 let is_close = matches!(msg, Message::Close(_));
                 if let Err(e) = sink.send(msg).await {
-                    writer_shared.fail_all(Ended::Closed(format!("sending failed: {e}")));
+                    writer_shared.fail_all(
+                        Ended::Closed(format!("sending failed: {e}")),
+                        Closer::Error,
+                        None,
+                    );
                     break;
                 }
                 if is_close {
@@ -227,12 +255,18 @@ impl RpcClient {
         let reader_notif = notif_tx.clone();
         let reader_out = out_tx.clone();
         tokio::spawn(async move {
+            // Who ended the socket and the close code, for the trace.
+            let mut closer = Closer::Server;
+            let mut close_code = None;
             let ended = loop {
                 let frame = stream.next().await;
                 reader_shared.touch();
                 let text = match frame {
                     None => break Ended::Closed("the engine closed the socket".to_string()),
-                    Some(Err(e)) => break socket_error(e),
+                    Some(Err(e)) => {
+                        closer = Closer::Error;
+                        break socket_error(e);
+                    }
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Binary(bytes))) => {
                         let (size, shown) =
@@ -240,6 +274,7 @@ impl RpcClient {
                         match Utf8Bytes::try_from(bytes) {
                             Ok(text) => text,
                             Err(_) => {
+                                closer = Closer::Client;
                                 break Ended::Unreadable {
                                     problem: "a binary frame that is not UTF-8 text".into(),
                                     size,
@@ -253,6 +288,7 @@ impl RpcClient {
                         continue;
                     }
                     Some(Ok(Message::Close(frame))) => {
+                        close_code = frame.as_ref().map(|f| u16::from(f.code));
                         break Ended::Closed(match frame {
                             Some(f) if !f.reason.is_empty() => {
                                 format!(
@@ -270,6 +306,7 @@ impl RpcClient {
                     Some(Ok(_)) => continue,
                 };
                 if let Err(problem) = route(&reader_shared, &reader_notif, text.as_str()) {
+                    closer = Closer::Client;
                     break Ended::Unreadable {
                         problem,
                         size: text.len(),
@@ -283,7 +320,7 @@ impl RpcClient {
             } else {
                 tracing::debug!(reason = %ended.reason(), "engine socket ended");
             }
-            reader_shared.fail_all(ended);
+            reader_shared.fail_all(ended, closer, close_code);
         });
 
         Arc::new(RpcClient {
@@ -315,7 +352,15 @@ impl RpcClient {
             .pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id, (method.to_string(), tx));
+            .insert(
+                id,
+                Pending {
+                    method: method.to_string(),
+                    handle,
+                    sent: self.shared.trace.as_ref().map(|_| Instant::now()),
+                    tx,
+                },
+            );
         // The socket may have died between the check above and the insert: `fail_all` marks the
         // client closed before it drains, so either it drained this request or we see the mark
         // here. Without this re-check the request would wait for the full request timeout.
@@ -326,6 +371,14 @@ impl RpcClient {
         self.shared.sent.fetch_add(1, Ordering::Relaxed);
         self.shared.touch();
         tracing::trace!(id, handle, method, "request");
+        if let Some(trace) = &self.shared.trace {
+            trace.emit(&Event::Send {
+                id,
+                method,
+                handle,
+                body: &frame,
+            });
+        }
         if self.out.send(Message::text(frame)).is_err() {
             self.forget(id);
             return Err(self
@@ -438,13 +491,26 @@ impl RpcClient {
 
     /// Closes the socket politely; pending requests fail with "closed by qlik-tui".
     pub fn close(&self) {
+        self.trace_client_close();
         let _ = self.out.send(Message::Close(None));
-        self.shared.fail_all(Ended::Closed(CLOSED_BY_US.into()));
+        self.shared
+            .fail_all(Ended::Closed(CLOSED_BY_US.into()), Closer::Client, None);
+    }
+}
+
+impl RpcClient {
+    fn trace_client_close(&self) {
+        if let Some(trace) = &self.shared.trace
+            && self.shared.ended().is_none()
+        {
+            trace.close(Some(1000), CLOSED_BY_US.into(), Closer::Client);
+        }
     }
 }
 
 impl Drop for RpcClient {
     fn drop(&mut self) {
+        self.trace_client_close();
         let _ = self.out.send(Message::Close(None));
     }
 }
@@ -462,6 +528,16 @@ fn route(
                 h.changed.extend(resp.change.iter().copied());
                 h.closed.extend(resp.close.iter().copied());
             }
+            if let Some(trace) = &shared.trace
+                && !(resp.change.is_empty() && resp.close.is_empty())
+            {
+                trace.emit(&Event::Push {
+                    method: None,
+                    change: &resp.change,
+                    close: &resp.close,
+                    body: None,
+                });
+            }
             let Some(id) = resp.id.as_u64() else {
                 return Err(format!(
                     "a reply with the id {}, which qlik-tui never sends",
@@ -473,7 +549,13 @@ fn route(
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id);
-            let Some((method, tx)) = entry else {
+            let Some(Pending {
+                method,
+                handle,
+                sent,
+                tx,
+            }) = entry
+            else {
                 // A reply to a request that timed out is late, not wrong; an id beyond every id
                 // sent cannot be the answer to anything.
                 if id == 0 || id >= shared.next_id.load(Ordering::Relaxed) {
@@ -484,6 +566,16 @@ fn route(
                 tracing::debug!(id, "late reply to a request that timed out");
                 return Ok(());
             };
+            if let Some(trace) = &shared.trace {
+                trace.emit(&Event::Recv {
+                    id,
+                    method: &method,
+                    handle,
+                    ms: sent.map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0),
+                    error: resp.error.as_ref().map(|e| (e.code, e.message.as_str())),
+                    body: text,
+                });
+            }
             let outcome = match (resp.error, resp.result) {
                 (Some(err), _) => Err(EngineError::Rpc {
                     method,
@@ -499,7 +591,15 @@ fn route(
                         .pending
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .insert(id, (method.clone(), tx));
+                        .insert(
+                            id,
+                            Pending {
+                                method: method.clone(),
+                                handle,
+                                sent,
+                                tx,
+                            },
+                        );
                     return Err(format!(
                         "the reply to {method} (id {id}) has neither result nor error"
                     ));
@@ -508,6 +608,14 @@ fn route(
             let _ = tx.send(outcome);
         }
         Incoming::Notification(n) => {
+            if let Some(trace) = &shared.trace {
+                trace.emit(&Event::Push {
+                    method: Some(&n.method),
+                    change: &[],
+                    close: &[],
+                    body: Some(text),
+                });
+            }
             let fatal = is_fatal_notification(&n);
             let method = n.method.clone();
             let message = n
@@ -520,10 +628,11 @@ fn route(
             if fatal {
                 // QPS closes the socket after a fatal notification; fail the pending requests
                 // with its message rather than a bare "closed".
-                shared.fail_all(Ended::Closed(format!(
-                    "the proxy sent {method}: {}",
-                    excerpt(&message)
-                )));
+                shared.fail_all(
+                    Ended::Closed(format!("the proxy sent {method}: {}", excerpt(&message))),
+                    Closer::Server,
+                    None,
+                );
             }
         }
     }

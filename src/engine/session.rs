@@ -10,6 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::api::Global;
 use super::error::EngineError;
 use super::rpc::{RpcClient, is_fatal_notification};
+use super::trace::{Closer, ConnTrace, Event};
 use super::transport::{ConnectInfo, ConnectOptions, EngineSocket, open_socket};
 use super::wire::{Incoming, Notification};
 
@@ -52,32 +53,39 @@ impl Session {
         connect_info: ConnectInfo,
         opts: &ConnectOptions,
     ) -> Result<Session, EngineError> {
-        let greeting =
-            match tokio::time::timeout(opts.timeouts.greeting, read_greeting(&mut socket)).await {
-                Ok(Ok(g)) => g,
-                Ok(Err(e)) => {
-                    let _ = tokio::time::timeout(
-                        std::time::Duration::from_millis(200),
-                        socket.close(None),
-                    )
-                    .await;
-                    return Err(e);
+        let trace = connect_info.trace.clone();
+        let greeting = match tokio::time::timeout(
+            opts.timeouts.greeting,
+            read_greeting(&mut socket, trace.as_deref()),
+        )
+        .await
+        {
+            Ok(Ok(g)) => g,
+            Ok(Err(e)) => {
+                if let Some(t) = &trace {
+                    t.close(None, e.to_string(), Closer::Client);
                 }
-                Err(_) => {
-                    // Bounded: do not wait on a polite close from a peer that is already silent.
-                    let _ = tokio::time::timeout(
-                        std::time::Duration::from_millis(200),
-                        socket.close(None),
-                    )
-                    .await;
-                    return Err(EngineError::Timeout {
-                        step: "the engine greeting (OnConnected)",
-                        after: opts.timeouts.greeting,
-                    });
+                let _ =
+                    tokio::time::timeout(std::time::Duration::from_millis(200), socket.close(None))
+                        .await;
+                return Err(e);
+            }
+            Err(_) => {
+                if let Some(t) = &trace {
+                    t.close(None, "no greeting in time".into(), Closer::Client);
                 }
-            };
+                // Bounded: do not wait on a polite close from a peer that is already silent.
+                let _ =
+                    tokio::time::timeout(std::time::Duration::from_millis(200), socket.close(None))
+                        .await;
+                return Err(EngineError::Timeout {
+                    step: "the engine greeting (OnConnected)",
+                    after: opts.timeouts.greeting,
+                });
+            }
+        };
         tracing::info!(url = %super::url::redact(&opts.url), state = %greeting.session_state, "engine session open");
-        let rpc = RpcClient::start(socket, opts.timeouts.request);
+        let rpc = RpcClient::start(socket, opts.timeouts.request, trace);
         if let Some(every) = opts.timeouts.keep_alive.filter(|d| !d.is_zero()) {
             rpc.keep_alive(every);
         }
@@ -101,7 +109,10 @@ impl Session {
     }
 }
 
-async fn read_greeting(socket: &mut EngineSocket) -> Result<Greeting, EngineError> {
+async fn read_greeting(
+    socket: &mut EngineSocket,
+    trace: Option<&ConnTrace>,
+) -> Result<Greeting, EngineError> {
     let mut greeting = Greeting::default();
     loop {
         let text = match socket.next().await {
@@ -141,7 +152,17 @@ async fn read_greeting(socket: &mut EngineSocket) -> Result<Greeting, EngineErro
             Some(Ok(_)) => continue,
         };
         let n = match Incoming::parse(&text) {
-            Ok(Incoming::Notification(n)) => n,
+            Ok(Incoming::Notification(n)) => {
+                if let Some(t) = trace {
+                    t.emit(&Event::Push {
+                        method: Some(&n.method),
+                        change: &[],
+                        close: &[],
+                        body: Some(&text),
+                    });
+                }
+                n
+            }
             Ok(Incoming::Response(_)) => {
                 return Err(EngineError::Protocol(
                     "a reply arrived before the OnConnected greeting".into(),

@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::error::{EngineError, TlsFailure};
+use super::trace::{Closer, ConnTrace, Endpoint};
 use crate::tls::{ClientTls, client_config};
 
 pub type EngineSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -128,6 +129,8 @@ pub struct ConnectOptions {
     pub tls: ClientTls,
     pub timeouts: Timeouts,
     pub resolver: Arc<dyn Resolver>,
+    /// Where this connection's traffic is reported (None: not traced, nothing is built).
+    pub trace: Option<super::trace::Tracer>,
     /// The WebSocket message cap (DEFAULT_MAX_MESSAGE_BYTES unless set).
     pub max_message_bytes: usize,
 }
@@ -140,6 +143,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("headers", &self.headers)
             .field("tls", &self.tls)
             .field("timeouts", &self.timeouts)
+            .field("trace", &self.trace.is_some())
             .field("max_message_bytes", &self.max_message_bytes)
             .finish()
     }
@@ -153,6 +157,8 @@ impl ConnectOptions {
             tls,
             timeouts: Timeouts::default(),
             resolver: Arc::new(SystemResolver),
+            // The process's `--trace`, when the binary installed one.
+            trace: super::trace::global(),
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
@@ -225,6 +231,8 @@ pub struct ConnectInfo {
     /// The server's certificate chain as sent (leaf first).
     pub server_chain: Vec<CertificateDer<'static>>,
     pub http_status: u16,
+    /// The socket's trace, when traced (its `open` is recorded; the session records the rest).
+    pub trace: Option<Arc<ConnTrace>>,
 }
 
 /// Resolves the host of `target`, bounded by the connect timeout.
@@ -386,8 +394,36 @@ fn tls_error(e: &std::io::Error, host: &str) -> EngineError {
     }
 }
 
-/// Sends the HTTP upgrade with our headers over an established stream.
+/// Sends the HTTP upgrade with our headers over an established stream. When traced, the
+/// socket's `open` event (status, or the refusal) is recorded and its trace returned.
 pub async fn upgrade(
+    opts: &ConnectOptions,
+    target: &Target,
+    stream: MaybeTlsStream<TcpStream>,
+) -> Result<(EngineSocket, u16, Option<Arc<ConnTrace>>), EngineError> {
+    let result = upgrade_untraced(opts, target, stream).await;
+    let Some(tracer) = &opts.trace else {
+        return result.map(|(ws, status)| (ws, status, None));
+    };
+    let endpoint = Endpoint::of(opts);
+    match result {
+        Ok((ws, status)) => Ok((ws, status, Some(tracer.open(&endpoint, Some(status), None)))),
+        Err(e) => {
+            let status = match &e {
+                EngineError::UpgradeRejected { status, .. } => Some(*status),
+                _ => None,
+            };
+            tracer.open(&endpoint, status, Some(e.to_string())).close(
+                None,
+                "the upgrade failed".into(),
+                Closer::Error,
+            );
+            Err(e)
+        }
+    }
+}
+
+async fn upgrade_untraced(
     opts: &ConnectOptions,
     target: &Target,
     stream: MaybeTlsStream<TcpStream>,
@@ -464,6 +500,28 @@ pub async fn upgrade(
 pub async fn open_socket(
     opts: &ConnectOptions,
 ) -> Result<(EngineSocket, ConnectInfo), EngineError> {
+    let (target, stream, mut info) = match connect_stream(opts).await {
+        Ok(v) => v,
+        Err(e) => {
+            // A socket that never reached the upgrade is in the trace too, with why.
+            if let Some(tracer) = &opts.trace {
+                tracer
+                    .open(&Endpoint::of(opts), None, Some(e.to_string()))
+                    .close(None, "the connection failed".into(), Closer::Error);
+            }
+            return Err(e);
+        }
+    };
+    let (ws, status, trace) = upgrade(opts, &target, stream).await?;
+    info.http_status = status;
+    info.trace = trace;
+    Ok((ws, info))
+}
+
+/// Resolve, connect and TLS (for wss): the stream the upgrade goes over.
+async fn connect_stream(
+    opts: &ConnectOptions,
+) -> Result<(Target, MaybeTlsStream<TcpStream>, ConnectInfo), EngineError> {
     crate::tls::ensure_crypto_provider();
     let target = parse_target(&opts.url)?;
     let addrs = resolve(opts, &target).await?;
@@ -484,9 +542,7 @@ pub async fn open_socket(
     } else {
         MaybeTlsStream::Plain(tcp)
     };
-    let (ws, status) = upgrade(opts, &target, stream).await?;
-    info.http_status = status;
-    Ok((ws, info))
+    Ok((target, stream, info))
 }
 
 #[cfg(test)]

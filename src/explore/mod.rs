@@ -10,6 +10,7 @@ pub mod links;
 pub mod model;
 pub mod search;
 pub mod site;
+pub mod traffic;
 pub mod usage;
 
 pub use app::AppSession;

@@ -170,6 +170,21 @@ impl SimServer {
         self.shared.served.load(Ordering::Relaxed)
     }
 
+    /// Requests received on every socket so far, by method.
+    pub fn requests_by_method(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut by = std::collections::BTreeMap::new();
+        for m in self
+            .shared
+            .method_log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            *by.entry(m.clone()).or_default() += 1;
+        }
+        by
+    }
+
     /// Request ids (numeric ones) in the order their replies were written, over all sockets.
     pub fn reply_log(&self) -> Vec<u64> {
         self.shared

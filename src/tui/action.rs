@@ -21,6 +21,7 @@ pub enum Action {
     PrevTab,
     Filter,
     Palette,
+    Search,
     YankLink,
     YankId,
     OpenLink,
@@ -36,7 +37,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -51,6 +52,7 @@ impl Action {
         Action::PrevTab,
         Action::Filter,
         Action::Palette,
+        Action::Search,
         Action::YankLink,
         Action::YankId,
         Action::OpenLink,
@@ -82,6 +84,7 @@ impl Action {
             Action::PrevTab => "previous detail tab",
             Action::Filter => "filter / search",
             Action::Palette => "command palette",
+            Action::Search => "search the app, stream or profile (:search)",
             Action::YankLink => "copy link",
             Action::YankId => "copy id",
             Action::OpenLink => "open link in browser",

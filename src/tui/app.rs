@@ -11,6 +11,8 @@ use ratatui::layout::{Position, Rect};
 use serde_json::Value;
 use tui_input::{Input, InputRequest};
 
+mod search_flow;
+
 use super::action::Action;
 use super::detail::{self, Tab};
 use super::domain::{FolderData, Part, Reply, Request, Target};
@@ -59,6 +61,8 @@ pub enum Mode {
     ProfileForm,
     /// Asking whether to delete a profile node.
     ConfirmDelete(NodeId),
+    /// The `:search` results pane.
+    SearchResults,
 }
 
 /// Side effects the event loop performs (they need the terminal or other processes).
@@ -127,6 +131,10 @@ pub struct App {
     pub doctor: DoctorView,
     pub export: Option<ExportDialog>,
     pub profile_form: Option<ProfileForm>,
+    /// The last `:search` and its results (kept when the pane closes, for reopening).
+    pub search_pane: Option<super::search_pane::SearchPane>,
+    /// A jump to a search hit, waiting for the tree levels on its way to load.
+    jump: Option<search_flow::Jump>,
     pub links: Links,
     pub site: Option<Arc<Site>>,
     pub masters: HashMap<String, HashMap<String, String>>,
@@ -191,6 +199,8 @@ impl App {
             doctor: DoctorView::default(),
             export: None,
             profile_form: None,
+            search_pane: None,
+            jump: None,
             links,
             site: None,
             masters: HashMap::new(),
@@ -568,6 +578,14 @@ impl App {
     }
 
     pub fn on_reply(&mut self, reply: Reply) {
+        if self.on_search_reply(&reply) {
+            return;
+        }
+        self.on_other_reply(reply);
+        self.advance_jump();
+    }
+
+    fn on_other_reply(&mut self, reply: Reply) {
         match reply {
             Reply::SiteInfo(Ok(info)) => {
                 self.status.site = Some(info);
@@ -716,7 +734,8 @@ impl App {
                     d.state = ExportState::Done(r);
                 }
             }
-            Reply::Done => {}
+            Reply::Done | Reply::SearchApp(_) | Reply::SearchProgress(_) | Reply::SearchDone(_) => {
+            }
         }
         self.rebuild_keeping_selection();
     }
@@ -883,6 +902,7 @@ impl App {
             }
             _ if ctrl_c => self.quit = true,
             Mode::Export => self.on_export_key(&e),
+            Mode::SearchResults => self.on_search_key(&e),
             Mode::ProfileForm => self.on_form_key(&e),
             Mode::ConfirmDelete(node) => {
                 self.mode = Mode::Normal;
@@ -1177,6 +1197,11 @@ impl App {
             }
             Action::Palette => {
                 self.palette.reset();
+                self.palette_pick = 0;
+                self.mode = Mode::Palette;
+            }
+            Action::Search => {
+                self.palette = Input::new("search ".into());
                 self.palette_pick = 0;
                 self.mode = Mode::Palette;
             }
@@ -1504,6 +1529,7 @@ impl App {
             Ok(palette::Command::Reload) => self.update(Action::Reload),
             Ok(palette::Command::Export) => self.open_export(),
             Ok(palette::Command::Doctor) => self.update(Action::DoctorProfile),
+            Ok(palette::Command::Search(pattern)) => self.start_search(&pattern),
             Ok(palette::Command::Profile(name)) => {
                 let found = self
                     .tree

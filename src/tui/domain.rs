@@ -21,6 +21,7 @@ use crate::explore::model::{
     AppEntry, BookmarkEntry, DataModel, MasterItems, ObjectNode, SCRIPT_NEEDS_RELOAD_RIGHT,
     SheetEntry, SiteInfo, VariableEntry,
 };
+use crate::explore::search::{AppResult, Matcher, SearchOptions, SearchSummary, search_site};
 use crate::explore::{AppSession, Site};
 
 /// Which engine entity a detail request reads.
@@ -85,6 +86,12 @@ pub enum Request {
         scope: Scope,
         format: Format,
         path: PathBuf,
+        cancel: CancellationToken,
+    },
+    /// The same search as `qlik-tui search`; each app's results come back as it finishes.
+    Search {
+        scope: Scope,
+        pattern: String,
         cancel: CancellationToken,
     },
 }
@@ -156,6 +163,9 @@ pub enum Reply {
     DoctorDone(Report),
     ExportProgress(Progress),
     ExportDone(Result<ExportSummary, Failure>),
+    SearchProgress(Progress),
+    SearchApp(AppResult),
+    SearchDone(Result<SearchSummary, Failure>),
     Done,
 }
 
@@ -248,6 +258,31 @@ async fn detail(site: &Site, app_id: &str, target: &Target, part: Part) -> Resul
     r.map_err(fail)
 }
 
+/// A `:search`: progress and each app's results are sent as they come; Esc cancels.
+async fn search<T: From<Reply> + Send + 'static>(
+    site: &Site,
+    scope: &Scope,
+    pattern: &str,
+    cancel: &CancellationToken,
+    tx: &UnboundedSender<T>,
+) -> Result<SearchSummary, Failure> {
+    let m = Matcher::new(pattern, false, false).map_err(|e| e.to_string())?;
+    let progress_tx = tx.clone();
+    let progress = move |p: &Progress| {
+        let _ = progress_tx.send(Reply::SearchProgress(p.clone()).into());
+    };
+    let app_tx = tx.clone();
+    let mut on_app = move |a: AppResult| {
+        let _ = app_tx.send(Reply::SearchApp(a).into());
+    };
+    let opts = SearchOptions::default();
+    tokio::select! {
+        biased;
+        _ = cancel.cancelled() => Err("the search was cancelled".into()),
+        r = search_site(site, scope, &m, &opts, &progress, &mut on_app) => r.map_err(|e| e.to_string()),
+    }
+}
+
 /// Runs one request; doctor steps are sent as they complete, then the final reply.
 pub async fn execute<T: From<Reply> + Send + 'static>(
     site: Arc<Site>,
@@ -338,6 +373,11 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
             .map_err(|e| e.to_string());
             Reply::ExportDone(result)
         }
+        Request::Search {
+            scope,
+            pattern,
+            cancel,
+        } => Reply::SearchDone(search(&site, &scope, &pattern, &cancel, &tx).await),
     };
     let _ = tx.send(reply.into());
 }

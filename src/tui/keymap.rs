@@ -142,6 +142,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("[", Action::PrevTab),
     ("/", Action::Filter),
     (":", Action::Palette),
+    ("s", Action::Search),
     ("y", Action::YankLink),
     ("Y", Action::YankId),
     ("o", Action::OpenLink),

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod palette;
 pub mod profile_form;
 pub mod profiles;
+pub mod search_pane;
 #[cfg(unix)]
 pub mod signals;
 pub mod term;

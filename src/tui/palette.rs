@@ -6,14 +6,17 @@ pub enum Command {
     App(String),
     Export,
     Doctor,
+    /// Search the selected app, or the selected profile's or stream's apps.
+    Search(String),
     Reload,
     Quit,
 }
 
 /// Command names with whether they take an argument.
-pub const COMMANDS: [(&str, bool); 6] = [
+pub const COMMANDS: [(&str, bool); 7] = [
     ("profile", true),
     ("app", true),
+    ("search", true),
     ("export", false),
     ("doctor", false),
     ("reload", false),
@@ -38,11 +41,15 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "app" | "a" => Ok(Command::App(need("n app")?)),
         "export" => Ok(Command::Export),
         "doctor" => Ok(Command::Doctor),
+        "search" | "s" if arg.is_empty() => {
+            Err(":search needs the text to look for, e.g. :search Sales".into())
+        }
+        "search" | "s" => Ok(Command::Search(arg.to_string())),
         "reload" => Ok(Command::Reload),
         "quit" | "q" => Ok(Command::Quit),
-        "" => Err("type a command: profile, app, export, doctor, reload, quit".into()),
+        "" => Err("type a command: profile, app, search, export, doctor, reload, quit".into()),
         other => Err(format!(
-            "unknown command ':{other}': try profile, app, export, doctor, reload or quit"
+            "unknown command ':{other}': try profile, app, search, export, doctor, reload or quit"
         )),
     }
 }

@@ -35,6 +35,14 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Palette => draw_palette(f, app, areas.hints),
         Mode::Doctor => draw_doctor(f, app),
         Mode::Export => draw_export(f, app),
+        Mode::SearchResults => {
+            // Over both panes: between the breadcrumb and the status bar.
+            let top = areas.breadcrumb.y + areas.breadcrumb.height;
+            let main = Rect::new(0, top, f.area().width, areas.status.y.saturating_sub(top));
+            if let Some(p) = &app.search_pane {
+                p.draw(f, main, t, app.ticks);
+            }
+        }
         Mode::ProfileForm => draw_profile_form(f, app),
         Mode::ConfirmDelete(node) => {
             let name = app.tree.node(node).kind.title();

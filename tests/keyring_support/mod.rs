@@ -72,6 +72,10 @@ pub struct Cli {
     pub service: String,
     pub store: &'static str,
     pub envs: Vec<(String, String)>,
+    /// Some: every run records `--trace` to its own file in this folder (under the config dir,
+    /// so the scans of what the runs wrote read the traces too).
+    pub trace_dir: Option<PathBuf>,
+    pub runs: std::sync::atomic::AtomicUsize,
 }
 
 impl Cli {
@@ -81,6 +85,8 @@ impl Cli {
             service: unique_service(tag),
             store,
             envs: vec![],
+            trace_dir: None,
+            runs: Default::default(),
         }
     }
 
@@ -90,8 +96,12 @@ impl Cli {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
-        c.args(args)
-            .env("QLIK_TUI_CONFIG_DIR", self.config.path())
+        c.args(args);
+        if let Some(dir) = &self.trace_dir {
+            let n = self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            c.arg("--trace").arg(dir.join(format!("run-{n}.ndjson")));
+        }
+        c.env("QLIK_TUI_CONFIG_DIR", self.config.path())
             .env("QLIK_TUI_STATE_DIR", self.config.path().join("state"))
             .env("QLIK_TUI_KEYRING_SERVICE", &self.service)
             .env("QLIK_TUI_SECRET_STORE", self.store)

@@ -16,7 +16,15 @@ fn pending() -> (Shared, Vec<Reply>, broadcast::Sender<Notification>) {
     let mut rxs = Vec::new();
     for (id, method) in [(1, "EngineVersion"), (2, "GetDocList"), (3, "OpenDoc")] {
         let (tx, rx) = oneshot::channel();
-        map.insert(id, (method.to_string(), tx));
+        map.insert(
+            id,
+            Pending {
+                method: method.to_string(),
+                handle: -1,
+                sent: None,
+                tx,
+            },
+        );
         rxs.push(rx);
     }
     let shared = Shared {
@@ -26,6 +34,7 @@ fn pending() -> (Shared, Vec<Reply>, broadcast::Sender<Notification>) {
         sent: AtomicU64::new(3),
         next_id: AtomicU64::new(4),
         last_traffic: Mutex::new(tokio::time::Instant::now()),
+        trace: None,
     };
     (shared, rxs, broadcast::channel(16).0)
 }

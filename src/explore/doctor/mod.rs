@@ -364,7 +364,7 @@ async fn walk<F: FnMut(&StepResult)>(
             return None;
         }
     };
-    let (socket, status) = match upgrade(&copts, &target, stream).await {
+    let (socket, status, trace) = match upgrade(&copts, &target, stream).await {
         Ok(v) => v,
         Err(e) => {
             let (cause, hint) = classify(&e, &target);
@@ -396,7 +396,11 @@ async fn walk<F: FnMut(&StepResult)>(
 
     // greeting
     let t = Instant::now();
-    let session = match Session::greet(socket, ConnectInfo::default(), &copts).await {
+    let info = ConnectInfo {
+        trace,
+        ..ConnectInfo::default()
+    };
+    let session = match Session::greet(socket, info, &copts).await {
         Ok(s) => s,
         Err(e) => {
             let (cause, hint) = classify(&e, &target);

@@ -1,0 +1,217 @@
+//! The explorer's side of `:search` (issue 13): starting a search on what the cursor is on,
+//! feeding the streamed results into the results pane, its keys, and the jump to a hit, which
+//! opens the tree level by level (each level may need a load) until the hit's node is selected.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use tokio_util::sync::CancellationToken;
+
+use super::{App, Focus, Mode};
+use crate::explore::export::Scope;
+use crate::tui::detail::Tab;
+use crate::tui::domain::{Reply, Request};
+use crate::tui::search_pane::{SearchPane, Step, jump_path};
+use crate::tui::tree::{LoadState, NodeId, NodeKind};
+
+/// A jump under way: the hit's app, the steps below it, and the matched text to find in the
+/// detail pane once there.
+pub struct Jump {
+    pub app: String,
+    pub steps: Vec<Step>,
+    pub text: String,
+    pub line: Option<usize>,
+}
+
+impl App {
+    /// `:search PATTERN`: the selected node's app, or every app of the selected profile or
+    /// stream (the whole site when nothing app-level is selected).
+    pub(super) fn start_search(&mut self, pattern: &str) {
+        if self.site.is_none() {
+            self.status.message = Some("connect a profile first (Enter on it), then search".into());
+            return;
+        }
+        let selected = self
+            .selected()
+            .map(|id| (id, self.tree.node(id).kind.clone()));
+        let (scope, label) = match &selected {
+            Some((id, NodeKind::Stream { name, .. })) => {
+                let apps = self
+                    .tree
+                    .node(*id)
+                    .children
+                    .iter()
+                    .filter_map(|c| match &self.tree.node(*c).kind {
+                        NodeKind::App(a) => Some(a.id.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                (Scope::Apps(apps), format!("stream {name}"))
+            }
+            Some((_, kind)) if kind.app_id().is_some() => {
+                let app = kind.app_id().unwrap_or_default().to_string();
+                let name = self
+                    .app_node(&app)
+                    .map(|n| self.tree.node(n).kind.title())
+                    .unwrap_or_else(|| app.clone());
+                (Scope::Apps(vec![app]), name)
+            }
+            _ => (Scope::All, format!("profile {}", self.status.profile)),
+        };
+        if let Some(old) = &self.search_pane {
+            old.cancel.cancel();
+        }
+        let cancel = CancellationToken::new();
+        self.search_pane = Some(SearchPane::new(pattern, &label, cancel.clone()));
+        self.mode = Mode::SearchResults;
+        self.requests.push(Request::Search {
+            scope,
+            pattern: pattern.to_string(),
+            cancel,
+        });
+    }
+
+    /// Takes a search reply; false when `reply` is not one.
+    pub(super) fn on_search_reply(&mut self, reply: &Reply) -> bool {
+        let Some(p) = self.search_pane.as_mut() else {
+            return matches!(
+                reply,
+                Reply::SearchApp(_) | Reply::SearchProgress(_) | Reply::SearchDone(_)
+            );
+        };
+        match reply {
+            Reply::SearchProgress(pr) => p.progress = pr.clone(),
+            Reply::SearchApp(a) => p.apps.push(a.clone()),
+            Reply::SearchDone(r) => {
+                p.done = true;
+                if let Err(e) = r {
+                    p.error = Some(e.clone());
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    pub(super) fn on_search_key(&mut self, e: &KeyEvent) {
+        let Some(p) = self.search_pane.as_mut() else {
+            self.mode = Mode::Normal;
+            return;
+        };
+        match e.code {
+            KeyCode::Esc | KeyCode::Char('q') => {
+                p.cancel.cancel();
+                self.mode = Mode::Normal;
+            }
+            KeyCode::Down | KeyCode::Char('j') => p.move_by(1),
+            KeyCode::Up | KeyCode::Char('k') => p.move_by(-1),
+            KeyCode::PageDown => p.move_by(10),
+            KeyCode::PageUp => p.move_by(-10),
+            KeyCode::Enter => {
+                if let Some(h) = p.selected() {
+                    let (app, steps) = jump_path(h);
+                    self.jump = Some(Jump {
+                        app,
+                        steps,
+                        text: h.text[h.mark.clone()].to_string(),
+                        line: h.line,
+                    });
+                    self.mode = Mode::Normal;
+                    self.advance_jump();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn app_node(&self, app_id: &str) -> Option<NodeId> {
+        self.tree
+            .reachable()
+            .into_iter()
+            .find(|&id| matches!(&self.tree.node(id).kind, NodeKind::App(a) if a.id == app_id))
+    }
+
+    /// The child of `node` a step names (a field: in any table of the data model).
+    fn step_child(&self, node: NodeId, step: &Step) -> Option<NodeId> {
+        let children = &self.tree.node(node).children;
+        let kind_of = |c: &NodeId| &self.tree.node(*c).kind;
+        match step {
+            Step::Folder(f) => children
+                .iter()
+                .copied()
+                .find(|c| matches!(kind_of(c), NodeKind::Folder { folder, .. } if folder == f)),
+            Step::Id(id) => children
+                .iter()
+                .copied()
+                .find(|c| kind_of(c).id() == Some(id.as_str())),
+            Step::Script => children
+                .iter()
+                .copied()
+                .find(|c| matches!(kind_of(c), NodeKind::Script { .. })),
+            Step::Field(name) => children.iter().find_map(|t| {
+                self.tree.node(*t).children.iter().copied().find(
+                    |f| matches!(kind_of(f), NodeKind::Field { field, .. } if &field.name == name),
+                )
+            }),
+        }
+    }
+
+    /// Opens the tree towards the pending jump as far as what is loaded allows; called again
+    /// after every reply until the hit's node is selected (or a level fails).
+    pub(super) fn advance_jump(&mut self) {
+        let Some(j) = self.jump.take() else { return };
+        let Some(mut node) = self.app_node(&j.app) else {
+            self.status.message = Some(format!("app '{}' is not in the tree", j.app));
+            return;
+        };
+        for step in &j.steps {
+            match self.tree.node(node).load.clone() {
+                LoadState::Loading => {
+                    self.jump = Some(j);
+                    return;
+                }
+                LoadState::Failed(e) => {
+                    self.status.message = Some(format!("cannot open the way to the hit: {e}"));
+                    return;
+                }
+                LoadState::Idle if self.tree.node(node).kind.loads_children() => {
+                    self.expand(node);
+                    self.jump = Some(j);
+                    return;
+                }
+                _ => {}
+            }
+            let Some(next) = self.step_child(node, step) else {
+                self.status.message = Some("the hit is no longer in the tree (reload?)".into());
+                return;
+            };
+            self.tree.node_mut(node).expanded = true;
+            if let Some(table) = self.tree.node(next).parent {
+                self.tree.node_mut(table).expanded = true;
+            }
+            node = next;
+        }
+        for a in self.tree.ancestry(node) {
+            if a != node {
+                self.tree.node_mut(a).expanded = true;
+            }
+        }
+        self.tree.clear_filter();
+        self.filter.reset();
+        self.rebuild_keeping_selection();
+        self.select(node);
+        // Show where it matched: the script at its line, else the properties with the match
+        // as the detail search.
+        let tabs = crate::tui::detail::tabs_for(&self.tree.node(node).kind);
+        self.tab = if tabs.contains(&Tab::Properties) {
+            Tab::Properties
+        } else {
+            tabs[0]
+        };
+        self.search = tui_input::Input::new(j.text.clone());
+        self.request_detail();
+        if let Some(l) = j.line {
+            self.detail_cursor = l.saturating_sub(1);
+        }
+        self.focus = Focus::Detail;
+        self.status.message = Some(format!("jumped to the hit «{}»", j.text));
+    }
+}
