@@ -8,7 +8,10 @@
 //!   is asserted, not a 15 s wait);
 //! - the per-user session limit;
 //! - idle cuts: a gateway that cuts idle sockets after a set (short) time; `doctor --soak`
-//!   reports when and how, and the explorer's sessions survive it with the keep-alive.
+//!   reports when and how, and the explorer's sessions survive it with the keep-alive;
+//! - the walk: a user without the reload right (the script comes from GetScriptEx), one with no
+//!   right to the script at all ("needs the reload right", not a failure), and an app open
+//!   without data in an attached session (the data model says why it is empty).
 
 mod common;
 
@@ -328,4 +331,114 @@ async fn the_keep_alive_holds_an_idle_explorer_session_past_the_gateway_cut() {
     tokio::time::sleep(IDLE_CUT * 3).await;
     let reason = session.rpc().closed_reason().expect("cut by the gateway");
     assert!(reason.contains("socket broke"), "{reason}");
+}
+
+/// The demo app with the most objects: its id and its script as the engine holds it.
+fn richest_app() -> (String, String) {
+    let app = common::richest_demo_app();
+    let script = app["script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    (app["id"].as_str().unwrap().to_string(), script)
+}
+
+/// `export --app ID --include-script --format json` against `sim`: the exit code and the
+/// exported app.
+async fn export_app(sim: &SimServer, app: &str) -> (Option<i32>, serde_json::Value) {
+    let out = run(
+        sim,
+        &["export"],
+        "5",
+        &["--app", app, "--include-script", "--format", "json"],
+    )
+    .await;
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "export prints JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(
+        doc["errors"].as_array().map(Vec::len),
+        Some(0),
+        "nothing failed: {doc:#}"
+    );
+    (out.status.code(), doc["apps"][0].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_script_is_read_with_the_read_right_alone() {
+    let sim = sim_with(Behaviour::without_reload_right()).await;
+    let (id, script) = richest_app();
+    let (code, app) = export_app(&sim, &id).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(app["script"], script.as_str());
+    let out = run(&sim, &["get", "script"], "5", &["--app", &id]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), script);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_the_user_may_not_read_says_it_needs_the_reload_right() {
+    let sim = sim_with(Behaviour::without_script_rights()).await;
+    let (id, _) = richest_app();
+    let (code, app) = export_app(&sim, &id).await;
+    assert_eq!(code, Some(0), "not a failure");
+    assert!(app["script"].is_null(), "{app:#}");
+    let note = app["script_note"].as_str().unwrap();
+    assert!(note.contains("needs the reload right"), "{note}");
+    assert!(
+        !app["sheets"].as_array().unwrap().is_empty(),
+        "the rest is there"
+    );
+
+    // The Markdown export says it where the script would be.
+    let out = run(
+        &sim,
+        &["export"],
+        "5",
+        &["--app", &id, "--include-script", "--format", "md"],
+    )
+    .await;
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("### Load script"), "{md}");
+    assert!(md.contains("needs the reload right"), "{md}");
+
+    // Asked for the script alone, the CLI says why it has none (the engine's refusal: 4).
+    let out = run(&sim, &["get", "script"], "5", &["--app", &id]).await;
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("needs the reload right"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_open_without_data_says_why_its_data_model_is_empty() {
+    let sim = sim_with(Behaviour::attached_no_data()).await;
+    let (id, _) = richest_app();
+    let (code, app) = export_app(&sim, &id).await;
+    assert_eq!(code, Some(0));
+    let model = &app["data_model"];
+    assert_eq!(
+        model["tables"].as_array().map(Vec::len),
+        Some(0),
+        "{model:#}"
+    );
+    let why = model["empty_because"].as_str().unwrap();
+    assert!(why.contains("qIsOpenedWithoutData"), "{why}");
+    assert!(why.contains("without its data"), "{why}");
+
+    let out = run(&sim, &["get", "tables"], "5", &["--app", &id]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("qIsOpenedWithoutData"), "{stderr}");
+
+    // A healthy site loads the data: no note, tables present.
+    let sim = sim_with(Behaviour::healthy()).await;
+    let (_, app) = export_app(&sim, &id).await;
+    assert!(app["data_model"]["empty_because"].is_null());
+    assert!(!app["data_model"]["tables"].as_array().unwrap().is_empty());
 }

@@ -3,8 +3,12 @@
 //! here is refused before any socket opens (the URLs point at 127.0.0.1 port 9, where nothing is
 //! expected to answer, and no DNS name is used).
 
+#[cfg(unix)]
+mod pty;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_qlik-tui");
 
@@ -266,4 +270,68 @@ fn the_message_cap_is_a_checked_setting() {
         err.contains("--max-message-mb must be between 1 and 1024"),
         "{err}"
     );
+}
+
+/// `profile add --paste` in a real pty: the pasted key is not echoed back to the terminal, and
+/// the terminal has its echo back afterwards, also when Ctrl-C ends the paste.
+#[cfg(unix)]
+#[test]
+fn a_pasted_key_is_not_echoed_and_the_terminal_is_restored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = qlik_tui::tls::pki::DemoPki::generate().unwrap();
+    let spawn = |name: &str| {
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "profile",
+            "add",
+            name,
+            "--engine-url",
+            "wss://127.0.0.1:9",
+            "--paste",
+        ])
+        .env("QLIK_TUI_CONFIG_DIR", tmp.path().join("config"))
+        .env("QLIK_TUI_STATE_DIR", tmp.path().join("state"))
+        .env("QLIK_TUI_SECRET_STORE", "keyutils")
+        .env(
+            "QLIK_TUI_KEYRING_SERVICE",
+            format!("qlik-tui-test-paste-{}", std::process::id()),
+        )
+        .env("TERM", "xterm-256color");
+        pty::Pty::spawn(cmd, 100, 30)
+    };
+    // Generous: the machine may be busy (the waits end as soon as the text appears).
+    let wait = Duration::from_secs(60);
+    let mut p = spawn("pasted");
+    p.expect_after(0, "Paste the client certificate", wait);
+    p.send(pki.client_cert_pem.as_bytes());
+    let at = p.mark();
+    p.expect_after(at, "Paste the client key", wait);
+    let at = p.mark();
+    p.send(pki.client_key_pem.as_bytes());
+    p.expect_after(at, "Paste the root certificate", wait);
+    p.send(b"\n");
+    p.wait_exit(wait);
+    let shown = p.text();
+    for line in pki
+        .client_key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+    {
+        assert!(!shown.contains(line), "the key was echoed:\n{shown}");
+    }
+    assert!(p.cooked(), "echo is back after the paste");
+
+    // Ctrl-C in the middle of the key: the process ends and echo is back.
+    let mut p = spawn("interrupted");
+    p.expect_after(0, "Paste the client certificate", wait);
+    p.send(pki.client_cert_pem.as_bytes());
+    let at = p.mark();
+    p.expect_after(at, "Paste the client key", wait);
+    p.send(pki.client_key_pem.lines().next().unwrap().as_bytes());
+    p.send(b"\n");
+    std::thread::sleep(Duration::from_millis(200));
+    p.send(&[3]);
+    let status = p.wait_exit(wait);
+    assert!(!status.success());
+    assert!(p.cooked(), "echo is back after Ctrl-C");
 }

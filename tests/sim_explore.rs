@@ -100,13 +100,15 @@ async fn loaders_return_the_demo_apps_contents() {
     }
     assert_eq!(
         app.script().await.unwrap(),
-        richest["script"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l.as_str().unwrap())
-            .collect::<Vec<_>>()
-            .join("\n")
+        Some(
+            richest["script"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     );
     site.close_all().await;
 }

@@ -10,9 +10,10 @@ use serde_json::{Value, json};
 
 use super::conn::ConnArgs;
 use super::output::{Column, OutputArgs, OutputFormat};
+use crate::engine::EngineError;
 use crate::explore::Site;
 use crate::explore::app::AppSession;
-use crate::explore::model::ObjectNode;
+use crate::explore::model::{ObjectNode, SCRIPT_NEEDS_RELOAD_RIGHT};
 
 #[derive(Debug, Clone, Args)]
 pub struct GetArgs {
@@ -215,6 +216,7 @@ async fn print(what: &GetWhat, app: &AppSession) -> anyhow::Result<()> {
         ),
         GetWhat::Fields(_) => {
             let model = app.data_model().await?;
+            empty_model_note(&model);
             let mut rows = Vec::new();
             for t in &model.tables {
                 for f in &t.fields {
@@ -237,6 +239,7 @@ async fn print(what: &GetWhat, app: &AppSession) -> anyhow::Result<()> {
         }
         GetWhat::Tables(_) => {
             let model = app.data_model().await?;
+            empty_model_note(&model);
             let rows: Vec<Value> = model
                 .tables
                 .iter()
@@ -262,7 +265,14 @@ async fn print(what: &GetWhat, app: &AppSession) -> anyhow::Result<()> {
             )
         }
         GetWhat::Script(_) => {
-            let script = app.script().await?;
+            // A user without the rights gets the reason, as the engine's refusal (exit 4).
+            let script = app.script().await?.ok_or_else(|| EngineError::Rpc {
+                method: "GetScript".into(),
+                code: 5,
+                name: None,
+                parameter: String::new(),
+                message: SCRIPT_NEEDS_RELOAD_RIGHT.into(),
+            })?;
             match out.format() {
                 // Exactly the script: no trailing newline added, nothing escaped.
                 OutputFormat::Table => {
@@ -334,5 +344,12 @@ fn collect(parent: &ObjectNode, sheet_id: &str, out: &mut Vec<Value>) {
             "master_id": c.master_id,
         }));
         collect(c, sheet_id, out);
+    }
+}
+
+/// An empty data model says why on stderr (stdout keeps only the records).
+fn empty_model_note(model: &crate::explore::model::DataModel) {
+    if let (true, Some(why)) = (model.tables.is_empty(), &model.empty_because) {
+        eprintln!("note: {why}");
     }
 }

@@ -13,6 +13,8 @@ pub mod export;
 pub mod get;
 pub mod info;
 pub mod links;
+#[cfg(unix)]
+pub mod no_echo;
 pub mod output;
 pub mod profile;
 pub mod profiles;

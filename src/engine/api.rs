@@ -418,6 +418,18 @@ impl Doc {
         Ok(TablesAndKeys { tables, keys })
     }
 
+    /// The script with the read right alone (GetScriptEx; GetScript needs the reload right).
+    pub async fn get_script_ex(&self) -> Result<String, EngineError> {
+        let r = self.call("GetScriptEx", json!([])).await?;
+        match r.pointer("/qScript/qScript") {
+            Some(Value::String(s)) => Ok(s.clone()),
+            _ => Err(EngineError::Protocol(format!(
+                "the reply to GetScriptEx has no qScript.qScript string: {}",
+                short(&r)
+            ))),
+        }
+    }
+
     pub async fn get_script(&self) -> Result<String, EngineError> {
         take_string(
             "GetScript",
@@ -637,6 +649,7 @@ pub const TYPED_CALLS: &[(&str, &str, &str)] = &[
     ("Doc", "GetVariableById", "qReturn"),
     ("Doc", "GetTablesAndKeys", "qtr"),
     ("Doc", "GetScript", "qScript"),
+    ("Doc", "GetScriptEx", "qScript"),
     ("GenericObject", "GetLayout", "qLayout"),
     ("GenericObject", "GetProperties", "qProp"),
     ("GenericObject", "GetEffectiveProperties", "qProp"),

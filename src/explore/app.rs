@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::model::{
-    BookmarkEntry, DataModel, FieldEntry, MasterItem, MasterItems, ObjectNode, SheetEntry,
-    TableEntry, VariableEntry,
+    BookmarkEntry, DataModel, FieldEntry, HAS_NO_DATA, MasterItem, MasterItems,
+    OPENED_WITHOUT_DATA, ObjectNode, SheetEntry, TableEntry, VariableEntry,
 };
 use crate::engine::api::{Doc, GenericObject};
 use crate::engine::{EngineError, Session};
@@ -82,7 +82,13 @@ impl AppSession {
             Ok(doc) => doc,
             // The socket joined a live session of this user and app (SESSION_ATTACHED: another
             // window, or a `/ttl/` session), where the app is already open: use that doc.
-            Err(e @ EngineError::Rpc { code: 1002, .. }) => match global.get_active_doc().await {
+            // 1009: there it is open in the other mode (with / without data); data_model() says
+            // so when the tables are missing.
+            Err(
+                e @ EngineError::Rpc {
+                    code: 1002 | 1009, ..
+                },
+            ) => match global.get_active_doc().await {
                 Ok(doc) if doc.id == app_id => doc,
                 _ => return Err(e),
             },
@@ -347,7 +353,22 @@ impl AppSession {
 
     pub async fn data_model(&self) -> Result<DataModel, EngineError> {
         let tk = self.doc.get_tables_and_keys().await?;
+        // No tables: ask the layout why (one request, only then).
+        let empty_because = if tk.tables.is_empty() {
+            let layout = self.app_layout().await?;
+            let flag = |k: &str| layout.get(k).and_then(Value::as_bool);
+            if flag("qIsOpenedWithoutData") == Some(true) {
+                Some(OPENED_WITHOUT_DATA.to_string())
+            } else if flag("qHasData") == Some(false) {
+                Some(HAS_NO_DATA.to_string())
+            } else {
+                None
+            }
+        } else {
+            None
+        };
         Ok(DataModel {
+            empty_because,
             tables: tk
                 .tables
                 .into_iter()
@@ -395,8 +416,21 @@ impl AppSession {
         }
     }
 
-    pub async fn script(&self) -> Result<String, EngineError> {
-        self.doc.get_script().await
+    /// The load script: GetScriptEx first (the read right is enough), then GetScript (the
+    /// reload right). None when the engine refuses both: SCRIPT_NEEDS_RELOAD_RIGHT says why.
+    pub async fn script(&self) -> Result<Option<String>, EngineError> {
+        // 5 access denied; an engine older than GetScriptEx answers -32601.
+        let refused = |e: &EngineError| matches!(e.code(), Some(5 | -32601));
+        match self.doc.get_script_ex().await {
+            Ok(s) => return Ok(Some(s)),
+            Err(e) if refused(&e) => {}
+            Err(e) => return Err(e),
+        }
+        match self.doc.get_script().await {
+            Ok(s) => Ok(Some(s)),
+            Err(e) if e.code() == Some(5) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     pub fn close(&self) {

@@ -151,7 +151,18 @@ pub struct DataModel {
     pub tables: Vec<TableEntry>,
     /// Keys between tables: (key fields, tables).
     pub keys: Vec<(Vec<String>, Vec<String>)>,
+    /// Why there are no tables, when the app layout says (opened without data, never loaded).
+    pub empty_because: Option<String>,
 }
+
+/// Why an app open in a session without its data shows no tables.
+pub const OPENED_WITHOUT_DATA: &str = "the data model is empty because the app is open without its data in this engine session (qIsOpenedWithoutData): another client of this user opened it with qNoData on the same session (same user, app and identity), and the engine keeps that mode while the session lives. Close that client, or wait for its session to end (a /ttl/ session lingers), then try again";
+
+/// Why an app without data shows no tables.
+pub const HAS_NO_DATA: &str = "the data model is empty because the app holds no data (qHasData is false): it has not been reloaded since it was created or its data was dropped; reload it in Qlik Sense";
+
+/// What the export and the explorer say when the load script cannot be read.
+pub const SCRIPT_NEEDS_RELOAD_RIGHT: &str = "the load script is not shown: reading it needs the reload right on this app (or owning it), and the engine refused GetScriptEx and GetScript with access denied. Ask the app's owner or a Qlik admin (QMC security rules) for the right";
 
 /// Site facts shown in the status bar and reports.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex as StdMutex, Weak};
 
 use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
 
 use super::app::AppSession;
 use super::links::Links;
@@ -23,7 +24,13 @@ pub struct Site {
     apps: Mutex<HashMap<String, Arc<AppSession>>>,
     /// Every socket opened, for the requests-in-flight gauge.
     sockets: StdMutex<Vec<Weak<RpcClient>>>,
+    /// Cancelled by `close_all`: a connect or OpenDoc in progress (which holds `global` or
+    /// `apps` while it waits, up to its timeouts) gives up at once, so closing never waits on it.
+    closing: CancellationToken,
 }
+
+/// How long `close_all` waits for the locks once the connects in progress were told to stop.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
 impl Site {
     pub fn new(spec: ConnectionSpec) -> Arc<Site> {
@@ -33,7 +40,25 @@ impl Site {
             global: Mutex::new(None),
             apps: Mutex::new(HashMap::new()),
             sockets: StdMutex::new(Vec::new()),
+            closing: CancellationToken::new(),
         })
+    }
+
+    /// `fut`, unless the site is closed first.
+    async fn unless_closing<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, EngineError>>,
+    ) -> Result<T, EngineError> {
+        // Boxed: a connect's future is large, and nesting it inline in every caller's future
+        // overflows a test thread's stack in debug builds.
+        let fut = Box::pin(fut);
+        tokio::select! {
+            biased;
+            _ = self.closing.cancelled() => Err(EngineError::Closed {
+                reason: "the connection was closed by the user (quit or another profile)".into(),
+            }),
+            r = fut => r,
+        }
     }
 
     pub fn spec(&self) -> &ConnectionSpec {
@@ -81,7 +106,7 @@ impl Site {
         {
             return Ok(s.clone());
         }
-        let s = Arc::new(self.connect(None).await?);
+        let s = Arc::new(self.unless_closing(self.connect(None)).await?);
         *g = Some(s.clone());
         Ok(s)
     }
@@ -227,7 +252,7 @@ impl Site {
         {
             return Ok(a.clone());
         }
-        let app = Arc::new(self.open_app_uncached(app_id).await?);
+        let app = Arc::new(self.unless_closing(self.open_app_uncached(app_id)).await?);
         apps.insert(app_id.to_string(), app.clone());
         Ok(app)
     }
@@ -266,11 +291,18 @@ impl Site {
         });
     }
 
+    /// Closes every socket. Never stalls: a connect or OpenDoc in progress is told to stop
+    /// first, and the locks it held are waited for at most `CLOSE_WAIT` (the process may be
+    /// quitting; a socket still opening then is dropped with it).
     pub async fn close_all(&self) {
-        self.keep_only(&[]).await;
-        if let Some(g) = self.global.lock().await.take() {
-            g.close();
-        }
+        self.closing.cancel();
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
+            self.keep_only(&[]).await;
+            if let Some(g) = self.global.lock().await.take() {
+                g.close();
+            }
+        })
+        .await;
     }
 
     /// Requests sent and not yet answered, over all sockets.
@@ -307,5 +339,61 @@ impl Site {
             .iter()
             .filter_map(Weak::upgrade)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// A server that accepts TCP and never answers the TLS handshake: a connect to it holds the
+    /// site's lock until its timeout.
+    #[tokio::test]
+    async fn closing_never_waits_on_a_connect_in_progress() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let held = tokio::spawn(async move {
+            let mut open = vec![];
+            while let Ok((s, _)) = listener.accept().await {
+                open.push(s);
+            }
+        });
+        let mut spec = ConnectionSpec::certificate(
+            format!("wss://127.0.0.1:{port}"),
+            crate::tls::ClientTls::default(),
+            "INTERNAL",
+            "sa_engine",
+        );
+        spec.timeouts.connect = Duration::from_secs(30);
+        let site = Site::new(spec);
+        let connecting = tokio::spawn({
+            let site = site.clone();
+            async move { site.global().await.map(|_| ()) }
+        });
+        let app = tokio::spawn({
+            let site = site.clone();
+            async move { site.app("a").await.map(|_| ()) }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            !connecting.is_finished(),
+            "the connect waits for the TLS answer"
+        );
+        let t = Instant::now();
+        site.close_all().await;
+        let (g, a) = (connecting.await.unwrap(), app.await.unwrap());
+        // Well under the 30 s the connects would otherwise wait.
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            t.elapsed()
+        );
+        for r in [g, a] {
+            let e = r.unwrap_err().to_string();
+            assert!(e.contains("closed by the user"), "{e}");
+        }
+        held.abort();
     }
 }

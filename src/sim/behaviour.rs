@@ -43,6 +43,13 @@ pub struct Behaviour {
     /// Cut a socket on which nothing arrived for this long, without a close frame: a gateway
     /// or load balancer dropping idle connections (4 min is common in the field).
     pub idle_cut: Option<Duration>,
+    /// Requests for these methods are refused with error 5 (GENERIC_ACCESS_DENIED), as the
+    /// engine refuses a user without the right: GetScript needs the reload right, and
+    /// GetScriptEx is refused to a user who does not own the app (engine-api.md §3).
+    pub denied_methods: Vec<String>,
+    /// Every socket for an app attaches (SESSION_ATTACHED) to a live session of the user where
+    /// the app is already open without data (qNoData), as another client left it.
+    pub attached_no_data: bool,
 }
 
 /// Ways a reply breaks the protocol (src/sim/faults.rs sends them).
@@ -157,6 +164,34 @@ impl Behaviour {
             idle_cut: Some(after),
             ..Default::default()
         }
+    }
+
+    /// A user who may read the app but not reload it: GetScript is refused.
+    pub fn without_reload_right() -> Self {
+        Behaviour {
+            denied_methods: vec!["GetScript".into()],
+            ..Default::default()
+        }
+    }
+
+    /// A user who neither owns the app nor may reload it: GetScriptEx and GetScript are refused.
+    pub fn without_script_rights() -> Self {
+        Behaviour {
+            denied_methods: vec!["GetScriptEx".into(), "GetScript".into()],
+            ..Default::default()
+        }
+    }
+
+    /// Every app socket attaches to a session with the app open without data.
+    pub fn attached_no_data() -> Self {
+        Behaviour {
+            attached_no_data: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn denies(&self, method: &str) -> bool {
+        self.denied_methods.iter().any(|m| m == method)
     }
 
     /// The fault, if any, for a request for `method`.

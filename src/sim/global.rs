@@ -54,7 +54,7 @@ fn doc_ref(handle: i64, app_id: &str) -> Value {
     json!({"qType": "Doc", "qHandle": handle, "qGenericId": app_id})
 }
 
-fn open_doc(
+pub(super) fn open_doc(
     session: &Session,
     app_id: &str,
     no_data: bool,

@@ -177,6 +177,13 @@ fn on_request(
     if b.is_silent_method(&req.method) {
         return Flow::Continue;
     }
+    if b.denies(&req.method) {
+        send_now(
+            tx,
+            Response::err(req.id.clone(), dispatch::ACCESS_DENIED, "", "Access denied"),
+        );
+        return Flow::Continue;
+    }
     if let Some(fault) = b.reply_fault(&req.method) {
         return Flow::Fault(fault.clone(), Box::new(dispatch::respond(session, &req)));
     }

@@ -27,6 +27,12 @@ fn session_for(shared: &Arc<Shared>, user: User, target: SocketTarget) -> (Arc<S
             false,
         );
     };
+    if shared.behaviour.attached_no_data {
+        // Another client of this user left the app open without data on this session.
+        let s = Arc::new(Session::new(shared.site.clone(), user, target));
+        let _ = super::global::open_doc(&s, &app, true);
+        return (s, true);
+    }
     let key = (
         user.key().to_ascii_lowercase(),
         app,

@@ -18,8 +18,8 @@ use crate::explore::export::{
     ExportOptions, ExportSummary, Format, Output, Progress, Scope, export_to,
 };
 use crate::explore::model::{
-    AppEntry, BookmarkEntry, DataModel, MasterItems, ObjectNode, SheetEntry, SiteInfo,
-    VariableEntry,
+    AppEntry, BookmarkEntry, DataModel, MasterItems, ObjectNode, SCRIPT_NEEDS_RELOAD_RIGHT,
+    SheetEntry, SiteInfo, VariableEntry,
 };
 use crate::explore::search::{AppResult, Matcher, SearchOptions, SearchSummary, search_site};
 use crate::explore::{AppSession, Site};
@@ -203,7 +203,12 @@ async fn folder(site: &Site, app_id: &str, folder: Folder) -> Result<FolderData,
             let with_data = site.open_app_for_export(app_id).await.map_err(fail)?;
             let dm = with_data.data_model().await;
             with_data.close();
-            FolderData::DataModel(dm.map_err(fail)?)
+            let dm = dm.map_err(fail)?;
+            // An empty model says why on the folder, rather than showing nothing.
+            if let (true, Some(why)) = (dm.tables.is_empty(), &dm.empty_because) {
+                return Err(why.clone());
+            }
+            FolderData::DataModel(dm)
         }
     })
 }
@@ -351,7 +356,12 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
         }
         Request::Script { node, app: app_id } => {
             let result = match app(&site, &app_id).await {
-                Ok(a) => a.script().await.map_err(fail),
+                // A user without the rights sees why, as a comment in the script's own syntax.
+                Ok(a) => a
+                    .script()
+                    .await
+                    .map(|s| s.unwrap_or_else(|| format!("// {SCRIPT_NEEDS_RELOAD_RIGHT}")))
+                    .map_err(fail),
                 Err(e) => Err(e),
             };
             Reply::Script { node, result }

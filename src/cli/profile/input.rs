@@ -85,6 +85,9 @@ pub(super) fn paste_pem(what: &str, optional: bool) -> anyhow::Result<Option<Pem
             ""
         }
     );
+    // Not echoed: the key would stay on screen and in the scrollback.
+    #[cfg(unix)]
+    let _quiet = crate::cli::no_echo::NoEcho::on(&tty);
     let mut text = Zeroizing::new(String::new());
     let mut reader = std::io::BufReader::new(tty);
     loop {

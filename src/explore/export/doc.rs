@@ -55,6 +55,9 @@ pub struct AppDoc {
     /// The load script, with `--include-script` (null when it could not be read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<Option<String>>,
+    /// Why the script is null when the user may not read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script_note: Option<String>,
     /// GetAppProperties, with `--include-properties`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<Value>,
@@ -140,6 +143,9 @@ pub struct VariableDoc {
 pub struct DataModelDoc {
     pub tables: Vec<TableDoc>,
     pub keys: Vec<KeyDoc>,
+    /// Why there are no tables (an app open without data, an app never loaded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub empty_because: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -197,6 +203,7 @@ impl AppDoc {
             variables: Vec::new(),
             data_model: DataModelDoc::default(),
             script: None,
+            script_note: None,
             properties: None,
         }
     }
@@ -348,6 +355,7 @@ impl VariableDoc {
 impl DataModelDoc {
     pub fn new(m: &DataModel) -> Self {
         DataModelDoc {
+            empty_because: m.empty_because.clone(),
             tables: m
                 .tables
                 .iter()

@@ -160,6 +160,15 @@ fn app_section(app: &AppDoc) -> String {
             );
         }
     }
+    if let (true, Some(why)) = (
+        app.data_model.tables.is_empty(),
+        &app.data_model.empty_because,
+    ) {
+        let _ = writeln!(s, "\n### Data model\n\n_{}_", text(why));
+    }
+    if let (Some(None), Some(why)) = (&app.script, &app.script_note) {
+        let _ = writeln!(s, "\n### Load script\n\n_{}_", text(why));
+    }
     if let Some(Some(script)) = &app.script {
         // Scripts keep their lines (Windows line ends become plain ones, tabs four spaces); any
         // other control character is shown escaped.

@@ -62,6 +62,7 @@ fn doc(name: &str, sheet: &str, object: &str, description: &str) -> AppDoc {
         }],
         data_model: DataModelDoc::default(),
         script: Some(Some(description.into())),
+        script_note: None,
         properties: None,
     }
 }

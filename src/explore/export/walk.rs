@@ -18,7 +18,7 @@ use super::doc::{
 use super::{ExportOptions, Scope, Tracker};
 use crate::engine::EngineError;
 use crate::explore::app::{LibraryKind, fill_master_titles};
-use crate::explore::model::{AppEntry, ObjectNode, Stream};
+use crate::explore::model::{AppEntry, ObjectNode, SCRIPT_NEEDS_RELOAD_RIGHT, Stream};
 use crate::explore::{AppSession, Links, Site};
 
 /// How much of an app to collect.
@@ -301,7 +301,12 @@ async fn collect_open_app(
     }
     if let Some(s) = script {
         doc.script = Some(match s {
-            Ok(s) => Some(s),
+            Ok(Some(s)) => Some(s),
+            // Not an error: the user lacks the right, and the export says so.
+            Ok(None) => {
+                doc.script_note = Some(SCRIPT_NEEDS_RELOAD_RIGHT.to_string());
+                None
+            }
             Err(e) => {
                 errors.push(recordable(id, Some("script"), e)?);
                 None
