@@ -1,0 +1,155 @@
+//! The palette's commands and the export dialog: completions, running a `:` line, and the
+//! dialog's keys.
+
+use super::*;
+
+impl App {
+    pub(super) fn open_export(&mut self) {
+        self.export = Some(ExportDialog::for_selection(&self.tree, self.selected()));
+        self.mode = Mode::Export;
+    }
+
+    pub(super) fn on_export_key(&mut self, e: &KeyEvent) {
+        let Some(d) = self.export.as_mut() else {
+            self.mode = Mode::Normal;
+            return;
+        };
+        match (&d.state, e.code) {
+            (ExportState::Editing, KeyCode::Esc) => self.mode = Mode::Normal,
+            (ExportState::Editing, KeyCode::Tab) => d.next_format(),
+            (ExportState::Editing, KeyCode::Enter) => {
+                d.state = ExportState::Running(Default::default());
+                self.requests.push(Request::Export {
+                    scope: d.scope.clone(),
+                    format: d.format,
+                    path: d.target(),
+                    cancel: d.cancel.clone(),
+                });
+            }
+            (ExportState::Editing, _) => {
+                edit_input(&mut d.path, e);
+            }
+            (ExportState::Running(_), KeyCode::Esc) => d.cancel.cancel(),
+            (ExportState::Running(_), _) => {}
+            (ExportState::Done(_), KeyCode::Esc | KeyCode::Enter) => self.mode = Mode::Normal,
+            (ExportState::Done(_), _) => {}
+        }
+    }
+
+    /// The hub link of the selected node (the single-object link for objects).
+    pub fn selected_link(&self) -> Option<String> {
+        detail::links_of(self, self.selected()?)
+            .first()
+            .map(|(_, l)| l.clone())
+    }
+
+    /// Completions for the palette's current text.
+    pub fn palette_candidates(&self) -> Vec<String> {
+        let apps: Vec<String> = self
+            .tree
+            .reachable()
+            .into_iter()
+            .filter_map(|id| match &self.tree.node(id).kind {
+                NodeKind::App(a) => Some(a.name.clone()),
+                _ => None,
+            })
+            .collect();
+        let profiles: Vec<String> = self
+            .tree
+            .roots()
+            .iter()
+            .map(|&id| self.tree.node(id).kind.title())
+            .collect();
+        palette::complete(self.palette.value(), &profiles, &apps)
+    }
+
+    /// What Enter runs: the line as typed when it names a command and argument exactly (or
+    /// nothing completes it, e.g. an app id), else the highlighted completion — `:doc` runs
+    /// `doctor`, `:app sal` opens "Sales Overview", as in k9s.
+    pub(super) fn palette_line(&self) -> String {
+        let typed = self
+            .palette
+            .value()
+            .trim()
+            .trim_start_matches(':')
+            .to_string();
+        let candidates = self.palette_candidates();
+        let exact = candidates
+            .iter()
+            .any(|c| c.trim().eq_ignore_ascii_case(&typed));
+        if exact || candidates.is_empty() {
+            typed
+        } else {
+            candidates[self.palette_pick % candidates.len()].clone()
+        }
+    }
+
+    pub(super) fn run_command(&mut self, line: &str) {
+        match palette::parse(line) {
+            Ok(palette::Command::Quit) => self.quit = true,
+            Ok(palette::Command::Reload) => self.update(Action::Reload),
+            Ok(palette::Command::Export) => self.open_export(),
+            Ok(palette::Command::Doctor) => self.update(Action::DoctorProfile),
+            Ok(palette::Command::Eval(expression)) => {
+                match self
+                    .selected_kind()
+                    .and_then(|k| k.app_id())
+                    .map(str::to_string)
+                {
+                    Some(app) => {
+                        self.status.message = Some(format!("evaluating {expression}…"));
+                        self.requests.push(Request::Eval { app, expression });
+                    }
+                    None => {
+                        self.status.message = Some(
+                            ":eval works on an app: select the app (or anything in it) first"
+                                .into(),
+                        )
+                    }
+                }
+            }
+            Ok(palette::Command::Search(pattern)) => self.start_search(&pattern),
+            Ok(palette::Command::Profile(name)) => {
+                let found = self
+                    .tree
+                    .roots()
+                    .iter()
+                    .copied()
+                    .find(|&id| self.tree.node(id).kind.title().eq_ignore_ascii_case(&name));
+                match found {
+                    Some(id) => {
+                        self.tree.clear_filter();
+                        self.filter.reset();
+                        self.rebuild_keeping_selection();
+                        self.select(id);
+                        if self.connected != Some(id) {
+                            self.connect(id);
+                        }
+                    }
+                    None => self.status.message = Some(format!("no profile named '{name}'")),
+                }
+            }
+            Ok(palette::Command::App(name)) => {
+                let found = self.tree.reachable().into_iter().find(|&id| {
+                    matches!(&self.tree.node(id).kind, NodeKind::App(a)
+                        if a.name.eq_ignore_ascii_case(&name) || a.id == name)
+                });
+                match found {
+                    Some(id) => {
+                        self.tree.clear_filter();
+                        self.filter.reset();
+                        for a in self.tree.ancestry(id) {
+                            if a != id {
+                                self.tree.node_mut(a).expanded = true;
+                            }
+                        }
+                        self.expand(id);
+                        self.select(id);
+                    }
+                    None => self.status.message = Some(format!("no app named '{name}'")),
+                }
+            }
+            Err(e) => self.status.message = Some(e),
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The profile overlays' actions: the add/edit form, deleting, testing, the doctor on a profile,
+//! and what their replies change.
+
+use super::*;
+
+impl App {
+    /// Edit, delete or test the profile the selection is in.
+    pub(super) fn on_profile_action(&mut self, action: Action) {
+        let Some(node) = self.selected().map(|id| self.tree.ancestry(id)[0]) else {
+            return;
+        };
+        let Some(name) = self.profile_name(node) else {
+            return;
+        };
+        if self.profiles_file.is_none() {
+            self.status.message = Some(format!(
+                "'{name}' is the built-in demo: run `qlik-tui` for your own profiles"
+            ));
+            return;
+        }
+        match action {
+            Action::EditProfile => {
+                self.status.message = Some(format!("loading profile {name}…"));
+                self.profile_requests
+                    .push(ProfileRequest::Load { node, name });
+            }
+            Action::DeleteProfile => self.mode = Mode::ConfirmDelete(node),
+            Action::DoctorProfile => self.start_doctor(Some(name)),
+            _ => {
+                self.tested.remove(&node);
+                self.status.message = Some(format!("testing profile {name}…"));
+                self.profile_requests
+                    .push(ProfileRequest::Test { node, name });
+            }
+        }
+    }
+
+    /// Opens the doctor view and starts a walk: on the named profile (resolved afresh, so a
+    /// profile that fails to connect can be diagnosed), or on the connected site.
+    pub(super) fn start_doctor(&mut self, profile: Option<String>) {
+        self.doctor = DoctorView::default();
+        self.popup_scroll = 0;
+        self.mode = Mode::Doctor;
+        match profile {
+            Some(name) => self.profile_requests.push(ProfileRequest::Doctor { name }),
+            None => self.requests.push(Request::Doctor),
+        }
+    }
+
+    /// The profiles shown: node and name.
+    pub(super) fn profile_nodes(&self) -> Vec<(NodeId, String)> {
+        self.tree
+            .roots()
+            .iter()
+            .filter_map(|&id| Some((id, self.profile_name(id)?)))
+            .collect()
+    }
+
+    pub(super) fn on_form_key(&mut self, e: &KeyEvent) {
+        let named = self.profile_nodes();
+        let taken: Vec<String> = named.iter().map(|(_, n)| n.clone()).collect();
+        let Some(form) = self.profile_form.as_mut() else {
+            self.mode = Mode::Normal;
+            return;
+        };
+        match (&form.stage, e.code) {
+            // Cancel: nothing was written (saving happens only after the confirming Enter).
+            (_, KeyCode::Esc) => {
+                self.profile_form = None;
+                self.mode = Mode::Normal;
+                self.status.message = Some("profile form cancelled; nothing saved".into());
+            }
+            (Stage::Saving, _) => {}
+            (Stage::Confirm { .. }, KeyCode::Enter) => {
+                let Stage::Confirm {
+                    profile,
+                    secrets,
+                    drop,
+                    ..
+                } = std::mem::replace(&mut form.stage, Stage::Saving)
+                else {
+                    return;
+                };
+                let node = match &form.mode {
+                    FormMode::Edit(old) => named.iter().find(|(_, n)| n == old).map(|(id, _)| *id),
+                    FormMode::Add => None,
+                };
+                self.profile_requests.push(ProfileRequest::Save {
+                    node,
+                    mode: form.mode.clone(),
+                    profile,
+                    secrets,
+                    drop,
+                });
+            }
+            // Any other key goes back to editing.
+            (Stage::Confirm { .. }, _) => form.stage = Stage::Editing,
+            (Stage::Editing, KeyCode::Enter) => form.check(&taken),
+            (Stage::Editing, KeyCode::Tab | KeyCode::Down) => form.next(1),
+            (Stage::Editing, KeyCode::BackTab | KeyCode::Up) => form.next(-1),
+            (Stage::Editing, _) => {
+                edit_input(&mut form.focused_mut().input, e);
+            }
+        }
+    }
+
+    /// Pasted text (bracketed paste) goes whole into the focused form field.
+    pub fn on_paste(&mut self, text: &str) {
+        if self.mode != Mode::ProfileForm {
+            return;
+        }
+        if let Some(form) = self.profile_form.as_mut()
+            && matches!(form.stage, Stage::Editing)
+        {
+            let f = form.focused_mut();
+            let mut v = f.input.value().to_string();
+            v.push_str(text);
+            f.input = Input::new(v);
+        }
+    }
+
+    pub(super) fn on_profile_saved(
+        &mut self,
+        node: Option<NodeId>,
+        profile: crate::profile::store::Profile,
+        result: Result<(), String>,
+    ) {
+        let name = profile.name.clone();
+        match result {
+            Ok(()) => {
+                if let Some(old) = node.and_then(|id| self.profile_name(id)) {
+                    self.profile_settings.remove(&old);
+                }
+                self.profile_settings.insert(name.clone(), profile);
+                self.profile_form = None;
+                if self.mode == Mode::ProfileForm {
+                    self.mode = Mode::Normal;
+                }
+                let id = match node {
+                    Some(id) => {
+                        self.tree
+                            .set_kind(id, NodeKind::Profile { name: name.clone() });
+                        id
+                    }
+                    None => self.tree.add_root(NodeKind::Profile { name: name.clone() }),
+                };
+                self.status.message = Some(format!("saved profile {name}"));
+                self.rebuild_keeping_selection();
+                self.select(id);
+                // An edited connected profile connects again with what was saved.
+                if self.connected == Some(id) {
+                    self.connect(id);
+                }
+            }
+            Err(e) => {
+                if let Some(f) = self.profile_form.as_mut() {
+                    f.stage = Stage::Editing;
+                    f.error = Some(FieldError {
+                        key: "",
+                        message: format!("not saved: {e}"),
+                    });
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_profile_deleted(
+        &mut self,
+        node: NodeId,
+        name: String,
+        result: Result<(), String>,
+    ) {
+        match result {
+            Ok(()) => {
+                if self.connecting == Some(node) {
+                    self.connecting = None;
+                }
+                if self.connected == Some(node) {
+                    self.connected = None;
+                    self.site = None;
+                    self.epoch += 1;
+                    self.status.site = None;
+                    self.status.session = "not connected".into();
+                }
+                self.tree.remove_root(node);
+                self.profile_settings.remove(&name);
+                self.tested.remove(&node);
+                self.status.message =
+                    Some(format!("deleted profile {name} and its keyring entries"));
+                self.rebuild_keeping_selection();
+            }
+            Err(e) => {
+                self.status.last_error = Some(format!("profile {name} not deleted: {e}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+use super::*;
+use crate::explore::model::{AppEntry, Stream};
+use crate::tui::theme::ThemeName;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn entry(id: &str, name: &str, stream: Option<&str>) -> AppEntry {
+    AppEntry {
+        id: id.into(),
+        name: name.into(),
+        description: String::new(),
+        stream: stream.map(|s| Stream {
+            id: format!("s-{s}"),
+            name: s.into(),
+        }),
+        published: stream.is_some(),
+        last_reload_time: String::new(),
+        owner: None,
+        raw: Value::Null,
+    }
+}
+
+/// An app showing one profile, "demo", with default keys and theme.
+fn demo_app() -> App {
+    let mut app = App::new(
+        Profiles {
+            names: vec!["demo".into()],
+            active: Some("demo".into()),
+            file: None,
+            ..Default::default()
+        },
+        Links::new("https://qlik.example"),
+        Keymap::default(),
+        Theme::new(ThemeName::Dark),
+    );
+    // A site attached up front (as the demo does); nothing connects in these tests.
+    app.site = Some(Site::new(crate::engine::conn::ConnectionSpec::certificate(
+        "wss://localhost:1".into(),
+        crate::tls::ClientTls::default(),
+        "INTERNAL",
+        "sa_engine",
+    )));
+    app
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+#[test]
+fn keys_drive_lazy_loading_and_failures_mark_the_node() {
+    let mut app = demo_app();
+    app.start();
+    let reqs = app.take_requests();
+    assert!(matches!(reqs[0], Request::SiteInfo), "{reqs:?}");
+    let Request::Apps { node } = reqs[1] else {
+        panic!("the profile loads its apps first: {reqs:?}")
+    };
+    app.on_reply(Reply::Apps {
+        node,
+        result: Ok(vec![
+            entry("a1", "Sales", Some("Sales")),
+            entry("a2", "Scratch", None),
+        ]),
+    });
+    // profile, stream Sales, app, personal group, app
+    assert_eq!(app.tree.row_count(), 5);
+    app.on_key(key('j'));
+    app.on_key(key('j'));
+    assert_eq!(app.selected_kind().and_then(|k| k.id()), Some("a1"));
+    app.on_key(key('l'));
+    let folders: Vec<Request> = app
+        .take_requests()
+        .into_iter()
+        .filter(|r| matches!(r, Request::Folder { .. }))
+        .collect();
+    assert_eq!(
+        folders.len(),
+        Folder::OF_APP.len(),
+        "every folder loads with its app"
+    );
+    let Request::Folder { node: sheets, .. } = folders[0] else {
+        unreachable!()
+    };
+    app.on_reply(Reply::Folder {
+        node: sheets,
+        result: Err("GetLayout failed: engine error 5 (ACCESS_DENIED): denied".into()),
+    });
+    assert!(matches!(app.tree.node(sheets).load, LoadState::Failed(_)));
+    app.on_key(key('j'));
+    app.on_key(key('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Copy(
+            "https://qlik.example/sense/app/a1/overview".into()
+        )]
+    );
+    let mut term = Terminal::new(TestBackend::new(90, 20)).unwrap();
+    term.draw(|f| super::super::ui::draw(f, &app)).unwrap();
+    let screen = format!("{}", term.backend());
+    assert!(
+        screen.contains("✗ error: GetLayout failed: engine error 5"),
+        "{screen}"
+    );
+    app.on_key(key('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn enter_in_the_palette_runs_the_highlighted_completion() {
+    let mut app = demo_app();
+    app.start();
+    let node = app
+        .take_requests()
+        .into_iter()
+        .find_map(|r| match r {
+            Request::Apps { node } => Some(node),
+            _ => None,
+        })
+        .unwrap();
+    app.on_reply(Reply::Apps {
+        node,
+        result: Ok(vec![
+            entry("a1", "Sales", Some("Sales")),
+            entry("a2", "Scratch", None),
+            entry("a3", "Sales Forecast", Some("Sales")),
+        ]),
+    });
+    let run = |app: &mut App, line: &str| {
+        for c in format!(":{line}").chars() {
+            app.on_key(key(c));
+        }
+        app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    };
+    // A partial name: the completion runs.
+    run(&mut app, "app scr");
+    assert_eq!(app.selected_kind().and_then(|k| k.id()), Some("a2"));
+    // An exact name wins over a longer completion listed first.
+    run(&mut app, "app sales");
+    assert_eq!(app.selected_kind().and_then(|k| k.id()), Some("a1"));
+    // A partial command name.
+    run(&mut app, "doc");
+    assert!(matches!(app.mode, Mode::Doctor));
+    let reqs = app.take_requests();
+    assert!(
+        reqs.iter().any(|r| matches!(r, Request::Doctor)),
+        "{reqs:?}"
+    );
+}
