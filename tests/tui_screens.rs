@@ -75,9 +75,11 @@ impl Harness {
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Reply>();
             for r in reqs {
                 let site = self.app.site.clone().expect("a connected site");
+                // Boxed: the domain futures are large in a debug build, and the test thread's
+                // stack (2 MiB) is not the event loop's.
                 tokio::time::timeout(
                     Duration::from_secs(20),
-                    domain::execute(site, r, tx.clone()),
+                    Box::pin(domain::execute(site, r, tx.clone())),
                 )
                 .await
                 .expect("every request finishes");
@@ -86,7 +88,7 @@ impl Harness {
                 let source = self.source.clone().expect("a profile source");
                 tokio::time::timeout(
                     Duration::from_secs(20),
-                    profiles::execute(source, r, tx.clone()),
+                    Box::pin(profiles::execute(source, r, tx.clone())),
                 )
                 .await
                 .expect("every profile request finishes");
