@@ -26,7 +26,8 @@ pub struct Site {
     sockets: StdMutex<Vec<Weak<RpcClient>>>,
     /// Cancelled by `close_all`: a connect or OpenDoc in progress (which holds `global` or
     /// `apps` while it waits, up to its timeouts) gives up at once, so closing never waits on it.
-    closing: CancellationToken,
+    /// Replaced by a fresh token once closed: a request made after `close_all` connects again.
+    closing: StdMutex<CancellationToken>,
 }
 
 /// How long `close_all` waits for the locks once the connects in progress were told to stop.
@@ -40,7 +41,7 @@ impl Site {
             global: Mutex::new(None),
             apps: Mutex::new(HashMap::new()),
             sockets: StdMutex::new(Vec::new()),
-            closing: CancellationToken::new(),
+            closing: StdMutex::new(CancellationToken::new()),
         })
     }
 
@@ -52,9 +53,10 @@ impl Site {
         // Boxed: a connect's future is large, and nesting it inline in every caller's future
         // overflows a test thread's stack in debug builds.
         let fut = Box::pin(fut);
+        let closing = self.closing_token();
         tokio::select! {
             biased;
-            _ = self.closing.cancelled() => Err(EngineError::Closed {
+            _ = closing.cancelled() => Err(EngineError::Closed {
                 reason: "the connection was closed by the user (quit or another profile)".into(),
             }),
             r = fut => r,
@@ -295,7 +297,7 @@ impl Site {
     /// first, and the locks it held are waited for at most `CLOSE_WAIT` (the process may be
     /// quitting; a socket still opening then is dropped with it).
     pub async fn close_all(&self) {
-        self.closing.cancel();
+        self.closing_token().cancel();
         let _ = tokio::time::timeout(CLOSE_WAIT, async {
             self.keep_only(&[]).await;
             if let Some(g) = self.global.lock().await.take() {
@@ -303,6 +305,15 @@ impl Site {
             }
         })
         .await;
+        *self.closing.lock().unwrap_or_else(|e| e.into_inner()) = CancellationToken::new();
+    }
+
+    /// The token that the next `close_all` cancels.
+    fn closing_token(&self) -> CancellationToken {
+        self.closing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Requests sent and not yet answered, over all sockets.
