@@ -292,6 +292,8 @@ fn on_event(
 /// Makes the next frame draw every cell: the screen is cleared and an empty frame drawn, so
 /// nothing of the last frame counts as already on screen. (`Terminal::clear` would ask the
 /// terminal for the cursor position, an answer a pty without a terminal emulator never gives.)
+/// Only after a suspend or resume, which exist on Unix alone.
+#[cfg(unix)]
 fn redraw_all(terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>) -> std::io::Result<()> {
     crossterm::execute!(
         terminal.backend_mut(),
