@@ -11,21 +11,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use qlik_tui::sim::{SimConfig, SimServer};
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn peak_rss_kib(time_v: &str) -> Option<u64> {
-    time_v
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
-        .and_then(|v| v.trim().parse().ok())
-}
+mod common;
+use common::{env_num, peak_rss_kib};
 
 fn main() -> anyhow::Result<()> {
     // `cargo bench` passes --bench; nothing else to parse.
@@ -36,17 +24,7 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let sim = SimServer::start(SimConfig {
-            latency,
-            scale: Some(scale),
-            ..SimConfig::default()
-        })
-        .await?;
-        let dir = tempfile::tempdir()?;
-        let pki = sim.pki();
-        std::fs::write(dir.path().join("client.pem"), &pki.client_cert_pem)?;
-        std::fs::write(dir.path().join("client_key.pem"), &pki.client_key_pem)?;
-        std::fs::write(dir.path().join("root.pem"), &pki.root_cert_pem)?;
+        let (sim, dir) = common::site_with_certs(scale, latency).await?;
 
         let before = sim.requests_served();
         let started = Instant::now();

@@ -10,20 +10,13 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use qlik_tui::sim::{SimConfig, SimServer};
+use qlik_tui::sim::SimServer;
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod common;
+use common::{env_num, peak_rss_kib};
 
 fn peak_rss_mib(time_v: &str) -> String {
-    time_v
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
-        .and_then(|v| v.trim().parse::<u64>().ok())
+    peak_rss_kib(time_v)
         .map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
         .unwrap_or_else(|| "unknown".into())
 }
@@ -83,17 +76,7 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let sim = SimServer::start(SimConfig {
-            latency,
-            scale: Some(scale),
-            ..SimConfig::default()
-        })
-        .await?;
-        let dir = tempfile::tempdir()?;
-        let pki = sim.pki();
-        std::fs::write(dir.path().join("client.pem"), &pki.client_cert_pem)?;
-        std::fs::write(dir.path().join("client_key.pem"), &pki.client_key_pem)?;
-        std::fs::write(dir.path().join("root.pem"), &pki.root_cert_pem)?;
+        let (sim, dir) = common::site_with_certs(scale, latency).await?;
         let certs = dir.path();
         // The blocking runs leave the runtime's workers free to serve the simulator.
         let export = tokio::task::block_in_place(|| {
