@@ -160,6 +160,11 @@ impl Ended {
 }
 
 impl Shared {
+    /// The requests sent and not yet answered (a poisoned lock still holds a usable map).
+    fn pending(&self) -> std::sync::MutexGuard<'_, PendingMap> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Marks the socket ended (the first reason wins) and fails every pending request. The
     /// trace's `close` is recorded here, before any request fails, so a command that ends on
     /// that failure has the close in its trace whichever task saw the end first.
@@ -172,7 +177,7 @@ impl Shared {
             trace.close(code, ended.reason(), by);
         }
         let drained: Vec<_> = {
-            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let mut pending = self.pending();
             pending.drain().collect()
         };
         for (_, p) in drained {
@@ -348,19 +353,15 @@ impl RpcClient {
         let frame = serde_json::to_string(&Request::new(id, handle, method, params))
             .map_err(|e| EngineError::Protocol(e.to_string()))?;
         let (tx, rx) = oneshot::channel();
-        self.shared
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(
-                id,
-                Pending {
-                    method: method.to_string(),
-                    handle,
-                    sent: self.shared.trace.as_ref().map(|_| Instant::now()),
-                    tx,
-                },
-            );
+        self.shared.pending().insert(
+            id,
+            Pending {
+                method: method.to_string(),
+                handle,
+                sent: self.shared.trace.as_ref().map(|_| Instant::now()),
+                tx,
+            },
+        );
         // The socket may have died between the check above and the insert: `fail_all` marks the
         // client closed before it drains, so either it drained this request or we see the mark
         // here. Without this re-check the request would wait for the full request timeout.
@@ -405,11 +406,7 @@ impl RpcClient {
     }
 
     fn forget(&self, id: u64) {
-        self.shared
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&id);
+        self.shared.pending().remove(&id);
     }
 
     /// Keeps the session alive while it is idle: after `every` without a frame either way, one
@@ -459,11 +456,7 @@ impl RpcClient {
     pub fn in_flight(&self) -> usize {
         // Counted from the pending map itself, so it can never drift from it (a separate counter
         // could briefly wrap below zero when a reply beat the increment).
-        self.shared
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
+        self.shared.pending().len()
     }
 
     /// Requests sent on this socket so far.
@@ -544,11 +537,7 @@ fn route(
                     resp.id
                 ));
             };
-            let entry = shared
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&id);
+            let entry = shared.pending().remove(&id);
             let Some(Pending {
                 method,
                 handle,
@@ -587,19 +576,15 @@ fn route(
                 (None, Some(result)) => Ok(result),
                 (None, None) => {
                     // Put it back so the failure reaches it with the others, named by method.
-                    shared
-                        .pending
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(
-                            id,
-                            Pending {
-                                method: method.clone(),
-                                handle,
-                                sent,
-                                tx,
-                            },
-                        );
+                    shared.pending().insert(
+                        id,
+                        Pending {
+                            method: method.clone(),
+                            handle,
+                            sent,
+                            tx,
+                        },
+                    );
                     return Err(format!(
                         "the reply to {method} (id {id}) has neither result nor error"
                     ));
