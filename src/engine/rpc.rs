@@ -168,17 +168,21 @@ impl Shared {
     /// Marks the socket ended (the first reason wins) and fails every pending request. The
     /// trace's `close` is recorded here, before any request fails, so a command that ends on
     /// that failure has the close in its trace whichever task saw the end first.
+    ///
+    /// The pending map stays locked while the close is recorded: the reader records each reply's
+    /// `recv` under the same lock, so a reply read just before another task saw the end can never
+    /// land in the trace after the socket's `close`.
     fn fail_all(&self, ended: Ended, by: Closer, code: Option<u16>) {
-        let ended = {
-            let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
-            closed.get_or_insert(ended).clone()
-        };
-        if let Some(trace) = &self.trace {
-            trace.close(code, ended.reason(), by);
-        }
-        let drained: Vec<_> = {
+        let (ended, drained): (Ended, Vec<_>) = {
             let mut pending = self.pending();
-            pending.drain().collect()
+            let ended = {
+                let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
+                closed.get_or_insert(ended).clone()
+            };
+            if let Some(trace) = &self.trace {
+                trace.close(code, ended.reason(), by);
+            }
+            (ended, pending.drain().collect())
         };
         for (_, p) in drained {
             let _ = p.tx.send(Err(ended.error_for(&p.method)));
@@ -484,19 +488,23 @@ impl RpcClient {
 
     /// Closes the socket politely; pending requests fail with "closed by qlik-tui".
     pub fn close(&self) {
-        self.trace_client_close();
         let _ = self.out.send(Message::Close(None));
-        self.shared
-            .fail_all(Ended::Closed(CLOSED_BY_US.into()), Closer::Client, None);
+        self.shared.fail_all(
+            Ended::Closed(CLOSED_BY_US.into()),
+            Closer::Client,
+            Some(1000),
+        );
     }
 }
 
 impl RpcClient {
     fn trace_client_close(&self) {
-        if let Some(trace) = &self.shared.trace
-            && self.shared.ended().is_none()
-        {
-            trace.close(Some(1000), CLOSED_BY_US.into(), Closer::Client);
+        if let Some(trace) = &self.shared.trace {
+            // Under the pending lock, as in `fail_all`, so no `recv` follows this `close`.
+            let _order = self.shared.pending();
+            if self.shared.ended().is_none() {
+                trace.close(Some(1000), CLOSED_BY_US.into(), Closer::Client);
+            }
         }
     }
 }
@@ -537,7 +545,8 @@ fn route(
                     resp.id
                 ));
             };
-            let entry = shared.pending().remove(&id);
+            let mut pending = shared.pending();
+            let entry = pending.remove(&id);
             let Some(Pending {
                 method,
                 handle,
@@ -545,6 +554,7 @@ fn route(
                 tx,
             }) = entry
             else {
+                drop(pending);
                 // A reply to a request that timed out is late, not wrong; an id beyond every id
                 // sent cannot be the answer to anything.
                 if id == 0 || id >= shared.next_id.load(Ordering::Relaxed) {
@@ -565,6 +575,8 @@ fn route(
                     body: text,
                 });
             }
+            // Released only now: see `fail_all`.
+            drop(pending);
             let outcome = match (resp.error, resp.result) {
                 (Some(err), _) => Err(EngineError::Rpc {
                     method,
