@@ -6,6 +6,7 @@
 //!
 //! Run: `cargo bench --bench export_walk` (env SCALE=50 LATENCY_MS=5 CONCURRENCY=3 to change
 //! the site, the per-reply latency and the export's pool). Needs `npm ci` in tests/enigma.
+#![allow(clippy::disallowed_macros)] // a test or bench prints its own report
 
 use std::path::Path;
 use std::time::{Duration, Instant};

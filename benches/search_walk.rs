@@ -6,6 +6,7 @@
 //!
 //! Run: `cargo bench --bench search_walk` (env SCALE=50 LATENCY_MS=5 CONCURRENCY=3
 //! PATTERN="Object 1" to change the site, the per-reply latency, the pool and the pattern).
+#![allow(clippy::disallowed_macros)] // a test or bench prints its own report
 
 use std::time::{Duration, Instant};
 

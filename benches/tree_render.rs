@@ -3,6 +3,7 @@
 //! operations that touch the whole tree (expand/collapse of the root, a fuzzy filter).
 //!
 //! Run: `cargo bench --bench tree_render`
+#![allow(clippy::disallowed_macros)] // a test or bench prints its own report
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

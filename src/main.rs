@@ -3,13 +3,9 @@ use clap::Parser;
 use qlik_tui::cli::{self, Cli};
 
 fn main() {
-    // Rust ignores SIGPIPE, so `qlik-tui profile list | head -1` would make println! panic on
-    // the closed pipe. Restore the default action: the process ends quietly, like any Unix tool.
-    #[cfg(unix)]
-    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid action.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // SIGPIPE stays ignored (Rust's default): a socket write to a peer that has gone must be an
+    // error the engine layer reports, not a silent death. A closed stdout is handled where
+    // command output is printed (`qlik_tui::cli::stdout`).
     let cli = Cli::parse();
     let log_guard = qlik_tui::logging::init();
     qlik_tui::tls::ensure_crypto_provider();

@@ -3,6 +3,7 @@
 //!
 //! Needs `tests/enigma/node_modules` (`npm ci --prefix tests/enigma`). Without it the test fails
 //! under CI (env `CI` set) and is skipped with a notice elsewhere.
+#![allow(clippy::disallowed_macros)] // a test or bench prints its own report
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,6 +1,7 @@
 //! Profiles against the REAL kernel keyutils backend. Each test joins its own anonymous session
 //! keyring (as `keyctl session -` does), so it runs from any shell; under CI a kernel without
 //! keyutils is a failure, elsewhere a skip with a notice.
+#![allow(clippy::disallowed_macros)] // a test or bench prints its own report
 
 mod common;
 mod keyring_support;

@@ -188,19 +188,62 @@ async fn a_session_killed_mid_way_ends_with_close() {
         !out.status.success(),
         "the export fails when its session dies"
     );
+    // It fails with an error, not by a signal: a write to the dead socket once raised SIGPIPE,
+    // whose default action killed the process before it could say anything.
+    assert!(
+        out.status.code().is_some(),
+        "the export was killed by a signal ({:?}); stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("error"),
+        "the export says why it failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let dropped = of_kind(&events, "send")
-        .into_iter()
-        .find(|s| s["method"] == "GetLayout")
-        .expect("the request the simulator dropped on is in the trace");
-    let conn = &dropped["conn"];
-    let last = events
+    // The socket the engine side ended. Apps are walked concurrently, so the first GetLayout in
+    // the file need not be the one the simulator dropped on: find the socket by its close.
+    let ended = events
         .iter()
-        .rfind(|e| &e["conn"] == conn)
-        .expect("events of that socket");
-    assert_eq!(last["kind"], "close", "{last}");
-    assert_ne!(last["by"], "client", "the engine side ended it: {last}");
-    assert!(!last["reason"].as_str().unwrap().is_empty(), "{last}");
+        .find(|e| e["kind"] == "close" && e["by"] != "client")
+        .unwrap_or_else(|| {
+            panic!(
+                "no socket ended by the engine side; {:?}; stdout: {}; stderr: {}\nevents: {events:#?}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let conn = &ended["conn"];
+    assert!(!ended["reason"].as_str().unwrap().is_empty(), "{ended}");
+    let of_conn: Vec<&Value> = events.iter().filter(|e| &e["conn"] == conn).collect();
+    let last = *of_conn.last().expect("events of that socket");
+    let tail: Vec<String> = of_conn
+        .iter()
+        .rev()
+        .take(6)
+        .rev()
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(
+        last["kind"],
+        "close",
+        "the socket's last events:\n{}",
+        tail.join("\n")
+    );
+    // The request the simulator dropped on was sent on that socket and never answered.
+    let answered: Vec<&Value> = of_kind(&events, "recv")
+        .into_iter()
+        .filter(|r| &r["conn"] == conn)
+        .map(|r| &r["id"])
+        .collect();
+    assert!(
+        of_kind(&events, "send").iter().any(|s| &s["conn"] == conn
+            && s["method"] == "GetLayout"
+            && !answered.contains(&&s["id"])),
+        "an unanswered GetLayout on socket {conn}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -127,7 +127,7 @@ pub async fn run_eval(args: EvalArgs) -> anyhow::Result<i32> {
     })
     .await?;
     match args.out.format() {
-        OutputFormat::Table => println!("{}", crate::text::escape_for_terminal(&value.text)),
+        OutputFormat::Table => crate::outln!("{}", crate::text::escape_for_terminal(&value.text)),
         _ => args.out.print_document(&serde_json::to_value(&value)?)?,
     }
     Ok(exit::OK)
@@ -159,7 +159,7 @@ fn print_table(table: &DataTable, out: &OutputArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|r| cols.iter().map(|&i| r[i].text.clone()).collect())
                 .collect();
-            print!("{}", super::table::render(&headers, &rows));
+            crate::out!("{}", super::table::render(&headers, &rows));
             if (table.rows.len() as u64) < table.total_rows {
                 eprintln!(
                     "{} of {} rows (--rows N for more)",
@@ -174,7 +174,7 @@ fn print_table(table: &DataTable, out: &OutputArgs) -> anyhow::Result<()> {
                 for &i in &cols {
                     o.insert(table.headers[i].clone(), json!(r[i].text));
                 }
-                println!("{}", Value::Object(o));
+                crate::outln!("{}", Value::Object(o));
             }
         }
         _ => {

@@ -159,7 +159,7 @@ pub async fn run(args: DemoEngineArgs) -> anyhow::Result<i32> {
                 args.certs_dir.display()
             )
         })?;
-    println!("{}", sim.engine_url());
+    crate::outln!("{}", sim.engine_url());
     let d = args.certs_dir.display();
     let url = sim.engine_url();
     let mut how = if args.cloud {

@@ -88,9 +88,9 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<i32> {
     let target = spec.name.clone().unwrap_or_else(|| spec.engine_url.clone());
     let live = format == Format::Text;
     if live {
-        println!("qlik-tui doctor: {}\n", doctor::one_line(&target));
+        crate::outln!("qlik-tui doctor: {}\n", doctor::one_line(&target));
         if let Some(s) = args.soak {
-            println!("(after the checks, an idle session is held for {s} s)\n");
+            crate::outln!("(after the checks, an idle session is held for {s} s)\n");
         }
     }
     let report = doctor::run(&spec, &opts, |s| {
@@ -140,13 +140,13 @@ fn print_report(
     steps_shown: bool,
 ) -> anyhow::Result<()> {
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
-        Format::Md => print!("{}", report.to_markdown(target)),
+        Format::Json => crate::outln!("{}", serde_json::to_string_pretty(&report.to_json())?),
+        Format::Md => crate::out!("{}", report.to_markdown(target)),
         Format::Text => {
             let text = report.to_text(target);
             match text.find("\nResult:") {
-                Some(i) if steps_shown => print!("{}", &text[i..]),
-                _ => print!("{text}"),
+                Some(i) if steps_shown => crate::out!("{}", &text[i..]),
+                _ => crate::out!("{text}"),
             }
         }
     }

@@ -15,10 +15,10 @@ pub fn run(json: bool) -> anyhow::Result<i32> {
             .iter()
             .map(|(k, v)| (k.to_string(), serde_json::Value::from(v.clone())))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&map)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&map)?);
     } else {
         for (k, v) in facts {
-            println!("{k:<11} {v}");
+            crate::outln!("{k:<11} {v}");
         }
     }
     Ok(0)

@@ -63,16 +63,16 @@ pub fn run(args: LinksArgs) -> anyhow::Result<i32> {
     let spec = args.conn.spec()?;
     let set = link_set(&Links::new(&spec.display_base()), &args).map_err(super::exit::input)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&set)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&set)?);
     } else {
-        println!("app       {}", set.app);
+        crate::outln!("app       {}", set.app);
         for (name, v) in [
             ("sheet", &set.sheet),
             ("object", &set.object),
             ("bookmark", &set.bookmark),
         ] {
             if let Some(v) = v {
-                println!("{name:<9} {v}");
+                crate::outln!("{name:<9} {v}");
             }
         }
     }

@@ -19,6 +19,7 @@ pub mod output;
 pub mod profile;
 pub mod profiles;
 pub mod search;
+pub mod stdout;
 pub mod table;
 pub mod trace;
 pub mod usage;

@@ -70,7 +70,7 @@ impl OutputArgs {
                     .map(|r| keys.iter().map(|k| cell(r.get(k))).collect())
                     .collect();
                 let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-                print!("{}", super::table::render(&headers, &rows));
+                crate::out!("{}", super::table::render(&headers, &rows));
             }
             other => print_value(other, &Value::Array(records))?,
         }
@@ -138,17 +138,17 @@ pub fn cell(v: Option<&Value>) -> String {
 fn print_value(format: OutputFormat, v: &Value) -> anyhow::Result<()> {
     match format {
         OutputFormat::Table | OutputFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(v)?)
+            crate::outln!("{}", serde_json::to_string_pretty(v)?)
         }
         OutputFormat::Ndjson => match v {
             Value::Array(items) => {
                 for i in items {
-                    println!("{}", serde_json::to_string(i)?);
+                    crate::outln!("{}", serde_json::to_string(i)?);
                 }
             }
-            other => println!("{}", serde_json::to_string(other)?),
+            other => crate::outln!("{}", serde_json::to_string(other)?),
         },
-        OutputFormat::Yaml => print!("{}", serde_yaml_ng::to_string(v)?),
+        OutputFormat::Yaml => crate::out!("{}", serde_yaml_ng::to_string(v)?),
     }
     Ok(())
 }

@@ -396,7 +396,7 @@ fn list(json: bool, names: bool) -> anyhow::Result<i32> {
     let store = ProfileStore::open_default()?;
     if names {
         for p in store.profiles() {
-            println!("{}", p.name);
+            crate::outln!("{}", p.name);
         }
         return Ok(0);
     }
@@ -410,7 +410,7 @@ fn list(json: bool, names: bool) -> anyhow::Result<i32> {
                 v
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&items)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&items)?);
         return Ok(0);
     }
     if store.profiles().next().is_none() {
@@ -440,7 +440,7 @@ fn list(json: bool, names: bool) -> anyhow::Result<i32> {
             ]
         })
         .collect();
-    print!(
+    crate::out!(
         "{}",
         super::table::render(
             &["NAME", "DEPLOYMENT", "AUTH", "ENGINE URL", "NOTES"],
@@ -510,7 +510,7 @@ fn show(name: &str, json: bool, choice: Option<StoreChoice>) -> anyhow::Result<i
                 .collect(),
         );
         v["certificate"] = serde_json::to_value(&facts)?;
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(0);
     }
     let mut rows = vec![];
@@ -526,7 +526,7 @@ fn show(name: &str, json: bool, choice: Option<StoreChoice>) -> anyhow::Result<i
             rows.push(vec![k, text]);
         }
     }
-    println!(
+    crate::outln!(
         "profile {name}{}",
         if store.default_name() == Some(name) {
             " (default)"
@@ -534,21 +534,21 @@ fn show(name: &str, json: bool, choice: Option<StoreChoice>) -> anyhow::Result<i
             ""
         }
     );
-    print!("{}", super::table::render(&["KEY", "VALUE"], &rows));
-    println!("secrets in {keyring_note}:");
+    crate::out!("{}", super::table::render(&["KEY", "VALUE"], &rows));
+    crate::outln!("secrets in {keyring_note}:");
     if secrets.is_empty() {
-        println!("  (none)");
+        crate::outln!("  (none)");
     }
     for k in secrets.kinds() {
-        println!(
+        crate::outln!(
             "  {:<16} {}",
             k.label(),
             mask(k, secrets.get(k).unwrap_or_default())
         );
     }
     if let Some(f) = facts {
-        println!("client certificate:");
-        print!("{}", facts_text(&f));
+        crate::outln!("client certificate:");
+        crate::out!("{}", facts_text(&f));
     }
     Ok(0)
 }
@@ -591,7 +591,7 @@ async fn test(name: &str, choice: Option<StoreChoice>) -> anyhow::Result<i32> {
     let result = site.check().await;
     site.close_all().await;
     let c = result?;
-    println!(
+    crate::outln!(
         "ok: engine {}, authenticated as {}, {} apps {}",
         escape_for_terminal(&c.info.engine_version),
         escape_for_terminal(&c.info.user),

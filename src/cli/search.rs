@@ -69,7 +69,7 @@ fn print_table(app: &AppResult) {
     if app.hits.is_empty() {
         return;
     }
-    println!(
+    crate::outln!(
         "{} ({}): {} hit{}",
         escape_for_terminal(&app.app_name),
         escape_for_terminal(&app.app_id),
@@ -92,11 +92,11 @@ fn print_table(app: &AppResult) {
             ]
         })
         .collect();
-    print!(
+    crate::out!(
         "{}",
         super::table::render(&["  KIND", "TITLE", "WHERE", "TEXT"], &rows)
     );
-    println!();
+    crate::outln!();
 }
 
 /// Writes `{"pattern": …, "hits": [` first, each hit as its app is done, the errors at the end.
@@ -106,7 +106,7 @@ struct JsonOut {
 
 impl JsonOut {
     fn begin(pattern: &str) -> anyhow::Result<JsonOut> {
-        print!(
+        crate::out!(
             "{{\"pattern\":{},\"hits\":[",
             serde_json::to_string(pattern)?
         );
@@ -142,7 +142,7 @@ impl JsonOut {
                 message: &e.message,
             })
             .collect();
-        println!("\n],\"errors\":{}}}", serde_json::to_string(&errors)?);
+        crate::outln!("\n],\"errors\":{}}}", serde_json::to_string(&errors)?);
         Ok(())
     }
 }

@@ -41,9 +41,9 @@ pub fn run(args: TraceArgs) -> anyhow::Result<i32> {
     })?;
     let summary = summarize(&text).with_context(|| format!("{}", args.file.display()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        print!(
+        crate::out!(
             "{}",
             crate::text::escape_lines_for_terminal(&render_text(&summary))
         );

@@ -41,7 +41,7 @@ pub async fn run(args: UsageArgs) -> anyhow::Result<i32> {
         super::export::warn(e);
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(0);
     }
     let rows: Vec<Vec<String>> = report
@@ -56,8 +56,8 @@ pub async fn run(args: UsageArgs) -> anyhow::Result<i32> {
             ]
         })
         .collect();
-    println!("Master items");
-    print!(
+    crate::outln!("Master items");
+    crate::out!(
         "{}",
         super::table::render(&["KIND", "ID", "TITLE", "USED BY"], &rows)
     );
@@ -66,8 +66,8 @@ pub async fn run(args: UsageArgs) -> anyhow::Result<i32> {
         .iter()
         .map(|f| vec![f.name.clone(), users(&f.used_by)])
         .collect();
-    println!("\nFields");
-    print!("{}", super::table::render(&["FIELD", "USED BY"], &rows));
+    crate::outln!("\nFields");
+    crate::out!("{}", super::table::render(&["FIELD", "USED BY"], &rows));
     let unused = report
         .master_items
         .iter()

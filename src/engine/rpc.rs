@@ -189,6 +189,17 @@ impl Shared {
         }
     }
 
+    /// Traces a pushed frame unless the socket's end is already recorded (by another task, under
+    /// the pending lock as in `fail_all`): the `close` stays the last event of its socket.
+    fn trace_push(&self, event: &Event<'_>) {
+        if let Some(trace) = &self.trace {
+            let _order = self.pending();
+            if self.ended().is_none() {
+                trace.emit(event);
+            }
+        }
+    }
+
     fn touch(&self) {
         *self.last_traffic.lock().unwrap_or_else(|e| e.into_inner()) = tokio::time::Instant::now();
     }
@@ -357,33 +368,36 @@ impl RpcClient {
         let frame = serde_json::to_string(&Request::new(id, handle, method, params))
             .map_err(|e| EngineError::Protocol(e.to_string()))?;
         let (tx, rx) = oneshot::channel();
-        self.shared.pending().insert(
-            id,
-            Pending {
-                method: method.to_string(),
-                handle,
-                sent: self.shared.trace.as_ref().map(|_| Instant::now()),
-                tx,
-            },
-        );
-        // The socket may have died between the check above and the insert: `fail_all` marks the
-        // client closed before it drains, so either it drained this request or we see the mark
-        // here. Without this re-check the request would wait for the full request timeout.
-        if let Some(ended) = self.shared.ended() {
-            self.forget(id);
-            return Err(ended.error_for(method));
-        }
-        self.shared.sent.fetch_add(1, Ordering::Relaxed);
-        self.shared.touch();
-        tracing::trace!(id, handle, method, "request");
-        if let Some(trace) = &self.shared.trace {
-            trace.emit(&Event::Send {
+        {
+            // Under the pending lock, which `fail_all` holds while it marks the socket ended and
+            // records its close: either this request is registered (and traced) before the end,
+            // and the end fails it, or the end is seen here. No `send` follows a `close` in a
+            // trace, and no request waits out its timeout on a dead socket.
+            let mut pending = self.shared.pending();
+            if let Some(ended) = self.shared.ended() {
+                return Err(ended.error_for(method));
+            }
+            pending.insert(
                 id,
-                method,
-                handle,
-                body: &frame,
-            });
+                Pending {
+                    method: method.to_string(),
+                    handle,
+                    sent: self.shared.trace.as_ref().map(|_| Instant::now()),
+                    tx,
+                },
+            );
+            self.shared.sent.fetch_add(1, Ordering::Relaxed);
+            tracing::trace!(id, handle, method, "request");
+            if let Some(trace) = &self.shared.trace {
+                trace.emit(&Event::Send {
+                    id,
+                    method,
+                    handle,
+                    body: &frame,
+                });
+            }
         }
+        self.shared.touch();
         if self.out.send(Message::text(frame)).is_err() {
             self.forget(id);
             return Err(self
@@ -529,10 +543,8 @@ fn route(
                 h.changed.extend(resp.change.iter().copied());
                 h.closed.extend(resp.close.iter().copied());
             }
-            if let Some(trace) = &shared.trace
-                && !(resp.change.is_empty() && resp.close.is_empty())
-            {
-                trace.emit(&Event::Push {
+            if !(resp.change.is_empty() && resp.close.is_empty()) {
+                shared.trace_push(&Event::Push {
                     method: None,
                     change: &resp.change,
                     close: &resp.close,
@@ -605,14 +617,12 @@ fn route(
             let _ = tx.send(outcome);
         }
         Incoming::Notification(n) => {
-            if let Some(trace) = &shared.trace {
-                trace.emit(&Event::Push {
-                    method: Some(&n.method),
-                    change: &[],
-                    close: &[],
-                    body: Some(text),
-                });
-            }
+            shared.trace_push(&Event::Push {
+                method: Some(&n.method),
+                change: &[],
+                close: &[],
+                body: Some(text),
+            });
             let fatal = is_fatal_notification(&n);
             let method = n.method.clone();
             let message = n

@@ -1,4 +1,5 @@
 //! Helpers for the tests that need a real keyring backend or run the real binary.
+#![allow(clippy::disallowed_macros)] // a test or bench prints its own report
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
