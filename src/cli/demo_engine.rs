@@ -32,6 +32,11 @@ pub struct DemoEngineArgs {
     /// spreadsheet formulas), to see how a client shows them.
     #[arg(long, conflicts_with = "scale")]
     pub hostile_titles: bool,
+    /// Serve the demo site with fixed edits to its richest app (a sheet renamed, one removed,
+    /// an object replaced, a measure, a variable, a field and the script changed): the other
+    /// side of a `qlik-tui diff` against a plain demo engine.
+    #[arg(long, conflicts_with_all = ["scale", "hostile_titles"])]
+    pub variant: bool,
     /// Also serve a virtual proxy (repeatable): `jwt` at /jwt (JWT with the November 2024 CSRF
     /// check; needs --jwt-public-key) or `header` at /hdr (header hdr-usr: DIRECTORY\USER).
     #[arg(long = "vproxy", value_enum, value_name = "KIND")]
@@ -147,6 +152,7 @@ pub async fn run(args: DemoEngineArgs) -> anyhow::Result<i32> {
         latency: Duration::from_millis(args.latency_ms),
         scale: args.scale,
         hostile_titles: args.hostile_titles,
+        variant: args.variant,
         auth,
         ..Default::default()
     })
@@ -199,6 +205,7 @@ mod tests {
             latency_ms: 0,
             scale: None,
             hostile_titles: false,
+            variant: false,
             vproxies: vec![],
             cloud: false,
             jwt_public_key: None,

@@ -19,6 +19,9 @@ pub const CONNECTION: i32 = 3;
 /// The engine refused: access denied, or the app / object / field was not found.
 pub const REFUSED: i32 = 4;
 
+/// `diff`: the two sides differ (as diff(1)).
+pub const DIFFER: i32 = 1;
+
 /// The table `--help` ends with (the README repeats it).
 pub const HELP_TABLE: &str = "Exit codes:
   0  ok
@@ -39,6 +42,23 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// A diff's trouble, whatever its cause: exit 2 as diff(1), so 1 keeps meaning "they differ".
+#[derive(Debug)]
+pub struct DiffTrouble(pub anyhow::Error);
+
+impl std::fmt::Display for DiffTrouble {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for DiffTrouble {}
+
+/// Marks `e` as a diff's trouble (exit 2 whatever it is).
+pub fn diff_trouble(e: anyhow::Error) -> anyhow::Error {
+    anyhow::Error::new(DiffTrouble(e))
+}
+
 /// Marks `e` as the user's input error (exit 2), unless it already maps to a more telling code
 /// (a keyring refusing, an engine error met while checking the input).
 pub fn input(e: anyhow::Error) -> anyhow::Error {
@@ -58,6 +78,9 @@ pub fn usage(message: impl std::fmt::Display) -> anyhow::Error {
 /// decides; anything else is FAILED.
 pub fn code_for(e: &anyhow::Error) -> i32 {
     for cause in e.chain() {
+        if cause.is::<DiffTrouble>() {
+            return USAGE;
+        }
         if cause.is::<InputError>() {
             return USAGE;
         }
@@ -164,6 +187,8 @@ mod tests {
             REFUSED
         );
         assert_eq!(code_for(&usage("bad flag")), USAGE);
+        // A diff's trouble is 2 even when the cause would say otherwise.
+        assert_eq!(code_for(&diff_trouble(anyhow::Error::new(rpc(5)))), USAGE);
         assert_eq!(code_for(&anyhow::anyhow!("write failed")), FAILED);
         // Context around a typed error keeps its code; input() never hides a better one.
         let wrapped = anyhow::Error::new(rpc(5)).context("opening the app");

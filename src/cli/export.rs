@@ -45,7 +45,8 @@ pub struct ExportArgs {
     /// Add each app's load script.
     #[arg(long)]
     pub include_script: bool,
-    /// Add the raw properties of apps, sheets and objects.
+    /// Add the raw properties of apps, sheets, objects, master items, bookmarks and variables
+    /// (what a deep `qlik-tui diff` of two exports compares).
     #[arg(long)]
     pub include_properties: bool,
     /// CSV: write cells starting with =, +, -, @, tab or CR as they are. By default such a cell

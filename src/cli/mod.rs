@@ -7,6 +7,7 @@ pub mod completions;
 pub mod conn;
 pub mod data;
 pub mod demo_engine;
+pub mod diff;
 pub mod doctor;
 pub mod exit;
 pub mod export;
@@ -86,6 +87,9 @@ pub enum Command {
     Profile(profile::ProfileArgs),
     /// Export apps' metadata and links as json, ndjson, csv or md.
     Export(Box<export::ExportArgs>),
+    /// Compare two apps: the same app on two profiles, two apps, or two export documents
+    /// (exit 0 equal, 1 different, 2 trouble).
+    Diff(Box<diff::DiffArgs>),
     /// Search apps' sheets, objects, master items, bookmarks, variables, script and fields.
     Search(Box<search::SearchArgs>),
     /// Who uses each master item and field of an app (and which are unused).
@@ -144,6 +148,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::DemoEngine(a)) => demo_engine::run(*a).await,
         Some(Command::Doctor(a)) => doctor::run(*a).await,
         Some(Command::Export(a)) => export::run(*a).await,
+        Some(Command::Diff(a)) => diff::run(*a).await,
         Some(Command::Links(a)) => links::run(*a),
         Some(Command::Search(a)) => search::run(*a).await,
         Some(Command::Usage(a)) => usage::run(*a).await,

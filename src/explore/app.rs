@@ -413,6 +413,13 @@ impl AppSession {
             LibraryKind::Measure => self.doc.get_measure(id).await?.get_properties().await,
             LibraryKind::Visualization => self.doc.get_object(id).await?.get_properties().await,
             LibraryKind::Bookmark => self.doc.get_bookmark(id).await?.get_properties().await,
+            LibraryKind::Variable => {
+                self.doc
+                    .get_variable_by_id(id)
+                    .await?
+                    .get_properties()
+                    .await
+            }
         }
     }
 
@@ -445,6 +452,7 @@ pub enum LibraryKind {
     Measure,
     Visualization,
     Bookmark,
+    Variable,
 }
 
 fn owner_name(meta: &Value) -> Option<String> {

@@ -1,9 +1,10 @@
 //! The domain: a site's apps and an app's sheets, objects, master items, bookmarks, variables,
-//! data model and script, loaded lazily from engine sessions; links and exports. Both front ends
+//! data model and script, loaded lazily from engine sessions; links, exports and diffs. Both front ends
 //! call these same functions.
 
 pub mod app;
 pub mod data;
+pub mod diff;
 pub mod doctor;
 pub mod export;
 pub mod links;

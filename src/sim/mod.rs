@@ -9,7 +9,7 @@
 //! params) → `global` / `doc` / `object` (the classes) over `data` (the site), `layout` and
 //! `lists` (computed parts), `model` (data model). `behaviour` holds the fault knobs (`faults`
 //! sends the broken replies); `qrs`
-//! the repository's about route; `scale` the generated site. `authmodes` (with `vproxy` and
+//! the repository's about route; `scale` the generated site; `hostile` and `variant` edited demo sites. `authmodes` (with `vproxy` and
 //! `tenant`) adds the modes beyond certificates: virtual proxies and a Qlik Cloud tenant.
 
 pub mod auth;
@@ -38,6 +38,7 @@ pub mod socket;
 pub mod table;
 pub mod tenant;
 pub mod upgrade;
+pub mod variant;
 pub mod vproxy;
 pub mod writes;
 
@@ -73,6 +74,8 @@ pub struct SimConfig {
     /// Serve the demo site with hostile titles (`hostile`): escape sequences, bidi overrides,
     /// spreadsheet formulas.
     pub hostile_titles: bool,
+    /// Serve the demo site with `variant`'s edits (a production copy drifted from the demo).
+    pub variant: bool,
 }
 
 impl Default for SimConfig {
@@ -84,6 +87,7 @@ impl Default for SimConfig {
             behaviour: Behaviour::default(),
             auth: AuthModes::default(),
             hostile_titles: false,
+            variant: false,
         }
     }
 }
@@ -103,6 +107,7 @@ impl SimServer {
         let site = match cfg.scale {
             Some(n) => Site::scaled(n)?,
             None if cfg.hostile_titles => Site::from_json(&hostile::site_json())?,
+            None if cfg.variant => Site::from_json(&variant::site_json()?)?,
             None => Site::demo()?,
         };
         let pki = DemoPki::generate().context("cannot make the simulator's certificates")?;

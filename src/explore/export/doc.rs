@@ -2,7 +2,7 @@
 //! document's keys. The keys named in issue 5 keep their names forever; new keys may be added.
 //! Built from the explorer's model values plus links; nothing here talks to an engine.
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::explore::links::Links;
@@ -15,7 +15,7 @@ pub const FORMAT: &str = "qlik-tui.export/1";
 
 /// Where the export came from. Never holds a credential: the engine URL is shown with its query
 /// values redacted, and the user is the engine's own answer to GetAuthenticatedUser.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SourceDoc {
     pub engine_url: String,
     pub display_url: String,
@@ -23,19 +23,19 @@ pub struct SourceDoc {
     pub user: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StreamDoc {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AppLinks {
     pub overview: String,
 }
 
 /// One app, complete. Sections not loaded for a narrower scope (a sheet, an object) are empty.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AppDoc {
     pub id: String,
     pub name: String,
@@ -53,7 +53,11 @@ pub struct AppDoc {
     pub variables: Vec<VariableDoc>,
     pub data_model: DataModelDoc,
     /// The load script, with `--include-script` (null when it could not be read).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub script: Option<Option<String>>,
     /// Why the script is null when the user may not read it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,7 +67,7 @@ pub struct AppDoc {
     pub properties: Option<Value>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SheetDoc {
     pub id: String,
     pub title: String,
@@ -75,7 +79,7 @@ pub struct SheetDoc {
     pub properties: Option<Value>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ObjectDoc {
     pub id: String,
     pub r#type: String,
@@ -88,7 +92,7 @@ pub struct ObjectDoc {
     pub properties: Option<Value>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct MasterItemsDoc {
     pub dimensions: Vec<MasterFieldDoc>,
     pub measures: Vec<MasterFieldDoc>,
@@ -97,7 +101,7 @@ pub struct MasterItemsDoc {
 
 /// A master dimension or measure; `definition` is the measure's expression or the dimension's
 /// field definitions joined by ", ".
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct MasterFieldDoc {
     pub id: String,
     pub title: String,
@@ -108,7 +112,7 @@ pub struct MasterFieldDoc {
     pub properties: Option<Value>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct MasterVizDoc {
     pub id: String,
     pub title: String,
@@ -119,7 +123,7 @@ pub struct MasterVizDoc {
     pub properties: Option<Value>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BookmarkDoc {
     pub id: String,
     pub title: String,
@@ -132,14 +136,17 @@ pub struct BookmarkDoc {
     pub properties: Option<Value>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct VariableDoc {
     pub id: String,
     pub name: String,
     pub definition: String,
+    /// GetProperties, with `--include-properties`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Value>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct DataModelDoc {
     pub tables: Vec<TableDoc>,
     pub keys: Vec<KeyDoc>,
@@ -148,14 +155,14 @@ pub struct DataModelDoc {
     pub empty_because: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TableDoc {
     pub name: String,
     pub rows: u64,
     pub fields: Vec<FieldDoc>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FieldDoc {
     pub name: String,
     pub is_key: bool,
@@ -163,7 +170,7 @@ pub struct FieldDoc {
 }
 
 /// A key between tables: the fields it is made of and the tables it links.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct KeyDoc {
     pub fields: Vec<String>,
     pub tables: Vec<String>,
@@ -171,13 +178,19 @@ pub struct KeyDoc {
 
 /// Something that could not be exported. `code` is the engine's error code (null when the failure
 /// carried none, e.g. a refused session); `part` names what failed when it was less than the app.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ErrorDoc {
     pub app_id: String,
     pub code: Option<i64>,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
+}
+
+/// A key that is present (its value may be null) reads as `Some`: `"script": null` (the script
+/// could not be read) stays apart from no `script` key (not asked for).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 impl AppDoc {
@@ -348,6 +361,7 @@ impl VariableDoc {
             id: v.id.clone(),
             name: v.name.clone(),
             definition: v.definition.clone(),
+            properties: None,
         }
     }
 }

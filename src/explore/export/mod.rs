@@ -88,7 +88,8 @@ pub struct ExportOptions {
     pub concurrency: usize,
     /// Add each app's load script.
     pub include_script: bool,
-    /// Add the raw properties of the app, its sheets and objects.
+    /// Add the raw properties of the app, its sheets and objects, master items, bookmarks and
+    /// variables.
     pub include_properties: bool,
     /// CSV: write formula-looking text cells (`=`, `+`, `-`, `@`, tab, CR first) as they are,
     /// without the `'` that keeps a spreadsheet from running them.

@@ -59,6 +59,7 @@ fn doc(name: &str, sheet: &str, object: &str, description: &str) -> AppDoc {
             id: "v".into(),
             name: object.into(),
             definition: description.into(),
+            properties: None,
         }],
         data_model: DataModelDoc::default(),
         script: Some(Some(description.into())),

@@ -1,6 +1,7 @@
 //! Collecting one app for an export: open it on its own session, send every independent request
 //! at once (sheet list → one GetFullPropertyTree per sheet, alongside master items, bookmarks,
-//! variables, data model, script), and turn the replies into an `AppDoc`.
+//! variables, data model, script), and turn the replies into an `AppDoc`. With properties, every
+//! master item, bookmark and variable also gets its own GetProperties (what a deep diff compares).
 //!
 //! Failures are sorted in two kinds. What the engine refuses for this app (an error code: access
 //! denied, not found) is recorded in `errors` and the export goes on; a lost connection, a
@@ -217,12 +218,24 @@ async fn collect_open_app(
         .await;
         Ok::<_, EngineError>((b, props))
     };
+    let variables = async {
+        let v = app.variables().await?;
+        let props = only_if(
+            with_item_props,
+            join_all(
+                v.iter()
+                    .map(|v| app.library_properties(LibraryKind::Variable, &v.id)),
+            ),
+        )
+        .await;
+        Ok::<_, EngineError>((v, props))
+    };
     let (header, sheets, masters, bookmarks, variables, data_model, script, properties) = tokio::join!(
         header,
         sheets_and_trees,
         masters,
         only_if(whole, bookmarks),
-        only_if(whole, app.variables()),
+        only_if(whole, variables),
         only_if(whole, app.data_model()),
         script,
         properties,
@@ -290,10 +303,10 @@ async fn collect_open_app(
             fill_properties(slots, props, id, "bookmark", &mut errors)?;
         }
         if let Some(v) = variables {
-            doc.variables = section(v, id, "variables", &mut errors)?
-                .iter()
-                .map(VariableDoc::new)
-                .collect();
+            let (v, props) = section(v, id, "variables", &mut errors)?;
+            doc.variables = v.iter().map(VariableDoc::new).collect();
+            let slots = doc.variables.iter_mut().map(|v| (&v.id, &mut v.properties));
+            fill_properties(slots, props, id, "variable", &mut errors)?;
         }
         if let Some(m) = data_model {
             doc.data_model = DataModelDoc::new(&section(m, id, "data_model", &mut errors)?);
