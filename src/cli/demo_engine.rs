@@ -10,7 +10,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
-use crate::sim::authmodes::{AuthModes, CloudJwtIdp, CloudTenant, ProxyAuth, VirtualProxy};
+use crate::sim::authmodes::{
+    AuthModes, CloudJwtIdp, CloudTenant, ProxyAuth, RateLimit, VirtualProxy,
+};
 use crate::sim::{SimConfig, SimServer};
 
 #[derive(Debug, Clone, Args)]
@@ -53,6 +55,20 @@ pub struct DemoEngineArgs {
     /// The issuer the Qlik Cloud JWT login requires (`iss`).
     #[arg(long, default_value = "qlik-tui-demo")]
     pub jwt_issuer: String,
+    /// With --cloud: the tenant's rate limit. Answer the first N REST calls (or `always`, every
+    /// one) with HTTP 429 Too Many Requests and `Retry-After: 1`.
+    #[arg(long, value_name = "N|always", requires = "cloud", value_parser = rate_limit)]
+    pub cloud_rate_limit: Option<RateLimit>,
+}
+
+/// `--cloud-rate-limit`: a number of calls, or `always`.
+fn rate_limit(v: &str) -> Result<RateLimit, String> {
+    if v.eq_ignore_ascii_case("always") {
+        return Ok(RateLimit::always());
+    }
+    v.parse::<u32>()
+        .map(RateLimit::first)
+        .map_err(|_| format!("'{v}' is neither a number of calls nor 'always'"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -137,6 +153,7 @@ fn auth_modes(args: &DemoEngineArgs) -> anyhow::Result<(AuthModes, Vec<String>)>
         modes.cloud = Some(CloudTenant {
             api_keys: vec![(api_key, "auth0|demo".into())],
             jwt,
+            rate_limit: args.cloud_rate_limit,
             ..Default::default()
         });
     }
@@ -210,6 +227,7 @@ mod tests {
             cloud: false,
             jwt_public_key: None,
             jwt_issuer: "qlik-tui-demo".into(),
+            cloud_rate_limit: None,
         }
     }
 
@@ -243,5 +261,18 @@ mod tests {
             "the key is named by its file"
         );
         assert!(tries.iter().any(|t| t.contains("--api-key-file")));
+        assert_eq!(cloud.rate_limit, None, "no rate limit unless asked");
+
+        a.cloud_rate_limit = Some(rate_limit("2").unwrap());
+        let (modes, _) = auth_modes(&a).unwrap();
+        assert_eq!(modes.cloud.unwrap().rate_limit, Some(RateLimit::first(2)));
+    }
+
+    #[test]
+    fn the_rate_limit_flag_takes_a_count_or_always() {
+        assert_eq!(rate_limit("3"), Ok(RateLimit::first(3)));
+        assert_eq!(rate_limit("always"), Ok(RateLimit::always()));
+        let e = rate_limit("lots").unwrap_err();
+        assert!(e.contains("'lots'") && e.contains("always"), "{e}");
     }
 }

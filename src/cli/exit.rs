@@ -138,7 +138,9 @@ pub fn engine_code(e: &EngineError) -> i32 {
         | EngineError::Protocol(_)
         | EngineError::Unreadable { .. }
         | EngineError::MessageTooLarge { .. }
-        | EngineError::HttpRefused { .. } => CONNECTION,
+        | EngineError::HttpRefused { .. }
+        | EngineError::RateLimited { .. }
+        | EngineError::CloudSocketRefused { .. } => CONNECTION,
         EngineError::SessionRefused { state } => match state.as_str() {
             "SESSION_ERROR_APP_ACCESS_DENIED" => REFUSED,
             _ => CONNECTION,

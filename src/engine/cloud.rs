@@ -1,14 +1,17 @@
 //! Qlik Cloud REST next to the engine: the JWT session login, the CSRF token for cookie
 //! sessions, and the paged lists (apps come from `/api/v1/items?resourceType=app`, not from
 //! GetDocList; the app id is the item's `resourceId`). Every call reuses the engine transport,
-//! so failures are typed the same way and every wait is bounded.
+//! so failures are typed the same way and every wait is bounded; an HTTP 429 is waited out as
+//! `Retry-After` asks, within a bound (`rate_limit`). A refused credential is never an empty
+//! list: a 401/403, a redirect to a sign-in page, or a reply that is not the API's JSON fails.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::cookie::{self, Cookie};
 use super::error::EngineError;
-use super::http::{self, HttpResponse};
+use super::http::HttpResponse;
+use super::rate_limit;
 use super::transport::ConnectOptions;
 use super::url::redact;
 
@@ -25,6 +28,14 @@ pub enum CloudCredential {
 }
 
 impl CloudCredential {
+    /// What the credential is, in a sentence.
+    fn noun(self) -> &'static str {
+        match self {
+            CloudCredential::ApiKey => "the API key",
+            CloudCredential::JwtSession => "the JWT session",
+        }
+    }
+
     fn fix(self) -> &'static str {
         match self {
             CloudCredential::ApiKey => {
@@ -90,17 +101,91 @@ impl CloudItem {
 }
 
 fn refused(what: String, resp: &HttpResponse, credential: CloudCredential) -> EngineError {
+    let mut detail = resp.error_detail();
     let fix = match resp.status {
         401 | 403 => credential.fix().to_string(),
+        300..=399 => {
+            // A browser's way in: the tenant (or a gateway) sends a client it does not know
+            // to its sign-in page.
+            if let Some(l) = resp.header("location") {
+                detail = format!("redirect to {}", redact(l));
+            }
+            format!(
+                "a redirect to a sign-in page means {} was not accepted. {}",
+                credential.noun(),
+                credential.fix()
+            )
+        }
         404 => "no such endpoint: check that the engine URL names a Qlik Cloud tenant (wss://<tenant>.<region>.qlikcloud.com)".to_string(),
-        429 => "Qlik Cloud is rate limiting these requests: wait a minute and retry".to_string(),
         _ => "see Qlik Cloud's status page, and retry".to_string(),
     };
     EngineError::HttpRefused {
         what,
         status: resp.status,
-        detail: resp.error_detail(),
+        detail,
         fix,
+    }
+}
+
+/// A 2xx reply that is not the API's JSON (`found` says what it is): a sign-in page or a
+/// proxy in between answered for the tenant. It must fail, never read as an empty list.
+fn not_the_api(
+    what: String,
+    resp: &HttpResponse,
+    found: &str,
+    credential: CloudCredential,
+) -> EngineError {
+    EngineError::HttpRefused {
+        what,
+        status: resp.status,
+        detail: found.to_string(),
+        fix: format!(
+            "that is not the Qlik Cloud API's answer: a sign-in page, or a proxy or gateway between here and the tenant, answered instead. Check that the engine URL names the tenant (wss://<tenant>.<region>.qlikcloud.com) and that nothing in between intercepts HTTPS; a sign-in page means {} was not accepted: {}",
+            credential.noun(),
+            credential.fix()
+        ),
+    }
+}
+
+/// The JSON body of a 2xx API reply; anything else (an HTML page, text) is `not_the_api`.
+fn api_json(
+    what: impl Fn() -> String,
+    resp: &HttpResponse,
+    credential: CloudCredential,
+) -> Result<Value, EngineError> {
+    let content_type = resp.header("content-type").unwrap_or("");
+    let found = if content_type.to_ascii_lowercase().contains("html") {
+        format!("an HTML page ({content_type}), not JSON")
+    } else {
+        match serde_json::from_slice::<Value>(&resp.body) {
+            Ok(v) => return Ok(v),
+            Err(_) if content_type.is_empty() => "a body that is not JSON".to_string(),
+            Err(_) => format!("a {content_type} body that is not JSON"),
+        }
+    };
+    Err(not_the_api(what(), resp, &found, credential))
+}
+
+/// A refused engine socket on Qlik Cloud (401/403 on the upgrade, or closed before the
+/// greeting), said as the credential's problem; other errors pass through.
+pub fn socket_refusal(e: EngineError, credential: CloudCredential) -> EngineError {
+    let how = match &e {
+        EngineError::UpgradeRejected {
+            status: status @ (401 | 403),
+            ..
+        } => format!("HTTP {status} on the WebSocket upgrade"),
+        EngineError::ClosedBeforeGreeting { close } => {
+            format!("the socket was upgraded, then closed without the engine greeting{close}")
+        }
+        _ => return e,
+    };
+    EngineError::CloudSocketRefused {
+        how,
+        fix: format!(
+            "the tenant did not accept {} for the engine. {}; if it works for the app list (`qlik-tui apps`), check that the user may open this app (its space roles)",
+            credential.noun(),
+            credential.fix()
+        ),
     }
 }
 
@@ -109,13 +194,10 @@ fn refused(what: String, resp: &HttpResponse, credential: CloudCredential) -> En
 pub async fn jwt_session(opts: &ConnectOptions, base: &str) -> Result<Vec<Cookie>, EngineError> {
     let mut req = opts.clone();
     req.url = format!("{}/login/jwt-session", base.trim_end_matches('/'));
-    let resp = http::request(&req, "POST", None).await?;
+    let what = || format!("the JWT login ({})", redact(&req.url));
+    let resp = rate_limit::request(&req, "POST", what).await?;
     if !(200..300).contains(&resp.status) {
-        return Err(refused(
-            format!("the JWT login ({})", redact(&req.url)),
-            &resp,
-            CloudCredential::JwtSession,
-        ));
+        return Err(refused(what(), &resp, CloudCredential::JwtSession));
     }
     let jar = cookie::from_set_cookie(resp.header_all("set-cookie"));
     if jar.is_empty() {
@@ -134,18 +216,15 @@ pub async fn jwt_session(opts: &ConnectOptions, base: &str) -> Result<Vec<Cookie
 pub async fn csrf_token(opts: &ConnectOptions, base: &str) -> Result<Option<String>, EngineError> {
     let mut req = opts.clone();
     req.url = format!("{}/api/v1/csrf-token", base.trim_end_matches('/'));
-    let resp = http::request(&req, "GET", None).await?;
+    let what = || format!("the CSRF token endpoint ({})", redact(&req.url));
+    let resp = rate_limit::request(&req, "GET", what).await?;
     match resp.status {
         200..=299 => Ok(resp
             .header("qlik-csrf-token")
             .filter(|t| !t.is_empty())
             .map(str::to_string)),
         404 => Ok(None),
-        _ => Err(refused(
-            format!("the CSRF token endpoint ({})", redact(&req.url)),
-            &resp,
-            CloudCredential::JwtSession,
-        )),
+        _ => Err(refused(what(), &resp, CloudCredential::JwtSession)),
     }
 }
 
@@ -171,17 +250,19 @@ pub async fn get_all(
         }
         let mut req = opts.clone();
         req.url = url.clone();
-        let resp = http::request(&req, "GET", None).await?;
+        let what = || format!("the Qlik Cloud API ({})", redact(&url));
+        let resp = rate_limit::request(&req, "GET", what).await?;
         if resp.status != 200 {
-            return Err(refused(
-                format!("the Qlik Cloud API ({})", redact(&url)),
-                &resp,
-                credential,
-            ));
+            return Err(refused(what(), &resp, credential));
         }
-        let page = resp.json()?;
+        let page = api_json(what, &resp, credential)?;
         let data = page.get("data").and_then(Value::as_array).ok_or_else(|| {
-            EngineError::Protocol(format!("the reply of {} has no 'data' list", redact(&url)))
+            not_the_api(
+                what(),
+                &resp,
+                "JSON without the API's 'data' list",
+                credential,
+            )
         })?;
         out.extend(data.iter().cloned());
         if let Some(href) = page.pointer("/links/next/href").and_then(Value::as_str) {
@@ -213,7 +294,18 @@ pub async fn list_apps(
         credential,
     )
     .await?;
-    Ok(items.iter().filter_map(CloudItem::from_json).collect())
+    // Every app item has a resourceId: a list whose entries lack it is some other answer.
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            CloudItem::from_json(v).ok_or_else(|| {
+                EngineError::Protocol(format!(
+                    "entry {i} of the Qlik Cloud items list has no resourceId, so it is not an app item: the reply is not the items API's"
+                ))
+            })
+        })
+        .collect()
 }
 
 /// (id, name) of every space the credential may see.
@@ -256,5 +348,84 @@ mod tests {
         assert!(i.published);
         assert_eq!(i.last_reload_time, "2026-01-01T00:00:00Z");
         assert!(CloudItem::from_json(&json!({"id": "x"})).is_none());
+    }
+
+    fn reply(content_type: &str, body: &str) -> HttpResponse {
+        HttpResponse {
+            status: 200,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn only_json_is_the_apis_answer() {
+        let what = || "the Qlik Cloud API (https://t/api/v1/items)".to_string();
+        let key = CloudCredential::ApiKey;
+        let v = api_json(what, &reply("application/json", r#"{"data":[]}"#), key).unwrap();
+        assert_eq!(v, json!({"data": []}));
+        for (content_type, body, found) in [
+            (
+                "text/html; charset=utf-8",
+                "<html>Sign in</html>",
+                "an HTML page",
+            ),
+            // A sign-in page labelled as JSON is still not JSON.
+            ("application/json", "<html>Sign in</html>", "not JSON"),
+            ("", "Sign in", "not JSON"),
+        ] {
+            let e = api_json(what, &reply(content_type, body), key).unwrap_err();
+            let text = e.to_string();
+            assert!(
+                matches!(e, EngineError::HttpRefused { status: 200, .. }),
+                "{text}"
+            );
+            assert!(
+                text.contains(found) && text.contains("sign-in page"),
+                "{text}"
+            );
+            assert!(text.contains("did not accept the API key"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_refused_socket_on_qlik_cloud_names_the_credential() {
+        let e = socket_refusal(
+            EngineError::UpgradeRejected {
+                status: 403,
+                location: None,
+                body: String::new(),
+            },
+            CloudCredential::JwtSession,
+        );
+        let text = e.to_string();
+        assert!(
+            matches!(e, EngineError::CloudSocketRefused { .. }),
+            "{text}"
+        );
+        assert!(
+            text.contains("HTTP 403") && text.contains("JWT session"),
+            "{text}"
+        );
+        let e = socket_refusal(
+            EngineError::ClosedBeforeGreeting {
+                close: String::new(),
+            },
+            CloudCredential::ApiKey,
+        );
+        assert!(e.to_string().contains("without the engine greeting"), "{e}");
+        // Anything else is not the credential's problem and passes through.
+        let e = socket_refusal(
+            EngineError::UpgradeRejected {
+                status: 503,
+                location: None,
+                body: String::new(),
+            },
+            CloudCredential::ApiKey,
+        );
+        assert!(matches!(
+            e,
+            EngineError::UpgradeRejected { status: 503, .. }
+        ));
     }
 }

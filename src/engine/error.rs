@@ -143,6 +143,35 @@ pub enum EngineError {
         fix: String,
     },
 
+    /// Qlik Cloud kept answering HTTP 429: the tenant's API rate limit for this user.
+    #[error(
+        "the Qlik Cloud tenant's rate limit was hit: {what} answered HTTP 429 Too Many Requests {attempts} times{}, and qlik-tui waits out a rate limit for {} at most (30 s, or less with a shorter --timeout/--request-timeout): {}",
+        asked_text(.retry_after),
+        crate::engine::rate_limit::seconds_text(*.budget),
+        rate_limit_fix(.retry_after)
+    )]
+    RateLimited {
+        /// The request, e.g. "the Qlik Cloud API (https://tenant/api/v1/items?…)".
+        what: String,
+        /// Requests made, the first included.
+        attempts: u32,
+        /// What the last `Retry-After` asked for (None: it named no wait we could read).
+        retry_after: Option<Duration>,
+        /// The most this request could wait in all.
+        budget: Duration,
+    },
+
+    /// Qlik Cloud did not let the credential open an engine socket: the upgrade was refused
+    /// (401/403), or the socket was upgraded and closed before the greeting. Qlik Cloud has no
+    /// virtual proxy, so the proxy advice of `UpgradeRejected`/`ClosedBeforeGreeting` would
+    /// mislead.
+    #[error("Qlik Cloud refused the engine socket ({how}): {fix}")]
+    CloudSocketRefused {
+        /// "HTTP 401 on the upgrade", "upgraded, then closed without the engine greeting …".
+        how: String,
+        fix: String,
+    },
+
     #[error("cannot make the JWT: {0}")]
     Jwt(#[from] crate::engine::jwt::JwtError),
 
@@ -212,6 +241,27 @@ fn tls_failure_text(f: &TlsFailure) -> String {
     }
 }
 
+fn asked_text(retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(d) => format!(
+            " (it asked to wait {} with Retry-After)",
+            crate::engine::rate_limit::seconds_text(*d)
+        ),
+        None => " (without a Retry-After saying how long to wait)".into(),
+    }
+}
+
+/// What to do about the tenant's rate limit.
+pub fn rate_limit_fix(retry_after: &Option<Duration>) -> String {
+    let wait = retry_after
+        .filter(|d| !d.is_zero())
+        .map(|d| crate::engine::rate_limit::seconds_text(d))
+        .unwrap_or_else(|| "a minute".into());
+    format!(
+        "wait {wait} and try again. The limit counts every API request this user makes on the tenant, so other tools, scripts and browser tabs of the same user use it up too; give automation its own user or API key if it keeps happening"
+    )
+}
+
 fn location_text(location: &Option<String>) -> String {
     location
         .as_deref()
@@ -225,6 +275,9 @@ fn upgrade_hint(status: u16, body: &str) -> &'static str {
     }
     match status {
         401 => "not authenticated; check the credentials (JWT, API key) for this endpoint",
+        429 => {
+            "the server is rate limiting these requests (HTTP 429 Too Many Requests): wait a minute and try again"
+        }
         403 => {
             "forbidden; for a direct engine connection send X-Qlik-User (user directory and id), for a virtual proxy check the CSRF token and the JWT"
         }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod jwt;
 pub mod proxy;
+pub mod rate_limit;
 pub mod rpc;
 pub mod schema;
 pub mod session;

@@ -83,17 +83,19 @@ impl Site {
         app_id: Option<&str>,
     ) -> Result<Session, EngineError> {
         let (pre, cached) = self.auth.get(spec).await?;
-        let session = match Session::connect(&spec.socket_options(app_id, &pre)).await {
+        let connected = match Session::connect(&spec.socket_options(app_id, &pre)).await {
             // A cached proxy or tenant session may have expired: fetch a fresh one, once.
             Err(EngineError::UpgradeRejected {
                 status: 401 | 403, ..
             }) if cached => {
                 self.auth.clear().await;
                 let (pre, _) = self.auth.get(spec).await?;
-                Session::connect(&spec.socket_options(app_id, &pre)).await?
+                Session::connect(&spec.socket_options(app_id, &pre)).await
             }
-            other => other?,
+            other => other,
         };
+        // Qlik Cloud has no virtual proxy: a refused socket there is the credential's problem.
+        let session = connected.map_err(|e| spec.socket_error(e))?;
         let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
         sockets.retain(|w| w.strong_count() > 0);
         sockets.push(Arc::downgrade(session.rpc()));

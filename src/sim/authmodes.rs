@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use http::request::Parts;
 
@@ -113,6 +114,11 @@ pub struct CloudTenant {
     pub default_limit: u32,
     /// The largest page served, below the API's 100: lets a test see paging with few apps.
     pub max_page: u32,
+    /// The tenant's API rate limit, when on: REST calls answered HTTP 429.
+    pub rate_limit: Option<RateLimit>,
+    /// Something in front of the tenant (a corporate proxy, a gateway) answers every REST
+    /// call with its sign-in page: HTTP 200, text/html.
+    pub sign_in_page: bool,
 }
 
 impl Default for CloudTenant {
@@ -122,7 +128,38 @@ impl Default for CloudTenant {
             jwt: None,
             default_limit: 10,
             max_page: 100,
+            rate_limit: None,
+            sign_in_page: false,
         }
+    }
+}
+
+/// Qlik Cloud's answer to a user over the tenant's API rate limit: HTTP 429 Too Many Requests
+/// with `Retry-After`, on REST calls (the items, spaces, CSRF and login endpoints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// How many REST calls are answered 429 before the tenant lets calls through again
+    /// (u32::MAX: every call).
+    pub calls: u32,
+    /// What `Retry-After` asks for, in seconds.
+    pub retry_after_secs: u64,
+    /// Send `Retry-After` as an HTTP-date (that many seconds ahead) instead of seconds.
+    pub as_http_date: bool,
+}
+
+impl RateLimit {
+    /// The first `calls` REST calls get 429 with `Retry-After: 1`; later ones pass.
+    pub fn first(calls: u32) -> Self {
+        RateLimit {
+            calls,
+            retry_after_secs: 1,
+            as_http_date: false,
+        }
+    }
+
+    /// Every REST call gets 429 with `Retry-After: 1`.
+    pub fn always() -> Self {
+        RateLimit::first(u32::MAX)
     }
 }
 
@@ -133,6 +170,8 @@ impl std::fmt::Debug for CloudTenant {
             .field("jwt", &self.jwt)
             .field("default_limit", &self.default_limit)
             .field("max_page", &self.max_page)
+            .field("rate_limit", &self.rate_limit)
+            .field("sign_in_page", &self.sign_in_page)
             .finish()
     }
 }
@@ -182,9 +221,25 @@ pub struct Handshake {
 pub struct AuthState {
     sessions: Mutex<HashMap<String, IssuedSession>>,
     handshakes: Mutex<Vec<Handshake>>,
+    /// REST calls the tenant answered 429 so far.
+    rate_limited: AtomicU32,
 }
 
 impl AuthState {
+    /// True when the next REST call is over `limit` (and counts it as answered 429).
+    pub fn over_rate_limit(&self, limit: &RateLimit) -> bool {
+        self.rate_limited
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < limit.calls).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// How many REST calls the tenant answered 429.
+    pub fn rate_limited_calls(&self) -> u32 {
+        self.rate_limited.load(Ordering::SeqCst)
+    }
+
     pub fn handshakes(&self) -> Vec<Handshake> {
         self.handshakes
             .lock()

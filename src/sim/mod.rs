@@ -220,6 +220,11 @@ impl SimServer {
         self.shared.auth_state.handshakes()
     }
 
+    /// How many REST calls the Qlik Cloud tenant answered HTTP 429 (its rate limit).
+    pub fn rate_limited_calls(&self) -> u32 {
+        self.shared.auth_state.rate_limited_calls()
+    }
+
     /// Ends every proxy and tenant session (their cookies stop working), as a timeout would.
     pub fn expire_auth_sessions(&self) {
         self.shared.auth_state.expire_all();

@@ -2,15 +2,16 @@
 //! (`POST /login/jwt-session` → `_session` cookie, `GET /api/v1/csrf-token`), and the paged
 //! REST lists the client reads apps from (`/api/v1/items?resourceType=app`, `/api/v1/spaces`,
 //! `limit` and an opaque `next` cursor in `links.next.href`). Engine sockets at `/app/<id>`
-//! take the API key as a bearer, or the session cookie with `?qlik-csrf-token=`.
+//! take the API key as a bearer, or the session cookie with `?qlik-csrf-token=`. With a rate
+//! limit on, REST calls get HTTP 429 with `Retry-After` (seconds or an HTTP-date).
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use http::request::Parts;
 use serde_json::{Value, json};
 
 use super::auth::{Rejection, User};
-use super::authmodes::{AuthState, CloudTenant, bearer, header, query_param};
+use super::authmodes::{AuthState, CloudTenant, RateLimit, bearer, header, query_param};
 use super::data::Site;
 use super::server::{HttpResponse, respond};
 use crate::engine::jwt;
@@ -45,6 +46,20 @@ pub fn rest(
 ) -> Option<HttpResponse> {
     let path = parts.uri.path().trim_end_matches('/');
     let method = parts.method.as_str();
+    let owned = path.starts_with("/api/") || path.starts_with("/login/");
+    if owned && cloud.sign_in_page {
+        return Some(respond(
+            200,
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html><html><head><title>Sign in</title></head><body><form method=\"post\" action=\"/login\"><input name=\"username\"><input name=\"password\" type=\"password\"></form></body></html>",
+        ));
+    }
+    if owned
+        && let Some(limit) = &cloud.rate_limit
+        && state.over_rate_limit(limit)
+    {
+        return Some(too_many_requests(limit));
+    }
     Some(match (method, path) {
         ("POST", "/login/jwt-session") => jwt_session(parts, cloud, state),
         ("GET", "/api/v1/csrf-token") => match state.find(parts, SESSION_COOKIE, REALM) {
@@ -65,11 +80,24 @@ pub fn rest(
             Ok(_) => spaces(parts, cloud, site),
             Err(r) => from_rejection(r),
         },
-        (_, p) if p.starts_with("/api/") || p.starts_with("/login/") => {
-            json_error(404, "HTTP-404", "Not Found")
-        }
+        _ if owned => json_error(404, "HTTP-404", "Not Found"),
         _ => return None,
     })
+}
+
+/// HTTP 429 with the `Retry-After` the limit asks for (RFC 9110 §10.2.3: delay-seconds or an
+/// HTTP-date), as Qlik Cloud answers a user over the tenant's rate limit.
+fn too_many_requests(limit: &RateLimit) -> HttpResponse {
+    let mut r = json_error(429, "HTTP-429", "Too Many Requests");
+    let value = if limit.as_http_date {
+        httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(limit.retry_after_secs))
+    } else {
+        limit.retry_after_secs.to_string()
+    };
+    if let Ok(v) = http::HeaderValue::from_str(&value) {
+        r.headers_mut().insert(http::header::RETRY_AFTER, v);
+    }
+    r
 }
 
 /// The user of an API key, if the key is one of the tenant's.

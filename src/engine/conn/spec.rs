@@ -207,6 +207,16 @@ impl ConnectionSpec {
         }
     }
 
+    /// A socket's error as this connection should say it: on Qlik Cloud, which has no virtual
+    /// proxy, a refused socket is the credential's problem (`cloud::socket_refusal`).
+    pub fn socket_error(&self, e: EngineError) -> EngineError {
+        if self.is_cloud() {
+            crate::engine::cloud::socket_refusal(e, self.cloud_credential())
+        } else {
+            e
+        }
+    }
+
     /// True when this connection presents a client certificate (QSEoW direct).
     pub fn auth_uses_client_cert(&self) -> bool {
         matches!(self.auth, Auth::Certificate { .. })

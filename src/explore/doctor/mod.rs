@@ -367,6 +367,7 @@ async fn walk<F: FnMut(&StepResult)>(
     let (socket, status, trace) = match upgrade(&copts, &target, stream).await {
         Ok(v) => v,
         Err(e) => {
+            let e = spec.socket_error(e);
             let (cause, hint) = classify(&e, &target);
             let hint = match &e {
                 EngineError::UpgradeRejected {
@@ -403,6 +404,7 @@ async fn walk<F: FnMut(&StepResult)>(
     let session = match Session::greet(socket, info, &copts).await {
         Ok(s) => s,
         Err(e) => {
+            let e = spec.socket_error(e);
             let (cause, hint) = classify(&e, &target);
             w.fail(StepName::Greeting, t, cause, e.to_string(), hint);
             return None;
@@ -848,9 +850,18 @@ pub fn classify(e: &EngineError, target: &Target) -> (Cause, String) {
             Cause::ProtocolError,
             format!("the engine answered with error {code}: check the user's access rights"),
         ),
-        EngineError::HttpRefused { status: 401 | 403, fix, .. } => {
-            (Cause::UpgradeRejected, fix.clone())
-        }
+        EngineError::HttpRefused { status: 300..=399 | 401 | 403, fix, .. }
+        | EngineError::CloudSocketRefused { fix, .. } => (Cause::UpgradeRejected, fix.clone()),
+        EngineError::RateLimited { retry_after, .. } => (
+            Cause::RateLimited,
+            format!(
+                "the Qlik Cloud tenant's rate limit was hit: it answered HTTP 429 Too Many Requests{}, which is not a fault of the tenant or the credential; {}",
+                retry_after
+                    .map(|d| format!(" and asked to wait {} (Retry-After)", crate::engine::rate_limit::seconds_text(d)))
+                    .unwrap_or_default(),
+                crate::engine::error::rate_limit_fix(retry_after)
+            ),
+        ),
         EngineError::HttpRefused { fix, .. } => (Cause::ProtocolError, fix.clone()),
         EngineError::Jwt(_) => (
             Cause::InvalidConfig,

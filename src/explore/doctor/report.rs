@@ -91,6 +91,8 @@ pub enum Cause {
     SessionExpired,
     /// `--soak`: the idle session was cut.
     IdleCut,
+    /// Qlik Cloud kept answering HTTP 429: the tenant's API rate limit.
+    RateLimited,
 }
 
 impl Cause {
@@ -115,6 +117,7 @@ impl Cause {
             Cause::RepositoryFailed => "repository_failed",
             Cause::SessionExpired => "session_expired",
             Cause::IdleCut => "idle_cut",
+            Cause::RateLimited => "rate_limited",
         }
     }
 }
