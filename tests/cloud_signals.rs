@@ -145,15 +145,15 @@ async fn a_wrong_api_key_fails_the_app_list_the_doctor_and_the_connect() {
 
     // `profile test` (Site::check) and the explorer's connect (Site::info, Site::apps).
     let s = site(&sim, WRONG);
-    let check = Box::pin(s.check()).await.err().expect("profile test fails");
+    let check = Box::pin(s.check()).await.expect_err("profile test fails");
     assert!(
         matches!(check, EngineError::HttpRefused { status: 401, .. }),
         "{check}"
     );
     assert_key_fix(&check.to_string());
-    let apps = Box::pin(s.apps()).await.err().expect("no app list");
+    let apps = Box::pin(s.apps()).await.expect_err("no app list");
     assert_key_fix(&apps.to_string());
-    let info = Box::pin(s.info()).await.err().expect("no engine session");
+    let info = Box::pin(s.info()).await.expect_err("no engine session");
     assert!(
         matches!(info, EngineError::CloudSocketRefused { .. }),
         "{info}"
@@ -218,8 +218,7 @@ async fn an_engine_socket_the_tenant_refuses_is_the_keys_problem_everywhere() {
 
         let check = Box::pin(site(&sim, KEY).check())
             .await
-            .err()
-            .expect("profile test fails");
+            .expect_err("profile test fails");
         assert!(
             matches!(check, EngineError::CloudSocketRefused { .. }),
             "{check}"

@@ -255,7 +255,7 @@ fn asked_text(retry_after: &Option<Duration>) -> String {
 pub fn rate_limit_fix(retry_after: &Option<Duration>) -> String {
     let wait = retry_after
         .filter(|d| !d.is_zero())
-        .map(|d| crate::engine::rate_limit::seconds_text(d))
+        .map(crate::engine::rate_limit::seconds_text)
         .unwrap_or_else(|| "a minute".into());
     format!(
         "wait {wait} and try again. The limit counts every API request this user makes on the tenant, so other tools, scripts and browser tabs of the same user use it up too; give automation its own user or API key if it keeps happening"
