@@ -14,9 +14,11 @@ use qlik_tui::profile::secrets::{SecretKind, SecretStore, Secrets, StoreChoice};
 use qlik_tui::profile::store::{Profile, ProfileStore};
 use qlik_tui::sim::{SimConfig, SimServer};
 use qlik_tui::tls::intake;
+use qlik_tui::tui::detail::Tab;
 use qlik_tui::tui::domain::{self, Reply};
 use qlik_tui::tui::keymap::Keymap;
 use qlik_tui::tui::profiles::{self, Keyring, ProfileSource};
+use qlik_tui::tui::tree::NodeKind;
 use qlik_tui::tui::{App, Profiles, ThemeName, TuiOptions, new_app, profiles_app, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -208,6 +210,18 @@ impl Harness {
             Some(child.clone())
         );
         child
+    }
+
+    /// In the open search results pane, down to the first hit `pick` accepts, then Enter.
+    async fn jump_to_hit(&mut self, pick: impl Fn(&qlik_tui::explore::search::Hit) -> bool) {
+        let pane = self.app.search_pane.as_ref().expect("the results pane");
+        let Some(at) = pane.hits().position(pick) else {
+            panic!("no hit is the one wanted:\n{}", self.screen());
+        };
+        for _ in 0..at {
+            self.typed("j").await;
+        }
+        self.key(KeyCode::Enter).await;
     }
 
     /// Selects the visible row titled `title` with the filter, then clears the filter.
@@ -698,15 +712,8 @@ async fn search_results_pane_and_the_jump_to_a_hit() {
     insta::assert_snapshot!("search_results", screen);
 
     // Down to the nested container child, then Enter.
-    let pane = h.app.search_pane.as_ref().expect("the pane");
-    let at = pane
-        .hits()
-        .position(|x| x.id.as_deref() == Some(child_id.as_str()))
-        .expect("the child is a hit");
-    for _ in 0..at {
-        h.typed("j").await;
-    }
-    h.key(KeyCode::Enter).await;
+    h.jump_to_hit(|x| x.id.as_deref() == Some(child_id.as_str()))
+        .await;
     let kind = h.app.selected_kind().expect("a node is selected").clone();
     assert_eq!(kind.id(), Some(child_id.as_str()));
     let screen = h.screen();
@@ -719,15 +726,7 @@ async fn search_results_pane_and_the_jump_to_a_hit() {
     // A field hit opens the data model and its table.
     h.typed(":search StoreName").await;
     h.key(KeyCode::Enter).await;
-    let pane = h.app.search_pane.as_ref().expect("the pane");
-    let at = pane
-        .hits()
-        .position(|x| x.kind.name() == "field")
-        .expect("the field is a hit");
-    for _ in 0..at {
-        h.typed("j").await;
-    }
-    h.key(KeyCode::Enter).await;
+    h.jump_to_hit(|x| x.kind.name() == "field").await;
     let title = h.app.selected_kind().map(|k| k.title());
     assert_eq!(title.as_deref(), Some("StoreName"));
 }
@@ -845,4 +844,334 @@ async fn eval_on_an_app_shows_the_value() {
     other.typed("eval 1").await;
     other.key(KeyCode::Enter).await;
     assert!(other.screen().contains(":eval works on an app"));
+}
+
+/// The master items each object, sheet or master visualization of `app` (the asset's JSON)
+/// links to by `qLibraryId` or `qExtendsId` in its own properties (its children are objects of
+/// their own): master id → the users' ids, in the asset's order. Read from the asset, not
+/// through the product's usage code.
+fn master_links(app: &serde_json::Value) -> std::collections::BTreeMap<String, Vec<String>> {
+    use serde_json::Value;
+    fn linked(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x) {
+                        ("qLibraryId" | "qExtendsId", Value::String(s)) => out.push(s.clone()),
+                        _ => linked(x, out),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| linked(x, out)),
+            _ => {}
+        }
+    }
+    fn each(entry: &Value, map: &mut std::collections::BTreeMap<String, Vec<String>>) {
+        let p = &entry["qProperty"];
+        let id = p
+            .pointer("/qInfo/qId")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let mut ids = Vec::new();
+        linked(p, &mut ids);
+        ids.dedup();
+        for m in ids {
+            map.entry(m).or_default().push(id.to_string());
+        }
+        for c in entry["qChildren"].as_array().into_iter().flatten() {
+            each(c, map);
+        }
+    }
+    let mut map = std::collections::BTreeMap::new();
+    for o in app["objects"].as_array().into_iter().flatten() {
+        each(o, &mut map);
+    }
+    map
+}
+
+/// (id, title) of the richest demo app's master items under `key` ("measures", "dimensions").
+fn master_items(app: &serde_json::Value, key: &str) -> Vec<(String, String)> {
+    app[key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let s = |p: &str| {
+                m.pointer(p)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            (s("/qProperty/qInfo/qId"), s("/qProperty/qMetaDef/title"))
+        })
+        .collect()
+}
+
+impl Harness {
+    /// Opens the richest demo app and selects master item `title` in its `folder`
+    /// ("Measures", "Dimensions"), its Usage tab showing (the last tab).
+    async fn open_master_usage(&mut self, app_title: &str, folder: &str, title: &str) {
+        self.typed(":").await;
+        self.typed(&format!("app {app_title}")).await;
+        self.key(KeyCode::Enter).await;
+        self.goto("Master items").await;
+        self.typed("l").await;
+        self.goto(folder).await;
+        self.typed("l").await;
+        self.goto(title).await;
+        self.typed("[").await;
+    }
+}
+
+/// The Usage tab of a master measure lists every object and master visualization that links to
+/// it (kind, title, id), as the asset says; Enter on each line lands on that user in the tree,
+/// opening the way (a container's child, a master visualization). A master item nobody links
+/// to says "unused"; a field's tab lists the master dimension naming it.
+#[tokio::test]
+async fn usage_tab_lists_the_users_and_enter_lands_on_each() {
+    let app = common::richest_demo_app();
+    let app_title = app["title"].as_str().unwrap().to_string();
+    let links = master_links(&app);
+    let users_of = |id: &str| links.get(id).cloned().unwrap_or_default();
+    // The master measure with the fewest users, at least two (a short list, more than one kind).
+    let measures = master_items(&app, "measures");
+    let (measure, title) = measures
+        .iter()
+        .filter(|(id, _)| users_of(id).len() >= 2)
+        .min_by_key(|(id, _)| users_of(id).len())
+        .cloned()
+        .expect("the richest demo app has a master measure used twice");
+    let users = users_of(&measure);
+
+    let mut h = Harness::new(120, 34).await;
+    h.open_master_usage(&app_title, "Measures", &title).await;
+    let screen = h.screen();
+    assert!(screen.contains("Usage"), "{screen}");
+    assert!(
+        screen.contains(&format!("used by {} items", users.len())),
+        "{screen}"
+    );
+    for u in &users {
+        assert!(
+            screen.contains(u.as_str()),
+            "user {u} not listed:\n{screen}"
+        );
+    }
+    insta::assert_snapshot!("usage_tab", screen);
+
+    // Enter on each user's line lands on a user; over all lines, on every user once.
+    let measure_node = h.app.selected().expect("the measure is selected");
+    let mut landed = Vec::new();
+    for line in 1..=users.len() {
+        h.app.select(measure_node);
+        if h.app.tab != Tab::Usage {
+            h.typed("[").await; // a jump shows the user's Summary; the Usage tab is the last
+        }
+        assert_eq!(h.app.tab, Tab::Usage);
+        h.key(KeyCode::Tab).await; // into the detail pane, on the heading
+        for _ in 0..line {
+            h.typed("j").await;
+        }
+        h.key(KeyCode::Enter).await;
+        let at = h
+            .app
+            .selected_kind()
+            .and_then(|k| k.id())
+            .map(str::to_string);
+        assert!(
+            at.as_ref().is_some_and(|id| users.contains(id)),
+            "Enter on line {line} of {title}'s usage landed on {at:?}:\n{}",
+            h.screen()
+        );
+        assert!(h.screen().contains("jumped to"));
+        landed.extend(at);
+    }
+    landed.sort();
+    let mut want = users.clone();
+    want.sort();
+    assert_eq!(landed, want);
+
+    // A master item nobody links to.
+    let all = [master_items(&app, "dimensions"), measures.clone()].concat();
+    let (unused_id, unused_title) = all
+        .iter()
+        .find(|(id, _)| users_of(id).is_empty())
+        .cloned()
+        .expect("the richest demo app has an unused master item");
+    let folder = if measures.iter().any(|(id, _)| *id == unused_id) {
+        "Measures"
+    } else {
+        "Dimensions"
+    };
+    let mut h = Harness::new(120, 34).await;
+    h.open_master_usage(&app_title, folder, &unused_title).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("{unused_title}: unused")),
+        "{screen}"
+    );
+
+    // A field: the master dimension whose field list names it uses it (Enter lands there).
+    let dimension = &app["dimensions"][0]["qProperty"];
+    let field = dimension
+        .pointer("/qDim/qFieldDefs/0")
+        .and_then(|v| v.as_str())
+        .expect("a field of the first master dimension")
+        .to_string();
+    let dimension_title = dimension
+        .pointer("/qMetaDef/title")
+        .and_then(|v| v.as_str())
+        .unwrap()
+        .to_string();
+    h.typed(&format!(":search {field}")).await;
+    h.key(KeyCode::Enter).await;
+    h.jump_to_hit(|x| x.kind.name() == "field" && x.id.as_deref() == Some(field.as_str()))
+        .await;
+    h.typed("[").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("field {field}: used by")),
+        "{screen}"
+    );
+    let row = h
+        .app
+        .detail_lines()
+        .iter()
+        .position(|l| l.text().contains(&dimension_title) && l.text().contains("dimension"))
+        .unwrap_or_else(|| panic!("{dimension_title} uses {field}:\n{screen}"));
+    // The search's jump left the focus on the detail pane, whose cursor the tab change reset.
+    for _ in 0..row {
+        h.typed("j").await;
+    }
+    h.key(KeyCode::Enter).await;
+    assert_eq!(
+        h.app.selected_kind().map(|k| k.title()).as_deref(),
+        Some(dimension_title.as_str())
+    );
+}
+
+/// Every object of `app` (the asset's JSON) at any depth: its properties.
+fn asset_objects(app: &serde_json::Value) -> Vec<serde_json::Value> {
+    fn each(entry: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+        out.push(entry["qProperty"].clone());
+        for c in entry["qChildren"].as_array().into_iter().flatten() {
+            each(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    for o in app["objects"].as_array().into_iter().flatten() {
+        each(o, &mut out);
+    }
+    out
+}
+
+/// The title of master item `id` of `app` (a dimension, measure or master visualization).
+fn master_title(app: &serde_json::Value, id: &str) -> String {
+    let masters = [&app["dimensions"], &app["measures"]]
+        .into_iter()
+        .flat_map(|l| l.as_array().cloned().unwrap_or_default())
+        .map(|m| m["qProperty"].clone())
+        .chain(asset_objects(app));
+    masters
+        .into_iter()
+        .find(|p| p.pointer("/qInfo/qId").and_then(|v| v.as_str()) == Some(id))
+        .and_then(|p| p.pointer("/qMetaDef/title")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("master item {id} in the asset"))
+}
+
+impl Harness {
+    /// In the detail pane, on the first line whose text has `text`, presses Enter: the pane
+    /// must have the focus.
+    async fn enter_on_detail_line(&mut self, text: &str) {
+        let row = self
+            .app
+            .detail_lines()
+            .iter()
+            .position(|l| l.text().contains(text))
+            .unwrap_or_else(|| panic!("no detail line has {text:?}:\n{}", self.screen()));
+        self.typed("g").await;
+        for _ in 0..row {
+            self.typed("j").await;
+        }
+        self.key(KeyCode::Enter).await;
+    }
+}
+
+/// Issue 17, names not ids: an object's Summary names each master item it uses (`qLibraryId`
+/// dimensions and measures, the `qExtendsId` of a master visualization instance) by its title
+/// and kind, the id beside it; Enter on the line lands on the master item in the tree.
+#[tokio::test]
+async fn summary_names_master_items_and_enter_jumps_to_them() {
+    let app = common::demo_site()["apps"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .find(|a| a["title"].as_str() == Some(common::container_path().app.as_str()))
+        .cloned()
+        .expect("the container's app");
+    let common::ContainerPath { child_id, .. } = common::container_path();
+    let child = asset_objects(&app)
+        .into_iter()
+        .find(|p| p.pointer("/qInfo/qId").and_then(|v| v.as_str()) == Some(child_id.as_str()))
+        .expect("the container child in the asset");
+    let lib = |list: &str| -> Vec<String> {
+        child
+            .pointer(&format!("/qHyperCubeDef/{list}"))
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["qLibraryId"].as_str().map(str::to_string))
+            .collect()
+    };
+    let (dims, measures) = (lib("qDimensions"), lib("qMeasures"));
+    assert!(
+        !dims.is_empty() && !measures.is_empty(),
+        "the container child uses master items"
+    );
+
+    let mut h = Harness::new(120, 34).await;
+    h.open_container_child().await;
+    let screen = h.screen();
+    for (kind, id) in dims
+        .iter()
+        .map(|d| ("dimension", d))
+        .chain(measures.iter().map(|m| ("measure", m)))
+    {
+        let named = format!("{}  master {kind} {id}", master_title(&app, id));
+        assert!(screen.contains(&named), "{named:?} not on:\n{screen}");
+    }
+    h.key(KeyCode::Tab).await;
+    h.enter_on_detail_line(&format!("master measure {}", measures[0]))
+        .await;
+    let kind = h.app.selected_kind().expect("a node is selected");
+    assert!(
+        matches!(kind, NodeKind::MasterItem { .. }) && kind.id() == Some(measures[0].as_str()),
+        "{kind:?}"
+    );
+    assert!(h.screen().contains("jumped to measure"));
+
+    // A master visualization instance: reached through a search for its master's id.
+    let (instance, master) = asset_objects(&app)
+        .into_iter()
+        .find_map(|p| {
+            let m = p["qExtendsId"].as_str()?.to_string();
+            Some((p.pointer("/qInfo/qId")?.as_str()?.to_string(), m))
+        })
+        .expect("the app has a master visualization instance");
+    h.typed(&format!(":search {master}")).await;
+    h.key(KeyCode::Enter).await;
+    h.jump_to_hit(|x| x.id.as_deref() == Some(instance.as_str()))
+        .await;
+    h.typed("[").await; // from the Properties the jump shows, to the Summary
+    let screen = h.screen();
+    let named = format!(
+        "extends      {}  master visualization {master}",
+        master_title(&app, &master)
+    );
+    assert!(screen.contains(&named), "{named:?} not on:\n{screen}");
+    h.enter_on_detail_line("extends").await;
+    assert_eq!(
+        h.app.selected_kind().and_then(|k| k.id()),
+        Some(master.as_str())
+    );
 }

@@ -15,7 +15,7 @@ mod search_flow;
 
 use super::action::Action;
 use super::detail::{self, Tab};
-use super::domain::{FolderData, Part, Reply, Request, Target};
+use super::domain::{AppUsage, FolderData, Part, Reply, Request, Target};
 use super::export_dialog::{ExportDialog, ExportState};
 use super::keymap::{Key, Keymap};
 use super::layout::Areas;
@@ -23,7 +23,7 @@ use super::palette;
 use super::profile_form::{FieldError, FormMode, ProfileForm, Stage};
 use super::profiles::ProfileRequest;
 use super::theme::Theme;
-use super::tree::{Folder, LoadState, MasterKind, NodeId, NodeKind, ObjectInfo, Tree};
+use super::tree::{Folder, LoadState, MasterKind, MasterName, NodeId, NodeKind, ObjectInfo, Tree};
 use crate::explore::doctor::{Report, StepResult};
 use crate::explore::model::{MasterItems, ObjectNode, SiteInfo};
 use crate::explore::{Links, Site};
@@ -144,7 +144,12 @@ pub struct App {
     jump: Option<search_flow::Jump>,
     pub links: Links,
     pub site: Option<Arc<Site>>,
-    pub masters: HashMap<String, HashMap<String, String>>,
+    /// Each app's master items by id, once its Master items folder has loaded: objects take
+    /// their master visualization's title, and a Summary names the master items it uses.
+    pub masters: HashMap<String, HashMap<String, MasterName>>,
+    /// Who uses each master item and field, per app id: computed once (a walk of the whole app)
+    /// when a Usage tab first asks, again after `r` on one of the app's nodes.
+    pub usage: HashMap<String, Load<AppUsage>>,
     pub ticks: u64,
     pub quit: bool,
     /// The profile file (for the empty pane's hint).
@@ -212,6 +217,7 @@ impl App {
             links,
             site: None,
             masters: HashMap::new(),
+            usage: HashMap::new(),
             ticks: 0,
             quit: false,
             profiles_file: profiles.file.clone(),
@@ -287,6 +293,7 @@ impl App {
             self.epoch += 1;
             self.details.clear();
             self.scripts.clear();
+            self.usage.clear();
         }
         self.connecting = Some(node);
         self.tree.node_mut(node).load = LoadState::Loading;
@@ -403,6 +410,10 @@ impl App {
             }
             return;
         }
+        if self.tab == Tab::Usage {
+            self.request_usage(&kind);
+            return;
+        }
         let part = match self.tab {
             Tab::Properties => Part::Properties,
             Tab::Layout => Part::Layout,
@@ -449,6 +460,17 @@ impl App {
             target,
             part,
         });
+    }
+
+    /// Computes the usage of the node's app, unless it is known or on its way.
+    fn request_usage(&mut self, kind: &NodeKind) {
+        let Some(app) = kind.app_id() else { return };
+        if !self.usage.contains_key(app) {
+            self.usage.insert(app.to_string(), Load::Loading);
+            self.requests.push(Request::Usage {
+                app: app.to_string(),
+            });
+        }
     }
 
     // ----- tree operations -------------------------------------------------------------
@@ -545,7 +567,7 @@ impl App {
             }
             NodeKind::Sheet { app, entry } => {
                 self.tree.node_mut(id).load = LoadState::Loading;
-                let masters = self.masters.get(&app).cloned().unwrap_or_default();
+                let masters = self.master_visualization_titles(&app);
                 self.requests.push(Request::Sheet {
                     node: id,
                     app,
@@ -557,9 +579,25 @@ impl App {
         }
     }
 
+    /// The titles of app `app`'s master visualizations by id (for objects without their own).
+    fn master_visualization_titles(&self, app: &str) -> HashMap<String, String> {
+        self.masters
+            .get(app)
+            .into_iter()
+            .flatten()
+            .filter(|(_, m)| m.kind == MasterKind::Visualization)
+            .map(|(id, m)| (id.clone(), m.title.clone()))
+            .collect()
+    }
+
     fn reload(&mut self, id: NodeId) {
         self.details.retain(|(n, _), _| *n != id);
         self.scripts.remove(&id);
+        // What the app's items use may have changed too: its usage is computed again when next
+        // shown.
+        if let Some(app) = self.tree.node(id).kind.app_id() {
+            self.usage.remove(app);
+        }
         let node = self.tree.node(id);
         let is_profile = matches!(node.kind, NodeKind::Profile { .. });
         if is_profile && self.connected != Some(id) {

@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::app::{App, Load};
 use super::domain::Part;
 use super::json_view::{DLine, Seg, json_lines};
+use super::place::Place;
 use super::tree::{LoadState, MasterKind, NodeId, NodeKind};
+use super::usage_tab;
 use crate::explore::app::joined_strings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +21,8 @@ pub enum Tab {
     Script,
     /// The rows of a hypercube, list object or field (computed with the app's data).
     Data,
+    /// Who uses a master item or a field (issue 13).
+    Usage,
 }
 
 impl Tab {
@@ -31,6 +35,7 @@ impl Tab {
             Tab::Links => "Links",
             Tab::Script => "Script",
             Tab::Data => "Data",
+            Tab::Usage => "Usage",
         }
     }
 }
@@ -42,16 +47,16 @@ pub fn tabs_for(kind: &NodeKind) -> &'static [Tab] {
         NodeKind::Sheet { .. } | NodeKind::Story { .. } => {
             &[Summary, Properties, Layout, Tree, Links]
         }
-        NodeKind::Object { .. }
-        | NodeKind::MasterItem {
+        NodeKind::Object { .. } => &[Summary, Properties, Layout, Tree, Links, Data],
+        NodeKind::MasterItem {
             kind: MasterKind::Visualization,
             ..
-        } => &[Summary, Properties, Layout, Tree, Links, Data],
-        NodeKind::Field { .. } => &[Summary, Data],
-        NodeKind::App(_)
-        | NodeKind::MasterItem { .. }
-        | NodeKind::Bookmark { .. }
-        | NodeKind::Variable { .. } => &[Summary, Properties, Layout, Links],
+        } => &[Summary, Properties, Layout, Tree, Links, Data, Usage],
+        NodeKind::MasterItem { .. } => &[Summary, Properties, Layout, Links, Usage],
+        NodeKind::Field { .. } => &[Summary, Data, Usage],
+        NodeKind::App(_) | NodeKind::Bookmark { .. } | NodeKind::Variable { .. } => {
+            &[Summary, Properties, Layout, Links]
+        }
         _ => &[Summary],
     }
 }
@@ -197,6 +202,7 @@ pub fn lines(app: &App) -> Vec<DLine> {
             Some(Load::Ready(v)) => data_lines(v),
             other => load_lines(other, app),
         },
+        Tab::Usage => usage_tab::lines(app, id),
         Tab::Links => links_of(app, id)
             .into_iter()
             .map(|(what, url)| {
@@ -344,23 +350,21 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
                 d => d,
             };
             out.push(field("description", description));
+            let app_id = node.kind.app_id().unwrap_or_default();
             if let Some(m) = &info.master_id {
-                let title = node
-                    .kind
-                    .app_id()
-                    .and_then(|a| app.masters.get(a))
-                    .and_then(|t| t.get(m))
-                    .cloned()
-                    .unwrap_or_default();
-                out.push(field(
-                    "extends",
-                    format!("master visualization {m} {title}"),
-                ));
+                let label = (Seg::Label, format!("{:<12} ", "extends"));
+                out.push(master_ref(app, app_id, MasterKind::Visualization, m, label));
             }
             if !node.children.is_empty() {
                 out.push(field("children", node.children.len().to_string()));
             }
-            hypercube(p, &mut out);
+            hypercube(app, app_id, p, &mut out);
+            if out.iter().any(|l| l.goto.is_some()) {
+                out.push(DLine::new(vec![(
+                    Seg::Dim,
+                    "Enter on a → line jumps to that master item".to_string(),
+                )]));
+            }
         }
         NodeKind::MasterItem { kind, item, .. } => {
             out.push(field("id", item.id.clone()));
@@ -436,8 +440,33 @@ fn summary(app: &App, id: NodeId) -> Vec<DLine> {
     out
 }
 
-/// The object's dimensions and measures with their expressions (or master item ids).
-fn hypercube(p: &Value, out: &mut Vec<DLine>) {
+/// A line naming a master item an object uses (`qExtendsId`, `qLibraryId`), after `lead`: its
+/// title and kind with the id beside it, Enter jumping to it. Before the app's master items
+/// have loaded, the kind and id (the jump loads them); an id the app does not have says so.
+fn master_ref(app: &App, app_id: &str, kind: MasterKind, id: &str, lead: (Seg, String)) -> DLine {
+    let known = app.masters.get(app_id);
+    let named = known.and_then(|m| m.get(id));
+    let kind = named.map_or(kind, |n| n.kind);
+    let what = format!("master {} {id}", kind.kind().name());
+    let line =
+        |segs: Vec<(Seg, String)>| DLine::new(std::iter::once(lead.clone()).chain(segs).collect());
+    match (known, named) {
+        (Some(_), None) => line(vec![(
+            Seg::Error,
+            format!("{what}: not among the app's master items (deleted?)"),
+        )]),
+        _ => {
+            let segs = match named {
+                Some(n) => vec![(Seg::Str, n.title.clone()), (Seg::Dim, format!("  {what}"))],
+                None => vec![(Seg::Str, what)],
+            };
+            line(segs).jumping_to(Place::of(app_id, kind.kind(), id, &[]))
+        }
+    }
+}
+
+/// The object's dimensions and measures with their expressions, or the master items they are.
+fn hypercube(app: &App, app_id: &str, p: &Value, out: &mut Vec<DLine>) {
     let Some(hc) = p.get("qHyperCubeDef") else {
         return;
     };
@@ -452,15 +481,12 @@ fn hypercube(p: &Value, out: &mut Vec<DLine>) {
         out.push(heading("Dimensions"));
         for d in &dims {
             let lib = str_at(d, "/qLibraryId");
-            let text = if lib.is_empty() {
-                joined_strings(d.pointer("/qDef/qFieldDefs"))
+            out.push(if lib.is_empty() {
+                let text = joined_strings(d.pointer("/qDef/qFieldDefs"));
+                DLine::new(vec![(Seg::Label, "  • ".into()), (Seg::Str, text)])
             } else {
-                format!("master dimension {lib}")
-            };
-            out.push(DLine::new(vec![
-                (Seg::Label, "  • ".into()),
-                (Seg::Str, text),
-            ]));
+                master_ref(app, app_id, MasterKind::Dimension, lib, jump_bullet())
+            });
         }
     }
     let measures = list("qMeasures");
@@ -468,21 +494,23 @@ fn hypercube(p: &Value, out: &mut Vec<DLine>) {
         out.push(heading("Measures"));
         for m in &measures {
             let lib = str_at(m, "/qLibraryId");
-            let text = if lib.is_empty() {
+            out.push(if lib.is_empty() {
                 let label = str_at(m, "/qDef/qLabel");
                 let expr = str_at(m, "/qDef/qDef");
-                if label.is_empty() {
+                let text = if label.is_empty() {
                     expr.to_string()
                 } else {
                     format!("{label}: {expr}")
-                }
+                };
+                DLine::new(vec![(Seg::Label, "  • ".into()), (Seg::Str, text)])
             } else {
-                format!("master measure {lib}")
-            };
-            out.push(DLine::new(vec![
-                (Seg::Label, "  • ".into()),
-                (Seg::Str, text),
-            ]));
+                master_ref(app, app_id, MasterKind::Measure, lib, jump_bullet())
+            });
         }
     }
+}
+
+/// The bullet of a line Enter jumps from.
+pub fn jump_bullet() -> (Seg, String) {
+    (Seg::Label, "  → ".into())
 }

@@ -22,6 +22,7 @@ use crate::explore::model::{
     SheetEntry, SiteInfo, VariableEntry,
 };
 use crate::explore::search::{AppResult, Matcher, SearchOptions, SearchSummary, search_site};
+use crate::explore::usage::{UsageReport, usage_of_app};
 use crate::explore::{AppSession, Site};
 
 /// Which engine entity a detail request reads.
@@ -81,6 +82,10 @@ pub enum Request {
         app: String,
         expression: String,
     },
+    /// Who uses each master item and field of an app (its Usage tabs).
+    Usage {
+        app: String,
+    },
     /// Closes app sessions no longer shown.
     KeepApps {
         apps: Vec<String>,
@@ -111,6 +116,13 @@ pub enum FolderData {
     DataModel(DataModel),
 }
 
+/// An app's usage, and what of the app could not be read for it (users there are missing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppUsage {
+    pub report: UsageReport,
+    pub unread: Vec<String>,
+}
+
 /// A failure as the UI shows it: the engine's text, which carries its code and message.
 pub type Failure = String;
 
@@ -137,6 +149,10 @@ pub enum Reply {
     Script {
         node: NodeId,
         result: Result<String, Failure>,
+    },
+    Usage {
+        app: String,
+        result: Result<AppUsage, Failure>,
     },
     Eval {
         app: String,
@@ -365,6 +381,16 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
                 Err(e) => Err(e),
             };
             Reply::Script { node, result }
+        }
+        Request::Usage { app } => {
+            let result = usage_of_app(&site, &app)
+                .await
+                .map(|(report, errors)| AppUsage {
+                    report,
+                    unread: errors.into_iter().map(|e| e.message).collect(),
+                })
+                .map_err(|e| e.to_string());
+            Reply::Usage { app, result }
         }
         Request::KeepApps { apps } => {
             let keep: Vec<&str> = apps.iter().map(String::as_str).collect();

@@ -5,6 +5,8 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::place::Place;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seg {
     Plain,
@@ -21,16 +23,28 @@ pub enum Seg {
     Link,
 }
 
-/// One line of a detail view: segments, and the JSON pointer it folds (for object/array openers).
+/// One line of a detail view: segments, the JSON pointer it folds (for object/array openers),
+/// and the item it names that Enter jumps to (a master item, a user of one).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DLine {
     pub segs: Vec<(Seg, String)>,
     pub fold: Option<String>,
+    pub goto: Option<Place>,
 }
 
 impl DLine {
     pub fn new(segs: Vec<(Seg, String)>) -> DLine {
-        DLine { segs, fold: None }
+        DLine {
+            segs,
+            fold: None,
+            goto: None,
+        }
+    }
+
+    /// This line, with Enter on it jumping to `place`.
+    pub fn jumping_to(mut self, place: Place) -> DLine {
+        self.goto = Some(place);
+        self
     }
 
     pub fn plain(s: impl Into<String>) -> DLine {
@@ -95,15 +109,15 @@ fn walk(
         segs.push((Seg::Punct, format!("{open}…{close}{comma}")));
         segs.push((Seg::Dim, format!(" {len} {what}")));
         out.push(DLine {
-            segs,
             fold: Some(path.to_string()),
+            ..DLine::new(segs)
         });
         return;
     }
     segs.push((Seg::Punct, open.into()));
     out.push(DLine {
-        segs,
         fold: Some(path.to_string()),
+        ..DLine::new(segs)
     });
     match v {
         Value::Object(m) => {

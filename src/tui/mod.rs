@@ -14,6 +14,7 @@ pub mod json_view;
 pub mod keymap;
 pub mod layout;
 pub mod palette;
+pub mod place;
 pub mod profile_form;
 pub mod profiles;
 pub mod search_pane;
@@ -23,6 +24,7 @@ pub mod term;
 pub mod theme;
 pub mod tree;
 pub mod ui;
+pub mod usage_tab;
 
 use std::io::stdout;
 use std::sync::Arc;

@@ -11,10 +11,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use tokio_util::sync::CancellationToken;
 
 use super::detail::spinner;
+use super::place::Place;
 use super::theme::{SELECTED_MARK, Theme, UNSELECTED_MARK};
-use super::tree::Folder;
 use crate::explore::export::Progress;
-use crate::explore::search::{AppResult, Hit, Kind};
+use crate::explore::search::{AppResult, Hit};
 use crate::text::escape_for_terminal;
 
 /// A search the pane shows: running, done, or stopped with an error.
@@ -31,53 +31,9 @@ pub struct SearchPane {
     pub cancel: CancellationToken,
 }
 
-/// One step from an app node down to a hit's node.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    Folder(Folder),
-    /// A node whose engine id is this (sheet, object, master item, bookmark, variable).
-    Id(String),
-    /// A data-model field of this name, in whichever table holds it.
-    Field(String),
-    /// The load script leaf.
-    Script,
-}
-
-/// Where a hit lives: its app and the steps below the app node.
-pub fn jump_path(h: &Hit) -> (String, Vec<Step>) {
-    let id = || Step::Id(h.id.clone().unwrap_or_default());
-    let steps = match h.kind {
-        Kind::Sheet => vec![Step::Folder(Folder::Sheets), id()],
-        Kind::Object => {
-            let mut s = vec![Step::Folder(Folder::Sheets)];
-            s.extend(h.trail.iter().cloned().map(Step::Id));
-            s.push(id());
-            s
-        }
-        Kind::Dimension => vec![
-            Step::Folder(Folder::MasterItems),
-            Step::Folder(Folder::Dimensions),
-            id(),
-        ],
-        Kind::Measure => vec![
-            Step::Folder(Folder::MasterItems),
-            Step::Folder(Folder::Measures),
-            id(),
-        ],
-        Kind::Visualization => vec![
-            Step::Folder(Folder::MasterItems),
-            Step::Folder(Folder::Visualizations),
-            id(),
-        ],
-        Kind::Bookmark => vec![Step::Folder(Folder::Bookmarks), id()],
-        Kind::Variable => vec![Step::Folder(Folder::Variables), id()],
-        Kind::Field => vec![
-            Step::Folder(Folder::DataModel),
-            Step::Field(h.id.clone().unwrap_or_default()),
-        ],
-        Kind::Script => vec![Step::Script],
-    };
-    (h.app_id.clone(), steps)
+/// Where a hit lives in the tree, for the jump to it.
+pub fn jump_path(h: &Hit) -> Place {
+    Place::of(&h.app_id, h.kind, h.id.as_deref().unwrap_or(""), &h.trail)
 }
 
 /// A row of the pane: an app's heading, an error line, or a hit (its index in `hits()`).
@@ -236,6 +192,7 @@ fn hit_line(h: &Hit, selected: bool, t: &Theme) -> Line<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::explore::search::Kind;
 
     fn hit(kind: Kind, id: Option<&str>, trail: &[&str]) -> Hit {
         Hit {
@@ -254,25 +211,13 @@ mod tests {
     }
 
     #[test]
-    fn jump_paths_follow_the_tree_folders() {
-        let (app, steps) = jump_path(&hit(Kind::Object, Some("o"), &["s", "c"]));
-        assert_eq!(app, "a1");
+    fn a_hit_jumps_to_its_place() {
+        let p = jump_path(&hit(Kind::Object, Some("o"), &["s", "c"]));
+        let trail = ["s".to_string(), "c".to_string()];
+        assert_eq!(p, Place::of("a1", Kind::Object, "o", &trail));
         assert_eq!(
-            steps,
-            vec![
-                Step::Folder(Folder::Sheets),
-                Step::Id("s".into()),
-                Step::Id("c".into()),
-                Step::Id("o".into())
-            ]
-        );
-        let (_, steps) = jump_path(&hit(Kind::Measure, Some("m"), &[]));
-        assert_eq!(steps[1], Step::Folder(Folder::Measures));
-        let (_, steps) = jump_path(&hit(Kind::Field, Some("Region"), &[]));
-        assert_eq!(steps[1], Step::Field("Region".into()));
-        assert_eq!(
-            jump_path(&hit(Kind::Script, None, &[])).1,
-            vec![Step::Script]
+            jump_path(&hit(Kind::Script, None, &[])),
+            Place::of("a1", Kind::Script, "", &[])
         );
     }
 

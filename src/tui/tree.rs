@@ -9,6 +9,7 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 use crate::explore::model::{
     AppEntry, BookmarkEntry, FieldEntry, MasterItem, SheetEntry, TableEntry, VariableEntry,
 };
+use crate::explore::search::Kind;
 
 pub type NodeId = usize;
 
@@ -57,6 +58,24 @@ pub enum MasterKind {
     Dimension,
     Measure,
     Visualization,
+}
+
+impl MasterKind {
+    /// The search's word for it, which also places it in the tree (`Place::of`).
+    pub fn kind(self) -> Kind {
+        match self {
+            MasterKind::Dimension => Kind::Dimension,
+            MasterKind::Measure => Kind::Measure,
+            MasterKind::Visualization => Kind::Visualization,
+        }
+    }
+}
+
+/// A master item as other items name it (by id): its kind and title.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MasterName {
+    pub kind: MasterKind,
+    pub title: String,
 }
 
 /// A sheet object or container child as the tree holds it (children are tree nodes).

@@ -223,6 +223,16 @@ impl App {
         }
     }
 
+    /// Jumps to the item the detail line under the cursor names, if it names one.
+    pub(super) fn jump_from_line(&mut self) -> bool {
+        let lines = self.detail_lines();
+        let Some(place) = lines.get(self.detail_cursor).and_then(|l| l.goto.clone()) else {
+            return false;
+        };
+        self.jump_to(place);
+        true
+    }
+
     pub(super) fn toggle_fold(&mut self) -> bool {
         let lines = self.detail_lines();
         let Some(path) = lines.get(self.detail_cursor).and_then(|l| l.fold.clone()) else {
@@ -269,6 +279,8 @@ impl App {
                     self.detail_hscroll = self.detail_hscroll.saturating_sub(DATA_HSCROLL_STEP);
                     return;
                 }
+                // Enter on a line naming another item (a master item, a user) goes there.
+                Action::Expand if self.jump_from_line() => return,
                 Action::Expand | Action::Right | Action::Left if self.toggle_fold() => return,
                 Action::Left => {
                     self.focus = Focus::Tree;

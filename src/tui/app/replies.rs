@@ -73,13 +73,7 @@ impl App {
                 Err(e) => self.fail_node(node, e),
             },
             Reply::Detail { node, part, result } => {
-                let v = match result {
-                    Ok(v) => Load::Ready(v),
-                    Err(e) => {
-                        self.status.last_error = Some(e.clone());
-                        Load::Failed(e)
-                    }
-                };
+                let v = self.loaded(result);
                 self.details.insert((node, part), v);
             }
             Reply::Eval {
@@ -94,14 +88,12 @@ impl App {
                 self.status.message = Some(format!("{expression} = {shown}"));
                 self.evals.entry(app).or_default().push((expression, shown));
             }
+            Reply::Usage { app, result } => {
+                let v = self.loaded(result);
+                self.usage.insert(app, v);
+            }
             Reply::Script { node, result } => {
-                let v = match result {
-                    Ok(s) => Load::Ready(s),
-                    Err(e) => {
-                        self.status.last_error = Some(e.clone());
-                        Load::Failed(e)
-                    }
-                };
+                let v = self.loaded(result);
                 self.scripts.insert(node, v);
             }
             Reply::Connected { node, result } => {
@@ -177,6 +169,17 @@ impl App {
             }
         }
         self.rebuild_keeping_selection();
+    }
+
+    /// What the detail pane shows for a reply; a failure is also the status bar's last error.
+    fn loaded<T>(&mut self, result: Result<T, String>) -> Load<T> {
+        match result {
+            Ok(v) => Load::Ready(v),
+            Err(e) => {
+                self.status.last_error = Some(e.clone());
+                Load::Failed(e)
+            }
+        }
     }
 
     pub(super) fn add_object(&mut self, parent: NodeId, app: &str, sheet: &str, obj: &ObjectNode) {
@@ -265,12 +268,23 @@ impl App {
     }
 
     pub(super) fn fill_masters(&mut self, node: NodeId, app: &str, m: MasterItems) {
-        let titles: HashMap<String, String> = m
-            .visualizations
-            .iter()
-            .map(|v| (v.id.clone(), v.title.clone()))
-            .collect();
-        self.masters.insert(app.to_string(), titles);
+        let names = [
+            (MasterKind::Dimension, &m.dimensions),
+            (MasterKind::Measure, &m.measures),
+            (MasterKind::Visualization, &m.visualizations),
+        ]
+        .into_iter()
+        .flat_map(|(kind, items)| {
+            items.iter().map(move |i| {
+                let name = MasterName {
+                    kind,
+                    title: i.title.clone(),
+                };
+                (i.id.clone(), name)
+            })
+        })
+        .collect();
+        self.masters.insert(app.to_string(), names);
         for (folder, kind, items) in [
             (Folder::Dimensions, MasterKind::Dimension, m.dimensions),
             (Folder::Measures, MasterKind::Measure, m.measures),

@@ -1,6 +1,8 @@
 //! The explorer's side of `:search` (issue 13): starting a search on what the cursor is on,
 //! feeding the streamed results into the results pane, its keys, and the jump to a hit, which
 //! opens the tree level by level (each level may need a load) until the hit's node is selected.
+//! The same jump takes Enter on a detail line that names another item (a master item in a
+//! Summary, a user in a Usage tab) to that item.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use tokio_util::sync::CancellationToken;
@@ -9,14 +11,18 @@ use super::{App, Focus, Mode};
 use crate::explore::export::Scope;
 use crate::tui::detail::Tab;
 use crate::tui::domain::{Reply, Request};
-use crate::tui::search_pane::{SearchPane, Step, jump_path};
+use crate::tui::place::{Place, Step};
+use crate::tui::search_pane::{SearchPane, jump_path};
 use crate::tui::tree::{LoadState, NodeId, NodeKind};
 
-/// A jump under way: the hit's app, the steps below it, and the matched text to find in the
-/// detail pane once there.
+/// A jump under way: where to, and for a search hit what matched there.
 pub struct Jump {
-    pub app: String,
-    pub steps: Vec<Step>,
+    pub place: Place,
+    pub found: Option<Found>,
+}
+
+/// A search hit's matched text, found in the detail pane on landing (and its script line).
+pub struct Found {
     pub text: String,
     pub line: Option<usize>,
 }
@@ -107,12 +113,12 @@ impl App {
             KeyCode::PageUp => p.move_by(-10),
             KeyCode::Enter => {
                 if let Some(h) = p.selected() {
-                    let (app, steps) = jump_path(h);
                     self.jump = Some(Jump {
-                        app,
-                        steps,
-                        text: h.text[h.mark.clone()].to_string(),
-                        line: h.line,
+                        place: jump_path(h),
+                        found: Some(Found {
+                            text: h.text[h.mark.clone()].to_string(),
+                            line: h.line,
+                        }),
                     });
                     self.mode = Mode::Normal;
                     self.advance_jump();
@@ -120,6 +126,12 @@ impl App {
             }
             _ => {}
         }
+    }
+
+    /// Jumps to the item at `place` (named on a detail line), opening the tree on the way.
+    pub(super) fn jump_to(&mut self, place: Place) {
+        self.jump = Some(Jump { place, found: None });
+        self.advance_jump();
     }
 
     fn app_node(&self, app_id: &str) -> Option<NodeId> {
@@ -158,11 +170,11 @@ impl App {
     /// after every reply until the hit's node is selected (or a level fails).
     pub(super) fn advance_jump(&mut self) {
         let Some(j) = self.jump.take() else { return };
-        let Some(mut node) = self.app_node(&j.app) else {
-            self.status.message = Some(format!("app '{}' is not in the tree", j.app));
+        let Some(mut node) = self.app_node(&j.place.app) else {
+            self.status.message = Some(format!("app '{}' is not in the tree", j.place.app));
             return;
         };
-        for step in &j.steps {
+        for step in &j.place.steps {
             match self.tree.node(node).load.clone() {
                 LoadState::Loading => {
                     self.jump = Some(j);
@@ -198,6 +210,15 @@ impl App {
         self.filter.reset();
         self.rebuild_keeping_selection();
         self.select(node);
+        let Some(found) = j.found else {
+            // An item named in the detail pane: land on it, its Summary showing.
+            self.tab = crate::tui::detail::tabs_for(&self.tree.node(node).kind)[0];
+            self.request_detail();
+            self.focus = Focus::Tree;
+            let kind = &self.tree.node(node).kind;
+            self.status.message = Some(format!("jumped to {} {}", kind.tag(), kind.title()));
+            return;
+        };
         // Show where it matched: the script at its line, else the properties with the match
         // as the detail search.
         let tabs = crate::tui::detail::tabs_for(&self.tree.node(node).kind);
@@ -206,12 +227,12 @@ impl App {
         } else {
             tabs[0]
         };
-        self.search = tui_input::Input::new(j.text.clone());
+        self.search = tui_input::Input::new(found.text.clone());
         self.request_detail();
-        if let Some(l) = j.line {
+        if let Some(l) = found.line {
             self.detail_cursor = l.saturating_sub(1);
         }
         self.focus = Focus::Detail;
-        self.status.message = Some(format!("jumped to the hit «{}»", j.text));
+        self.status.message = Some(format!("jumped to the hit «{}»", found.text));
     }
 }
