@@ -59,7 +59,7 @@ pub async fn run(args: DiffArgs) -> anyhow::Result<i32> {
     } else {
         report::render(&d)
     };
-    print!("{text}");
+    crate::out!("{text}");
     Ok(if d.is_equal() { exit::OK } else { exit::DIFFER })
 }
 
