@@ -5,7 +5,8 @@
 //! - a wrong API key never looks like success: not on the items list, not on the engine socket
 //!   (a 401/403 on the upgrade, or a socket closed without a greeting), not when something
 //!   answers the API with a 200 sign-in page instead of the API's JSON;
-//! - HTTP 429: `Retry-After` (seconds or an HTTP-date) is waited out a bounded number of times
+//! - HTTP 429 (on the API key's calls and the JWT session's login and CSRF token alike):
+//!   `Retry-After` (seconds or an HTTP-date) is waited out a bounded number of times
 //!   within a bounded total, then the error says the tenant's rate limit was hit and how long
 //!   it asked to wait. The tenant asks for 1 s; the bound is lowered with `--timeout`.
 
@@ -17,10 +18,11 @@ use std::time::{Duration, Instant};
 use common::auth::{listed_app_ids, served_app_ids, start_with};
 use common::cli::{TempFiles, assert_cli_report, assert_no_secret, qlik_tui};
 use qlik_tui::engine::EngineError;
-use qlik_tui::engine::conn::{Auth, ConnectionSpec, Deployment, SecretString};
+use qlik_tui::engine::conn::{Auth, ConnectionSpec, Deployment, JwtSource, SecretString};
+use qlik_tui::engine::jwt::JwtTemplate;
 use qlik_tui::engine::rate_limit::MAX_RETRIES;
 use qlik_tui::explore::Site;
-use qlik_tui::sim::authmodes::{AuthModes, CloudTenant, RateLimit};
+use qlik_tui::sim::authmodes::{AuthModes, CloudJwtIdp, CloudTenant, RateLimit};
 use qlik_tui::sim::{Behaviour, SimServer};
 
 /// The tenant's one API key.
@@ -293,6 +295,37 @@ async fn a_rate_limited_tenant_is_waited_out_as_retry_after_asks() {
         .expect("the app list");
     assert_eq!(apps.len(), served_app_ids(&sim).len());
     assert_eq!(sim.rate_limited_calls(), 1);
+
+    // A JWT session: the login (POST /login/jwt-session) and the CSRF token wait it out too.
+    let (private, public) = common::auth::rsa_pair();
+    let sim = tenant_sim(
+        CloudTenant {
+            jwt: Some(CloudJwtIdp {
+                public_key_pem: public,
+                issuer: None,
+            }),
+            rate_limit: Some(RateLimit::first(2)),
+            ..Default::default()
+        },
+        Behaviour::default(),
+    )
+    .await;
+    let mut spec = site(&sim, KEY).spec().clone();
+    spec.auth = Auth::CloudJwt {
+        jwt: JwtSource::Key {
+            private_key_pem: SecretString::new(private),
+            template: JwtTemplate::cloud("auth0|jane"),
+        },
+    };
+    let jwt_site = Site::new(spec);
+    let apps = Box::pin(jwt_site.apps()).await.expect("the app list");
+    assert_eq!(apps.len(), served_app_ids(&sim).len());
+    assert_eq!(sim.rate_limited_calls(), 2);
+    assert!(!sim.issued_credentials().is_empty(), "a session was opened");
+    Box::pin(jwt_site.info())
+        .await
+        .expect("the session's socket");
+    jwt_site.close_all().await;
 
     // The doctor gets through too, and counts the apps.
     let sim = tenant_sim(
