@@ -11,6 +11,7 @@ pub mod fsutil;
 pub mod logging;
 pub mod paths;
 pub mod profile;
+pub mod secret;
 pub mod sim;
 pub mod text;
 pub mod tls;

@@ -369,17 +369,17 @@ async fn mode2_the_csrf_flow_is_enforced_step_by_step() {
     o.url = with_token.clone();
     assert_eq!(status_of(open_socket(&o).await.map(|_| ())), 403);
     // Cookie without the token: 403.
-    let o = plain.clone().header("Cookie", &cookie);
+    let o = plain.clone().header("Cookie", cookie.expose());
     assert_eq!(status_of(open_socket(&o).await.map(|_| ())), 403);
     // Token and cookie, but Authorization too: 403 (cross-site hijacking check).
     let mut o = plain
         .clone()
-        .header("Cookie", &cookie)
+        .header("Cookie", cookie.expose())
         .header("Authorization", &bearer);
     o.url = with_token.clone();
     assert_eq!(status_of(open_socket(&o).await.map(|_| ())), 403);
     // Token and cookie: the engine session opens.
-    let mut o = plain.clone().header("Cookie", &cookie);
+    let mut o = plain.clone().header("Cookie", cookie.expose());
     o.url = with_token.clone();
     let session = Session::connect(&o)
         .await

@@ -29,7 +29,7 @@ fn spec(url: &str, pki: &DemoPki) -> ConnectionSpec {
         tls: ClientTls {
             root_pem: Some(pki.root_cert_pem.clone()),
             cert_pem: Some(pki.client_cert_pem.clone()),
-            key_pem: Some(pki.client_key_pem.clone()),
+            key_pem: Some(pki.client_key_pem.clone().into()),
             verify_hostname: true,
         },
         timeouts: Timeouts {
@@ -81,7 +81,7 @@ async fn key_of_another_certificate_is_key_mismatch() {
         .issue_client("x", Validity::Days(30))
         .unwrap();
     let mut s = spec("wss://localhost:4747", &pki);
-    s.tls.key_pem = Some(other.key_pem);
+    s.tls.key_pem = Some(other.key_pem.into());
     assert_fails(&diagnose(&s).await, StepName::Config, Cause::KeyMismatch);
 }
 
@@ -94,7 +94,7 @@ async fn expired_client_certificate_is_cert_expired() {
         .unwrap();
     let mut s = spec("wss://localhost:4747", &pki);
     s.tls.cert_pem = Some(expired.cert_pem);
-    s.tls.key_pem = Some(expired.key_pem);
+    s.tls.key_pem = Some(expired.key_pem.into());
     assert_fails(&diagnose(&s).await, StepName::Config, Cause::CertExpired);
 }
 

@@ -65,7 +65,7 @@ async fn one_line_pem_with_literal_newlines_passes() {
     let mut spec = quick(common::sim_spec(&sim));
     let one_line = |pem: &str| pem.trim_end().replace('\n', "\\n");
     spec.tls.cert_pem = spec.tls.cert_pem.as_deref().map(one_line);
-    spec.tls.key_pem = spec.tls.key_pem.as_deref().map(one_line);
+    spec.tls.key_pem = spec.tls.key_pem.as_deref().map(one_line).map(Into::into);
     spec.tls.root_pem = spec
         .tls
         .root_pem
@@ -94,7 +94,7 @@ async fn pkcs1_rsa_key_as_the_qmc_exports_it_passes() {
         .unwrap();
     let mut spec = quick(common::sim_spec(&sim));
     spec.tls.cert_pem = Some(cert_pem);
-    spec.tls.key_pem = Some(key_pem);
+    spec.tls.key_pem = Some(key_pem.into());
     let r = diagnose(&spec).await;
     assert!(r.ok, "{r:#?}");
     let config = r.step(StepName::Config).unwrap();
@@ -155,7 +155,7 @@ async fn client_certificate_of_another_ca_is_client_cert_rejected() {
         .issue_client("QlikClient", Validity::Days(30))
         .unwrap();
     spec.tls.cert_pem = Some(stranger.cert_pem);
-    spec.tls.key_pem = Some(stranger.key_pem);
+    spec.tls.key_pem = Some(stranger.key_pem.into());
     let r = diagnose(&spec).await;
     assert_eq!(r.cause, Some(Cause::ClientCertRejected), "{r:#?}");
     let failed = r.failed_step().unwrap();

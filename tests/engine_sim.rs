@@ -746,7 +746,7 @@ async fn a_client_certificate_from_another_ca_is_rejected() {
         .unwrap();
     let mut spec = sim_spec(&sim);
     spec.tls.cert_pem = Some(client.cert_pem);
-    spec.tls.key_pem = Some(client.key_pem);
+    spec.tls.key_pem = Some(client.key_pem.into());
     let r = connect_with(&options(&spec).await).await;
     assert_eq!(tls_failure(r), TlsFailure::ClientCertRejected);
 }

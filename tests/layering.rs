@@ -16,11 +16,12 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("explore", &["profile", "sim", "tui", "cli"]),
     ("sim", &["explore", "profile", "tui", "cli"]),
     ("tui", &["cli"]),
-    // The helpers beside the layers (text, paths, fsutil, logging) import no layer.
+    // The helpers beside the layers (text, paths, fsutil, logging, secret) import no layer.
     ("text", LAYERS),
     ("paths", LAYERS),
     ("fsutil", LAYERS),
     ("logging", LAYERS),
+    ("secret", LAYERS),
 ];
 
 const LAYERS: &[&str] = &["tls", "engine", "profile", "explore", "sim", "tui", "cli"];

@@ -133,7 +133,10 @@ impl Harness {
         let mut secrets = Secrets::default();
         for (kind, pem) in [
             (SecretKind::ClientCert, tls.cert_pem),
-            (SecretKind::ClientKey, tls.key_pem),
+            (
+                SecretKind::ClientKey,
+                tls.key_pem.map(|k| k.expose().to_string()),
+            ),
             (SecretKind::RootCert, tls.root_pem),
         ] {
             let pem = pem.expect("the simulator's client material");

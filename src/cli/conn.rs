@@ -220,17 +220,19 @@ fn read_pem_arg(value: &str, what: &str, stdin_used: &mut bool) -> anyhow::Resul
 
 /// The client key flag: a path or '-' only. Key text on the command line is visible in `ps` and
 /// kept in shell history, so it is refused (without repeating it).
-fn read_key_arg(value: &str, stdin_used: &mut bool) -> anyhow::Result<String> {
+fn read_key_arg(value: &str, stdin_used: &mut bool) -> anyhow::Result<SecretString> {
     if value.contains("-----BEGIN") || value.contains('\n') {
         bail!(
             "--client-key takes a file path or '-' (stdin), not the key's text: a value on the command line shows in `ps` and stays in shell history; save the key to a file readable only by you (chmod 600) or pipe it with --client-key -"
         );
     }
-    read_pem_source(value, "client key", stdin_used).map_err(|_| {
-        anyhow!(
-            "cannot read the client key from the path given to --client-key (the value is not repeated, in case it is the key itself): check the path, or give '-' and pipe the key"
-        )
-    })
+    read_pem_source(value, "client key", stdin_used)
+        .map(SecretString::from)
+        .map_err(|_| {
+            anyhow!(
+                "cannot read the client key from the path given to --client-key (the value is not repeated, in case it is the key itself): check the path, or give '-' and pipe the key"
+            )
+        })
 }
 
 fn read_pem_source(value: &str, what: &str, stdin_used: &mut bool) -> anyhow::Result<String> {
@@ -486,7 +488,7 @@ impl ConnArgs {
                 };
                 (
                     Some(file("client.pem", "client certificate")?),
-                    Some(file("client_key.pem", "client key")?),
+                    Some(SecretString::from(file("client_key.pem", "client key")?)),
                     Some(file("root.pem", "root certificate")?),
                 )
             }

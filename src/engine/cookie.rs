@@ -2,11 +2,14 @@
 //! `Cookie` header. Only name and value matter here (one host, one short-lived session), so the
 //! attributes (Path, Secure, HttpOnly, Expires) are dropped.
 
-/// A name=value pair. The value is a session credential: it is never printed.
+use crate::secret::SecretString;
+
+/// A name=value pair. The value is a session credential: it is never printed, and it is wiped
+/// from memory when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Cookie {
     pub name: String,
-    pub value: String,
+    pub value: SecretString,
 }
 
 impl std::fmt::Debug for Cookie {
@@ -32,24 +35,33 @@ pub fn from_set_cookie<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<Coo
         if !value.is_empty() {
             jar.push(Cookie {
                 name: name.to_string(),
-                value: value.to_string(),
+                value: value.into(),
             });
         }
     }
     jar
 }
 
-/// The `Cookie` request header for `jar` (None when empty).
-pub fn header(jar: &[Cookie]) -> Option<String> {
+/// The `Cookie` request header for `jar` (None when empty). Built in one buffer sized up front,
+/// so no unwiped partial copy of a session value is left behind.
+pub fn header(jar: &[Cookie]) -> Option<SecretString> {
     if jar.is_empty() {
         return None;
     }
-    Some(
-        jar.iter()
-            .map(|c| format!("{}={}", c.name, c.value))
-            .collect::<Vec<_>>()
-            .join("; "),
-    )
+    let len = jar
+        .iter()
+        .map(|c| c.name.len() + 1 + c.value.len() + 2)
+        .sum();
+    let mut out = zeroize::Zeroizing::new(String::with_capacity(len));
+    for (i, c) in jar.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        out.push_str(&c.name);
+        out.push('=');
+        out.push_str(c.value.expose());
+    }
+    Some(out.into())
 }
 
 /// Parses a `Cookie` request header: the tests' check that `header` round-trips (the simulator
@@ -62,7 +74,7 @@ fn parse_header(value: &str) -> Vec<Cookie> {
             let (n, v) = p.trim().split_once('=')?;
             Some(Cookie {
                 name: n.trim().to_string(),
-                value: v.trim().to_string(),
+                value: v.trim().into(),
             })
         })
         .collect()
@@ -82,11 +94,22 @@ mod tests {
             "gone=; Max-Age=0",
         ]);
         assert_eq!(
-            header(&jar).unwrap(),
+            header(&jar).unwrap().expose(),
             "X-Qlik-Session-jwt=abc123; _session.sig=sig; _session=s2"
         );
         assert_eq!(parse_header(&header(&jar).unwrap()), jar);
         assert!(header(&[]).is_none());
         assert_eq!(format!("{:?}", jar[0]), "X-Qlik-Session-jwt=<redacted>");
+    }
+
+    #[test]
+    fn cookie_values_and_the_cookie_header_are_wiped_on_drop() {
+        // Compile-time: the types that hold a session value wipe it when dropped.
+        crate::secret::assert_wiped_on_drop::<SecretString>();
+        let jar = from_set_cookie(["X-Qlik-Session=s3cr3t; Path=/"]);
+        let value: &SecretString = &jar[0].value;
+        let header: Option<SecretString> = header(&jar);
+        assert_eq!(value.expose(), "s3cr3t");
+        assert!(!format!("{header:?}").contains("s3cr3t"));
     }
 }

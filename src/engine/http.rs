@@ -157,7 +157,7 @@ async fn request_untraced(
             .uri(path)
             .header("host", host);
         for h in &opts.headers {
-            builder = builder.header(h.name.as_str(), h.value.as_str());
+            builder = builder.header(h.name.as_str(), h.http_value(&opts.url)?);
         }
         let body_bytes = match body {
             Some((content_type, bytes)) => {

@@ -131,7 +131,7 @@ fn random_id() -> String {
 
 fn rsa_key_pair(key_pem: &str) -> Result<RsaKeyPair, JwtError> {
     let key = parse_key(key_pem, PemRole::JwtKey)?;
-    let pair = match &key {
+    let pair = match &*key {
         PrivateKeyDer::Pkcs8(k) => RsaKeyPair::from_pkcs8(k.secret_pkcs8_der()),
         PrivateKeyDer::Pkcs1(k) => RsaKeyPair::from_der(k.secret_pkcs1_der()),
         PrivateKeyDer::Sec1(_) => return Err(JwtError::NotRsa("it is an EC key".into())),

@@ -14,6 +14,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::error::{EngineError, TlsFailure};
 use super::trace::{Closer, ConnTrace, Endpoint};
+use crate::secret::SecretString;
 use crate::tls::{ClientTls, client_config};
 
 pub type EngineSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -46,11 +47,11 @@ impl Resolver for SystemResolver {
 }
 
 /// A header on the upgrade request. The value may be a secret (Authorization, Cookie): it is
-/// never logged or shown.
+/// never logged or shown, and it is wiped from memory when dropped.
 #[derive(Clone)]
 pub struct Header {
     pub name: String,
-    pub value: String,
+    pub value: SecretString,
 }
 
 impl std::fmt::Debug for Header {
@@ -58,16 +59,28 @@ impl std::fmt::Debug for Header {
         let shown = if is_secret_header(&self.name) {
             "<redacted>"
         } else {
-            self.value.as_str()
+            self.value.expose()
         };
         write!(f, "{}: {}", self.name, shown)
     }
 }
 
-/// The value is a credential (a bearer token, a session cookie): wiped on drop.
-impl Drop for Header {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.value);
+impl Header {
+    /// The value for an HTTP request (the upgrade, a REST call to `url`), marked sensitive when
+    /// it is a credential: the http crate's Debug then prints `Sensitive`, whoever logs the
+    /// request. An error never echoes the value: it may be a token.
+    pub fn http_value(&self, url: &str) -> Result<HeaderValue, EngineError> {
+        let mut value = HeaderValue::from_str(self.value.expose()).map_err(|_| {
+            EngineError::invalid_url(
+                url,
+                format!(
+                    "the value of header '{}' has characters a header cannot carry",
+                    self.name
+                ),
+            )
+        })?;
+        value.set_sensitive(is_secret_header(&self.name));
+        Ok(value)
     }
 }
 
@@ -166,7 +179,7 @@ impl ConnectOptions {
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push(Header {
             name: name.to_string(),
-            value: value.into(),
+            value: SecretString::new(value),
         });
         self
     }
@@ -440,17 +453,7 @@ async fn upgrade_untraced(
                 format!("'{}' is not a valid header name", h.name),
             )
         })?;
-        // Never echo the value: it may be a token.
-        let value = HeaderValue::from_str(&h.value).map_err(|_| {
-            EngineError::invalid_url(
-                &opts.url,
-                format!(
-                    "the value of header '{}' has characters a header cannot carry",
-                    h.name
-                ),
-            )
-        })?;
-        request.headers_mut().insert(name, value);
+        request.headers_mut().insert(name, h.http_value(&opts.url)?);
     }
     use tokio_tungstenite::tungstenite::Error as WsError;
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
@@ -582,5 +585,25 @@ mod tests {
             value: "Bearer abc.def".into(),
         };
         assert_eq!(format!("{h:?}"), "Authorization: <redacted>");
+    }
+
+    #[test]
+    fn header_values_are_wiped_on_drop() {
+        // Compile-time: a header's value (a bearer token, a cookie) wipes itself when dropped.
+        crate::secret::assert_wiped_on_drop::<SecretString>();
+        let h = Header {
+            name: "Authorization".into(),
+            value: "Bearer abc.def".into(),
+        };
+        let _: &SecretString = &h.value;
+        // On the wire it is marked sensitive, so the http crate's Debug hides it too.
+        let sent = h.http_value("wss://h").unwrap();
+        assert!(sent.is_sensitive());
+        assert_eq!(format!("{sent:?}"), "Sensitive");
+        let user = Header {
+            name: "X-Qlik-User".into(),
+            value: "UserDirectory=INTERNAL; UserId=sa".into(),
+        };
+        assert!(!user.http_value("wss://h").unwrap().is_sensitive());
     }
 }

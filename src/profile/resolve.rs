@@ -29,7 +29,7 @@ pub fn to_spec(p: &Profile, secrets: &Secrets) -> anyhow::Result<ConnectionSpec>
     let tls = ClientTls {
         root_pem: text(SecretKind::RootCert),
         cert_pem: text(SecretKind::ClientCert),
-        key_pem: text(SecretKind::ClientKey),
+        key_pem: secrets.text(SecretKind::ClientKey).map(SecretString::from),
         verify_hostname: p.verify_hostname,
     };
     let auth = match p.auth {

@@ -165,7 +165,7 @@ impl SimServer {
         ClientTls {
             root_pem: Some(self.pki.root_cert_pem.clone()),
             cert_pem: Some(self.pki.client_cert_pem.clone()),
-            key_pem: Some(self.pki.client_key_pem.clone()),
+            key_pem: Some(self.pki.client_key_pem.clone().into()),
             verify_hostname: true,
         }
     }

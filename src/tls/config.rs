@@ -11,6 +11,7 @@ use rustls::server::{ParsedCertificate, WebPkiClientVerifier};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
 
 use super::pem::{PemError, PemRole, parse_certs, parse_key};
+use crate::secret::SecretString;
 
 /// Installs ring as the process-wide crypto provider. Safe to call any number of times; must run
 /// before any rustls config is built (a second provider compiled in would otherwise panic).
@@ -49,7 +50,8 @@ pub enum TlsConfigError {
 pub struct ClientTls {
     pub root_pem: Option<String>,
     pub cert_pem: Option<String>,
-    pub key_pem: Option<String>,
+    /// The client key: wiped from memory when the last copy is dropped.
+    pub key_pem: Option<SecretString>,
     /// Check that the server certificate names the host connected to. Turning it off skips only
     /// that check: the chain, validity and signatures are still verified against the roots.
     pub verify_hostname: bool,
@@ -153,7 +155,7 @@ fn build_client_config(
             let chain = parse_certs(cert, PemRole::ClientCert)?;
             let key = parse_key(key, PemRole::ClientKey)?;
             builder
-                .with_client_auth_cert(chain, key)
+                .with_client_auth_cert(chain, hand_over(key))
                 .map_err(|e| TlsConfigError::KeyMismatch(e.to_string()))?
         }
         (Some(_), None) => {
@@ -204,9 +206,18 @@ pub fn server_config_with(
         .with_client_cert_verifier(verifier)
         .with_single_cert(
             parse_certs(cert_pem, PemRole::ServerCert)?,
-            parse_key(key_pem, PemRole::ServerKey)?,
+            hand_over(parse_key(key_pem, PemRole::ServerKey)?),
         )
         .map_err(|e| TlsConfigError::Other(e.to_string()))
+}
+
+/// Moves the key out of its wiping wrapper for rustls, which takes ownership (and keeps its own
+/// parsed form for the config's life): our copy is not left behind, the wrapper drops empty.
+fn hand_over(
+    mut key: zeroize::Zeroizing<rustls_pki_types::PrivateKeyDer<'static>>,
+) -> rustls_pki_types::PrivateKeyDer<'static> {
+    let empty = rustls_pki_types::PrivatePkcs8KeyDer::from(Vec::new());
+    std::mem::replace(&mut *key, empty.into())
 }
 
 /// Records the chain the server presents, then defers to the real verifier.
@@ -333,7 +344,7 @@ mod tests {
         let mut tls = ClientTls {
             root_pem: Some(pki.root_cert_pem.clone()),
             cert_pem: Some(pki.client_cert_pem.clone()),
-            key_pem: Some(pki.client_key_pem.clone()),
+            key_pem: Some(pki.client_key_pem.clone().into()),
             verify_hostname: true,
         };
         client_config(&tls).unwrap();
@@ -341,7 +352,7 @@ mod tests {
             .unwrap()
             .issue_client("x", Validity::Days(1))
             .unwrap();
-        tls.key_pem = Some(other.key_pem);
+        tls.key_pem = Some(other.key_pem.into());
         assert!(matches!(
             client_config(&tls),
             Err(TlsConfigError::KeyMismatch(_))
@@ -367,10 +378,18 @@ mod tests {
     fn debug_never_shows_the_key() {
         let pki = DemoPki::generate().unwrap();
         let tls = ClientTls {
-            key_pem: Some(pki.client_key_pem.clone()),
+            key_pem: Some(pki.client_key_pem.clone().into()),
             ..Default::default()
         };
         let dbg = format!("{tls:?}");
         assert!(!dbg.contains("PRIVATE"), "{dbg}");
+    }
+
+    #[test]
+    fn the_client_key_is_wiped_on_drop() {
+        // Compile-time: the key field's type wipes its buffer when dropped.
+        crate::secret::assert_wiped_on_drop::<Option<SecretString>>();
+        let tls = ClientTls::default();
+        let _: &Option<SecretString> = &tls.key_pem;
     }
 }

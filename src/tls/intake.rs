@@ -196,7 +196,8 @@ pub struct Material {
     pub root_origin: Option<Origin>,
     /// The client certificate chain, leaf first.
     pub certs: Vec<CertificateDer<'static>>,
-    pub key: PrivateKeyDer<'static>,
+    /// The decoded (and, if it was encrypted, decrypted) key: wiped on drop.
+    pub key: Zeroizing<PrivateKeyDer<'static>>,
     pub roots: Vec<CertificateDer<'static>>,
 }
 
@@ -239,16 +240,22 @@ pub fn key_pem(key: &PrivateKeyDer<'_>) -> Zeroizing<String> {
     Zeroizing::new(to_pem(label, key.secret_der()))
 }
 
-/// PEM encoding with 64-column lines.
+/// PEM encoding with 64-column lines. The buffer is sized up front: for a key, a growing
+/// `String` would leave copies of the base64 in freed, unwiped buffers.
 pub fn to_pem(label: &str, der: &[u8]) -> String {
     use base64::Engine;
     let b64 = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(der));
-    let mut out = format!("-----BEGIN {label}-----\n");
+    let (begin, end) = (
+        format!("-----BEGIN {label}-----\n"),
+        format!("-----END {label}-----\n"),
+    );
+    let mut out = String::with_capacity(begin.len() + b64.len() + b64.len() / 64 + 1 + end.len());
+    out.push_str(&begin);
     for line in b64.as_bytes().chunks(64) {
         out.push_str(std::str::from_utf8(line).unwrap_or_default());
         out.push('\n');
     }
-    out.push_str(&format!("-----END {label}-----\n"));
+    out.push_str(&end);
     out
 }
 
@@ -263,11 +270,12 @@ pub fn parse_cert_input(
     })
 }
 
-/// Parses a key input; an encrypted PKCS#8 key is decrypted with a passphrase from `ask`.
+/// Parses a key input; an encrypted PKCS#8 key is decrypted with a passphrase from `ask`. The
+/// decoded key is wiped on drop.
 pub fn parse_key_input(
     input: &PemInput,
     ask: &mut dyn AskSecret,
-) -> Result<PrivateKeyDer<'static>, IntakeError> {
+) -> Result<Zeroizing<PrivateKeyDer<'static>>, IntakeError> {
     let role = PemRole::ClientKey;
     match pem::parse_key(&input.text, role) {
         Ok(k) => Ok(k),
@@ -322,10 +330,10 @@ fn kdf_within_bounds(scheme: &pkcs8::pkcs5::EncryptionScheme) -> Result<(), Stri
 fn decrypt_key(
     input: &PemInput,
     ask: &mut dyn AskSecret,
-) -> Result<PrivateKeyDer<'static>, IntakeError> {
+) -> Result<Zeroizing<PrivateKeyDer<'static>>, IntakeError> {
     use pkcs8::der::Decode;
     let origin = input.origin.clone();
-    let text = Zeroizing::new(pem::normalize(&input.text));
+    let text = pem::normalize(&input.text);
     if text.contains("Proc-Type: 4,ENCRYPTED") {
         return Err(IntakeError::UndecryptableKey {
             origin,
@@ -367,8 +375,9 @@ fn decrypt_key(
             why: other.to_string(),
         },
     })?;
-    Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        doc.as_bytes().to_vec(),
+    // `doc` (a SecretDocument) wipes itself; the copy is wiped by the Zeroizing.
+    Ok(Zeroizing::new(PrivateKeyDer::Pkcs8(
+        PrivatePkcs8KeyDer::from(doc.as_bytes().to_vec()),
     )))
 }
 
@@ -379,12 +388,9 @@ fn pem_body(text: &str, label: &str) -> Option<Zeroizing<Vec<u8>>> {
     let end = format!("-----END {label}-----");
     let start = text.find(&begin)? + begin.len();
     let stop = start + text[start..].find(&end)?;
-    let b64: Zeroizing<String> = Zeroizing::new(
-        text[start..stop]
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect(),
-    );
+    // Sized up front: a growing String would leave copies in freed buffers.
+    let mut b64 = Zeroizing::new(String::with_capacity(stop - start));
+    b64.extend(text[start..stop].chars().filter(|c| !c.is_whitespace()));
     base64::engine::general_purpose::STANDARD
         .decode(b64.as_bytes())
         .ok()
@@ -464,7 +470,9 @@ pub fn from_pfx_bytes(
             origin: origin.clone(),
             what: "no private key",
         })?;
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_bag.key.as_der().to_vec()));
+    let key = Zeroizing::new(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        key_bag.key.as_der().to_vec(),
+    )));
     let all: Vec<CertificateDer<'static>> = archive
         .certs
         .iter()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
-use super::spec::{Auth, ConnectionSpec};
+use super::spec::{Auth, ConnectionSpec, SecretString};
 use crate::engine::cloud;
 use crate::engine::cookie;
 use crate::engine::proxy::{self, CSRF_QUERY};
@@ -54,15 +54,21 @@ impl Preflight {
     }
 }
 
-fn header(name: &str, value: impl Into<String>) -> Header {
+fn header(name: &str, value: impl Into<SecretString>) -> Header {
     Header {
         name: name.to_string(),
         value: value.into(),
     }
 }
 
+/// `Authorization: Bearer <token>`, built in a buffer sized up front so no unwiped partial copy
+/// of the token is left behind.
 fn bearer(token: &str) -> Header {
-    header("Authorization", format!("Bearer {token}"))
+    const SCHEME: &str = "Bearer ";
+    let mut value = zeroize::Zeroizing::new(String::with_capacity(SCHEME.len() + token.len()));
+    value.push_str(SCHEME);
+    value.push_str(token);
+    header("Authorization", value)
 }
 
 const JWT_PROXY_FIX: &str = "the virtual proxy did not accept the JWT: check that it is signed with the key whose certificate the virtual proxy holds, that the claim names for user id and directory match the proxy's JWT attributes (--jwt-claim-user, --jwt-claim-directory), the audience, and that the token has not expired";
@@ -131,7 +137,7 @@ async fn run_unbounded(spec: &ConnectionSpec) -> Result<Preflight, EngineError> 
             proxy_session(
                 spec,
                 &base,
-                header(header_name, user),
+                header(header_name, user.as_str()),
                 false,
                 HEADER_PROXY_FIX,
             )

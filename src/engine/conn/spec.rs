@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use zeroize::Zeroizing;
-
 use crate::engine::EngineError;
 pub use crate::engine::jwt::JwtTemplate;
 use crate::engine::transport::{DEFAULT_MAX_MESSAGE_BYTES, Timeouts};
+/// Re-exported: the auth modes' secrets are `SecretString`s (moved to `crate::secret`, which the
+/// TLS layer uses too).
+pub use crate::secret::SecretString;
 use crate::tls::ClientTls;
 
 /// Which kind of Qlik deployment a profile points at.
@@ -115,41 +116,6 @@ pub struct ConnectionSpec {
     pub allow_insecure_transport: bool,
     /// The WebSocket message cap for this connection's sockets.
     pub max_message_bytes: usize,
-}
-
-/// Secret text (a key, a token): wiped from memory when dropped, and printed by Debug as
-/// `<redacted>`, so a secret cannot leak through a `{:?}` in a log line or an error.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct SecretString(Zeroizing<String>);
-
-impl SecretString {
-    pub fn new(s: impl Into<String>) -> Self {
-        SecretString(Zeroizing::new(s.into()))
-    }
-
-    /// The secret itself, for the one place that sends or stores it.
-    pub fn expose(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl From<String> for SecretString {
-    fn from(s: String) -> Self {
-        SecretString::new(s)
-    }
-}
-
-impl std::ops::Deref for SecretString {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl std::fmt::Debug for SecretString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
 }
 
 impl ConnectionSpec {
