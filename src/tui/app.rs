@@ -628,8 +628,13 @@ impl App {
 
 /// Applies an editing key to a text input; returns whether the text changed.
 fn edit_input(input: &mut Input, e: &KeyEvent) -> bool {
+    input_request(e).is_some_and(|req| input.handle(req).is_some_and(|r| r.value))
+}
+
+/// The editing request a key makes in any text input (the form's `SecretInput` too).
+fn input_request(e: &KeyEvent) -> Option<InputRequest> {
     let ctrl = e.modifiers.contains(KeyModifiers::CONTROL);
-    let req = match e.code {
+    Some(match e.code {
         KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
         KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
         KeyCode::Char(c) if !ctrl => InputRequest::InsertChar(c),
@@ -639,9 +644,8 @@ fn edit_input(input: &mut Input, e: &KeyEvent) -> bool {
         KeyCode::Right => InputRequest::GoToNextChar,
         KeyCode::Home => InputRequest::GoToStart,
         KeyCode::End => InputRequest::GoToEnd,
-        _ => return false,
-    };
-    input.handle(req).is_some_and(|r| r.value)
+        _ => return None,
+    })
 }
 
 /// How the status bar starts when the engine has gone away.

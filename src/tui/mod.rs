@@ -18,6 +18,7 @@ pub mod place;
 pub mod profile_form;
 pub mod profiles;
 pub mod search_pane;
+pub mod secret_input;
 #[cfg(unix)]
 pub mod signals;
 pub mod term;
@@ -138,7 +139,11 @@ fn handle(app: &mut App, ev: Event) {
         Event::Term(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => app.on_key(k),
         Event::Term(TermEvent::Mouse(m)) => app.on_mouse(m),
         Event::Term(TermEvent::Resize(w, h)) => app.resize(w, h),
-        Event::Term(TermEvent::Paste(text)) => app.on_paste(&text),
+        Event::Term(TermEvent::Paste(text)) => {
+            // The paste may be a key or a passphrase for the profile form: wiped once used.
+            let text = zeroize::Zeroizing::new(text);
+            app.on_paste(&text);
+        }
         Event::Term(_) => {}
         Event::Tick => app.on_tick(),
         Event::Reply(epoch, r) if epoch.is_none_or(|e| e == app.epoch) => app.on_reply(r),

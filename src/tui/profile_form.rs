@@ -4,7 +4,6 @@
 //! `profile::manage`, like `qlik-tui profile add|edit`). Esc cancels and writes nothing.
 //! Secrets are never shown: a pasted PEM or a passphrase appears as its size only.
 
-use tui_input::Input;
 use zeroize::Zeroizing;
 
 use crate::engine::conn::Deployment;
@@ -16,61 +15,8 @@ use crate::tls::intake::{
 };
 use crate::tls::pem::PemRole;
 
-/// One row of the form: a profile-file key (or an intake input) and its text. Debug shows what
-/// the form shows (`shown`), so a secret cannot reach a log through `{:?}`.
-#[derive(Clone)]
-pub struct Field {
-    pub key: &'static str,
-    pub hint: &'static str,
-    pub input: Input,
-    /// Shown as its size only (a passphrase; a pasted key).
-    pub secret: bool,
-}
-
-impl Field {
-    fn new(key: &'static str, hint: &'static str, value: &str) -> Field {
-        Field {
-            key,
-            hint,
-            input: Input::new(value.to_string()),
-            secret: false,
-        }
-    }
-
-    /// What the form shows for this field: pasted PEM and secrets by size, never the text.
-    pub fn shown(&self) -> String {
-        let v = self.input.value();
-        if v.contains("-----BEGIN") {
-            let what = if v.contains("PRIVATE KEY") {
-                "key"
-            } else {
-                "certificate"
-            };
-            return format!("(pasted {what}, {} bytes, hidden)", v.len());
-        }
-        // A secret is masked; a path to a token or key file is not. A passphrase is never a
-        // path, whatever characters it holds.
-        if self.secret && !v.is_empty() && (self.key == "passphrase" || !looks_like_path(v)) {
-            return "•".repeat(v.chars().count().min(24));
-        }
-        v.to_string()
-    }
-}
-
-/// A path as people type one (`/…`, `~/…`, `./…`, `../…`). Tokens and API keys never start so.
-fn looks_like_path(v: &str) -> bool {
-    ["/", "~/", "./", "../"].iter().any(|p| v.starts_with(p))
-}
-
-impl std::fmt::Debug for Field {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Field")
-            .field("key", &self.key)
-            .field("shown", &self.shown())
-            .field("secret", &self.secret)
-            .finish_non_exhaustive()
-    }
-}
+mod field;
+pub use field::Field;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum FormMode {
@@ -625,10 +571,11 @@ impl ProfileForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::secret_input::SecretInput;
 
     fn set(form: &mut ProfileForm, key: &str, value: &str) -> usize {
         let i = form.fields.iter().position(|f| f.key == key).unwrap();
-        form.fields[i].input = Input::new(value.into());
+        form.fields[i].input = SecretInput::new(value);
         i
     }
 

@@ -99,7 +99,9 @@ impl App {
             (Stage::Editing, KeyCode::Tab | KeyCode::Down) => form.next(1),
             (Stage::Editing, KeyCode::BackTab | KeyCode::Up) => form.next(-1),
             (Stage::Editing, _) => {
-                edit_input(&mut form.focused_mut().input, e);
+                if let Some(req) = input_request(e) {
+                    form.focused_mut().input.handle(req);
+                }
             }
         }
     }
@@ -112,10 +114,8 @@ impl App {
         if let Some(form) = self.profile_form.as_mut()
             && matches!(form.stage, Stage::Editing)
         {
-            let f = form.focused_mut();
-            let mut v = f.input.value().to_string();
-            v.push_str(text);
-            f.input = Input::new(v);
+            // Appended in place: no plain copy of a pasted key or passphrase is made.
+            form.focused_mut().input.push_str(text);
         }
     }
 
