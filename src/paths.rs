@@ -43,3 +43,8 @@ pub fn keymap_path() -> PathBuf {
 pub fn profiles_path() -> PathBuf {
     config_dir().join("profiles.toml")
 }
+
+/// The explorer's settings (the Traffic pane's ring size, its slow-reply threshold).
+pub fn settings_path() -> PathBuf {
+    config_dir().join("settings.toml")
+}

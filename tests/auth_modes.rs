@@ -100,6 +100,7 @@ fn spec(sim: &SimServer, prefix: &str, auth: Auth) -> ConnectionSpec {
         identity: None,
         allow_insecure_transport: false,
         max_message_bytes: qlik_tui::engine::transport::DEFAULT_MAX_MESSAGE_BYTES,
+        trace: None,
     }
 }
 

@@ -42,6 +42,7 @@ fn spec(url: &str, pki: &DemoPki) -> ConnectionSpec {
         identity: None,
         allow_insecure_transport: false,
         max_message_bytes: qlik_tui::engine::transport::DEFAULT_MAX_MESSAGE_BYTES,
+        trace: None,
     }
 }
 

@@ -307,3 +307,49 @@ fn demo_scrolls_the_data_tab_of_a_table() {
     t.expect_screen("│  Country 01  ", COLS as usize, ROWS as usize, WAIT);
     quit_and_expect_restored(&mut t);
 }
+
+/// The Traffic pane in the real binary (issue 12): `T` opens it on the demo's frames, `/`
+/// filters them, `w` writes the frames shown as a trace file in the state dir (mode 0600), and
+/// `qlik-tui trace --json` reads that file: requests were recorded, by method.
+#[test]
+fn demo_traffic_pane_filters_and_writes_a_trace_that_trace_reads() {
+    let app = common::container_path().app;
+    let (_config, state, mut t) = demo_showing(&app);
+
+    t.keys("T");
+    t.expect_screen("Traffic —", COLS as usize, ROWS as usize, WAIT);
+    t.expect_screen("GetDocList", COLS as usize, ROWS as usize, WAIT);
+    t.keys("/GetDocList\r");
+    t.expect_screen("filter: GetDocList", COLS as usize, ROWS as usize, WAIT);
+    t.keys("w");
+    t.expect_screen("wrote 2 frames to", COLS as usize, ROWS as usize, WAIT);
+
+    let traces = state.path().join("traces");
+    let files: Vec<_> = std::fs::read_dir(&traces)
+        .unwrap_or_else(|e| panic!("{}: {e}", traces.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the trace file is private");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_qlik-tui"))
+        .args(["trace", "--json"])
+        .arg(&files[0])
+        .output()
+        .expect("qlik-tui trace runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    assert_eq!(summary["requests"], 1, "{summary}");
+    assert_eq!(summary["by_method"]["GetDocList"]["count"], 1, "{summary}");
+
+    // Esc closes the pane; q then quits as usual.
+    t.keys("\x1b");
+    quit_and_expect_restored(&mut t);
+}

@@ -260,6 +260,7 @@ impl Harness {
         // The keymap path depends on the user running the tests (HOME, XDG_CONFIG_HOME): mask
         // it and the padding its length leaves.
         let keymap = qlik_tui::paths::keymap_path().display().to_string();
+        let out = mask_traffic_times(&out);
         out.replace(&format!(":{}", self.sim.addr().port()), ":PORT")
             .replace(&version, "<engine-version>")
             .lines()
@@ -269,6 +270,15 @@ impl Harness {
             })
             .collect()
     }
+}
+
+/// What changes from run to run in the Traffic pane and the status bar's `⇅`: a frame's time
+/// (`07:40:01.123`) and a latency (`12 ms`, `0.4 ms`, with the padding before it).
+fn mask_traffic_times(screen: &str) -> String {
+    let time = regex::Regex::new(r"\b\d{2}:\d{2}:\d{2}\.\d{3}\b").expect("regex");
+    let ms = regex::Regex::new(r" +\d+(?:\.\d)? ms\b").expect("regex");
+    let screen = time.replace_all(screen, "hh:mm:ss.mmm");
+    ms.replace_all(&screen, " <ms>").into_owned()
 }
 
 /// The app the demo user may not open (OpenDoc answers error 5).
@@ -336,6 +346,36 @@ async fn object_summary_and_properties() {
     let props = h.screen();
     assert!(props.contains("\"qInfo\""), "{props}");
     insta::assert_snapshot!("object_properties", props);
+}
+
+/// The Traffic pane (issue 12) on the demo's frames: `T` opens it, the filter keeps the doc
+/// list's request and reply, Enter shows them side by side (JSON, foldable), Esc goes back.
+#[tokio::test]
+async fn traffic_pane_with_a_request_and_its_reply() {
+    let mut h = Harness::new(130, 30).await;
+    h.typed("T").await;
+    let all = h.screen();
+    assert!(all.contains("Traffic —") && all.contains("→ send"), "{all}");
+    h.typed("/GetDocList").await;
+    h.key(KeyCode::Enter).await;
+    let list = h.screen();
+    assert!(
+        list.contains("filter: GetDocList") && list.contains("← recv"),
+        "{list}"
+    );
+    insta::assert_snapshot!("traffic_list", list);
+    h.key(KeyCode::Enter).await;
+    let pair = h.screen();
+    assert!(
+        pair.contains("Request #")
+            && pair.contains("\"method\": \"GetDocList\"")
+            && pair.contains("\"qDocList\""),
+        "{pair}"
+    );
+    insta::assert_snapshot!("traffic_pair", pair);
+    h.key(KeyCode::Esc).await;
+    h.key(KeyCode::Esc).await;
+    assert_eq!(h.app.mode, qlik_tui::tui::app::Mode::Normal);
 }
 
 #[tokio::test]

@@ -558,6 +558,7 @@ impl ConnArgs {
             identity: None,
             allow_insecure_transport: self.allow_insecure_transport,
             max_message_bytes: self.max_message_bytes()?,
+            trace: None,
         })
     }
 

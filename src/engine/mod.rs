@@ -15,6 +15,7 @@ pub mod schema;
 pub mod session;
 pub mod trace;
 pub mod trace_file;
+pub mod trace_ring;
 pub mod transport;
 pub mod url;
 pub mod wire;

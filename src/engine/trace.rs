@@ -285,7 +285,9 @@ pub struct Tracer {
 
 struct TracerInner {
     sinks: Vec<Arc<dyn TraceSink>>,
-    next_conn: AtomicU64,
+    /// Shared with the tracers made from this one by `with_sink`, so a socket's number is
+    /// unique in every sink whichever tracer opened it.
+    next_conn: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Tracer {
@@ -299,7 +301,20 @@ impl Tracer {
         Tracer {
             inner: Arc::new(TracerInner {
                 sinks,
-                next_conn: AtomicU64::new(1),
+                next_conn: Arc::new(AtomicU64::new(1)),
+            }),
+        }
+    }
+
+    /// A tracer reporting to this one's sinks and to `sink` as well, numbering connections
+    /// from the same counter (the explorer adds its Traffic ring to the process's `--trace`).
+    pub fn with_sink(&self, sink: Arc<dyn TraceSink>) -> Tracer {
+        let mut sinks = self.inner.sinks.clone();
+        sinks.push(sink);
+        Tracer {
+            inner: Arc::new(TracerInner {
+                sinks,
+                next_conn: self.inner.next_conn.clone(),
             }),
         }
     }
@@ -467,6 +482,35 @@ mod tests {
         let cut: Value = serde_json::from_str(&to_json_line("t", 2, &ev, Some(10))).unwrap();
         assert_eq!(cut["truncated"], json!(true));
         assert_eq!(cut["body"].as_str().unwrap(), &body[..10]);
+    }
+
+    /// Counts the events it gets, by connection.
+    #[derive(Default)]
+    struct Seen(std::sync::Mutex<Vec<u64>>);
+
+    impl TraceSink for Seen {
+        fn record(&self, conn: u64, _: &Event<'_>) {
+            self.0.lock().unwrap().push(conn);
+        }
+    }
+
+    #[test]
+    fn a_tracer_with_another_sink_feeds_both_and_shares_the_numbering() {
+        let file = Arc::new(Seen::default());
+        let ring = Arc::new(Seen::default());
+        let process = Tracer::new(vec![file.clone()]);
+        let explorer = process.with_sink(ring.clone());
+        let close = Event::Close {
+            code: None,
+            reason: String::new(),
+            by: Closer::Client,
+        };
+        let (a, b) = (process.next_conn(), explorer.next_conn());
+        assert_ne!(a, b, "one numbering of sockets");
+        process.emit(a, &close);
+        explorer.emit(b, &close);
+        assert_eq!(*file.0.lock().unwrap(), vec![a, b]);
+        assert_eq!(*ring.0.lock().unwrap(), vec![b]);
     }
 
     #[test]

@@ -103,6 +103,7 @@ pub fn to_spec(p: &Profile, secrets: &Secrets) -> anyhow::Result<ConnectionSpec>
             .map_or(crate::engine::transport::DEFAULT_MAX_MESSAGE_BYTES, |mb| {
                 mb << 20
             }),
+        trace: None,
     })
 }
 

@@ -27,6 +27,7 @@ pub enum Action {
     OpenLink,
     Reload,
     Export,
+    Traffic,
     AddProfile,
     EditProfile,
     DeleteProfile,
@@ -37,7 +38,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -58,6 +59,7 @@ impl Action {
         Action::OpenLink,
         Action::Reload,
         Action::Export,
+        Action::Traffic,
         Action::AddProfile,
         Action::EditProfile,
         Action::DeleteProfile,
@@ -90,6 +92,7 @@ impl Action {
             Action::OpenLink => "open link in browser",
             Action::Reload => "reload node",
             Action::Export => "export",
+            Action::Traffic => "traffic: live frames (:traffic)",
             Action::AddProfile => "add a profile (form)",
             Action::EditProfile => "edit the selected profile",
             Action::DeleteProfile => "delete the selected profile",
@@ -111,6 +114,7 @@ impl Action {
             Action::YankLink => "yank",
             Action::Help => "help",
             Action::Quit => "quit",
+            Action::Traffic => "traffic",
             other => other.describe(),
         }
     }

@@ -68,6 +68,8 @@ pub enum Mode {
     ConfirmDelete(NodeId),
     /// The `:search` results pane.
     SearchResults,
+    /// The Traffic pane (issue 12).
+    Traffic,
 }
 
 /// Side effects the event loop performs (they need the terminal or other processes).
@@ -140,6 +142,8 @@ pub struct App {
     pub profile_form: Option<ProfileForm>,
     /// The last `:search` and its results (kept when the pane closes, for reopening).
     pub search_pane: Option<super::search_pane::SearchPane>,
+    /// The frames of the current site's sockets (its ring is the site's tracer).
+    pub traffic: super::traffic_pane::TrafficPane,
     /// A jump to a search hit, waiting for the tree levels on its way to load.
     jump: Option<search_flow::Jump>,
     pub links: Links,
@@ -213,6 +217,7 @@ impl App {
             export: None,
             profile_form: None,
             search_pane: None,
+            traffic: super::traffic_pane::TrafficPane::new(Default::default()),
             jump: None,
             links,
             site: None,
@@ -627,7 +632,7 @@ impl App {
 }
 
 /// Applies an editing key to a text input; returns whether the text changed.
-fn edit_input(input: &mut Input, e: &KeyEvent) -> bool {
+pub(crate) fn edit_input(input: &mut Input, e: &KeyEvent) -> bool {
     input_request(e).is_some_and(|req| input.handle(req).is_some_and(|r| r.value))
 }
 

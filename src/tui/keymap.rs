@@ -148,6 +148,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("o", Action::OpenLink),
     ("r", Action::Reload),
     ("e", Action::Export),
+    ("T", Action::Traffic),
     ("a", Action::AddProfile),
     ("E", Action::EditProfile),
     ("D", Action::DeleteProfile),

@@ -19,10 +19,14 @@ pub mod profile_form;
 pub mod profiles;
 pub mod search_pane;
 pub mod secret_input;
+pub mod settings;
 #[cfg(unix)]
 pub mod signals;
 pub mod term;
 pub mod theme;
+pub mod traffic_pair;
+pub mod traffic_pane;
+pub mod traffic_view;
 pub mod tree;
 pub mod ui;
 pub mod usage_tab;
@@ -42,6 +46,7 @@ pub use theme::{Theme, ThemeName};
 
 use crate::explore::Site;
 use keymap::Keymap;
+use settings::Settings;
 
 /// How often the spinner and the requests-in-flight gauge refresh.
 const TICK: Duration = Duration::from_millis(120);
@@ -70,16 +75,28 @@ pub enum Event {
     Reply(Option<u64>, domain::Reply),
 }
 
-/// Builds the app for a site (also used by the snapshot tests, with a TestBackend).
+/// Builds the app for a site (also used by the snapshot tests, with a TestBackend), with the
+/// default settings.
 pub fn new_app(site: &Arc<Site>, opts: &TuiOptions, keymap: Keymap) -> App {
-    let mut app = profiles_app(opts, keymap);
+    new_app_with(site, opts, keymap, Settings::default())
+}
+
+fn new_app_with(site: &Arc<Site>, opts: &TuiOptions, keymap: Keymap, settings: Settings) -> App {
+    let mut app = profiles_app_with(opts, keymap, settings);
     app.links = site.links();
-    app.site = Some(site.clone());
+    // Made again on the same spec, traced into the app's Traffic ring: the site given has
+    // opened nothing yet (the demo and the tests make it just before).
+    app.site = Some(Site::new(app.traffic.attach(site.spec().clone())));
     app
 }
 
-/// Builds the app on profiles that connect when opened (no site yet).
+/// Builds the app on profiles that connect when opened (no site yet), with the default
+/// settings.
 pub fn profiles_app(opts: &TuiOptions, keymap: Keymap) -> App {
+    profiles_app_with(opts, keymap, Settings::default())
+}
+
+fn profiles_app_with(opts: &TuiOptions, keymap: Keymap, settings: Settings) -> App {
     let mut app = App::new(
         opts.profiles.clone(),
         crate::explore::Links::new(""),
@@ -87,6 +104,7 @@ pub fn profiles_app(opts: &TuiOptions, keymap: Keymap) -> App {
         Theme::new(opts.theme),
     );
     app.mouse = opts.mouse;
+    app.traffic = traffic_pane::TrafficPane::new(settings.traffic);
     app
 }
 
@@ -159,6 +177,7 @@ fn handle(app: &mut App, ev: Event) {
 /// suspended (Ctrl-Z, SIGTSTP).
 pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<i32> {
     let keymap = Keymap::load(&crate::paths::keymap_path()).map_err(anyhow::Error::msg)?;
+    let settings = Settings::load(&crate::paths::settings_path()).map_err(anyhow::Error::msg)?;
     let guard = term::TerminalGuard::enter(opts.mouse)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     let size = terminal.size()?;
@@ -187,8 +206,8 @@ pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<i3
     });
 
     let mut app = match &site {
-        Some(site) => new_app(site, &opts, keymap),
-        None => profiles_app(&opts, keymap),
+        Some(site) => new_app_with(site, &opts, keymap, settings),
+        None => profiles_app_with(&opts, keymap, settings),
     };
     // The site the loop last saw: when the app lets go of one, its sessions are closed.
     let mut attached = app.site.clone();

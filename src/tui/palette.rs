@@ -6,6 +6,8 @@ pub enum Command {
     App(String),
     Export,
     Doctor,
+    /// The Traffic pane.
+    Traffic,
     /// Search the selected app, or the selected profile's or stream's apps.
     Search(String),
     Reload,
@@ -15,12 +17,13 @@ pub enum Command {
 }
 
 /// Command names with whether they take an argument.
-pub const COMMANDS: [(&str, bool); 8] = [
+pub const COMMANDS: [(&str, bool); 9] = [
     ("profile", true),
     ("app", true),
     ("search", true),
     ("export", false),
     ("doctor", false),
+    ("traffic", false),
     ("reload", false),
     ("quit", false),
     ("eval", true),
@@ -44,6 +47,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "app" | "a" => Ok(Command::App(need("n app")?)),
         "export" => Ok(Command::Export),
         "doctor" => Ok(Command::Doctor),
+        "traffic" => Ok(Command::Traffic),
         "search" | "s" if arg.is_empty() => {
             Err(":search needs the text to look for, e.g. :search Sales".into())
         }
@@ -54,11 +58,12 @@ pub fn parse(line: &str) -> Result<Command, String> {
             Err(":eval needs an expression, e.g. :eval Sum(Sales)".into())
         }
         "eval" | "e" => Ok(Command::Eval(arg.to_string())),
-        "" => {
-            Err("type a command: profile, app, search, export, doctor, reload, quit, eval".into())
-        }
+        "" => Err(
+            "type a command: profile, app, search, export, doctor, traffic, reload, quit, eval"
+                .into(),
+        ),
         other => Err(format!(
-            "unknown command ':{other}': try profile, app, search, export, doctor, reload, quit or eval"
+            "unknown command ':{other}': try profile, app, search, export, doctor, traffic, reload, quit or eval"
         )),
     }
 }

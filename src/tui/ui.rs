@@ -14,6 +14,7 @@ use super::export_dialog::ExportState;
 use super::json_view::DLine;
 use super::profile_form::{FormMode, Stage};
 use super::theme::{SELECTED_MARK, Theme, UNSELECTED_MARK};
+use super::traffic_pair::format_ms;
 use super::tree::{LoadState, Row};
 use crate::explore::doctor::Status;
 
@@ -35,12 +36,14 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Palette => draw_palette(f, app, areas.hints),
         Mode::Doctor => draw_doctor(f, app),
         Mode::Export => draw_export(f, app),
-        Mode::SearchResults => {
+        Mode::SearchResults | Mode::Traffic => {
             // Over both panes: between the breadcrumb and the status bar.
             let top = areas.breadcrumb.y + areas.breadcrumb.height;
             let main = Rect::new(0, top, f.area().width, areas.status.y.saturating_sub(top));
-            if let Some(p) = &app.search_pane {
-                p.draw(f, main, t, app.ticks);
+            match (&app.search_pane, app.mode) {
+                (_, Mode::Traffic) => super::traffic_view::draw(f, main, &app.traffic, t),
+                (Some(p), _) => p.draw(f, main, t, app.ticks),
+                (None, _) => {}
             }
         }
         Mode::ProfileForm => draw_profile_form(f, app),
@@ -219,6 +222,39 @@ fn styled(line: &DLine, t: &Theme, highlight: Option<Style>) -> Line<'static> {
     }
 }
 
+/// The lines of a JSON or text view from `skip` on, `height` of them: the `cursor`'s line
+/// marked and highlighted, lines containing `query` (lowercase) highlighted as matches.
+pub(super) fn shown_lines(
+    lines: &[DLine],
+    skip: usize,
+    height: u16,
+    cursor: Option<usize>,
+    query: &str,
+    t: &Theme,
+) -> Vec<Line<'static>> {
+    lines
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .take(height as usize)
+        .map(|(i, l)| {
+            let at_cursor = cursor == Some(i);
+            let hl = if at_cursor {
+                Some(t.selected)
+            } else if !query.is_empty() && l.text().to_lowercase().contains(query) {
+                Some(t.matched)
+            } else {
+                None
+            };
+            let mut line = styled(l, t, hl);
+            if at_cursor {
+                line.spans.insert(0, Span::raw("▶"));
+            }
+            line
+        })
+        .collect()
+}
+
 fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let focused = app.focus == Focus::Detail;
@@ -246,26 +282,8 @@ fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
     } else {
         String::new()
     };
-    let shown: Vec<Line> = lines
-        .iter()
-        .enumerate()
-        .skip(app.detail_scroll)
-        .take(body.height as usize)
-        .map(|(i, l)| {
-            let hl = if focused && i == app.detail_cursor {
-                Some(t.selected)
-            } else if !query.is_empty() && l.text().to_lowercase().contains(&query) {
-                Some(t.matched)
-            } else {
-                None
-            };
-            let mut line = styled(l, t, hl);
-            if focused && i == app.detail_cursor {
-                line.spans.insert(0, Span::raw("▶"));
-            }
-            line
-        })
-        .collect();
+    let cursor = focused.then_some(app.detail_cursor);
+    let shown = shown_lines(&lines, app.detail_scroll, body.height, cursor, &query, t);
     let para = Paragraph::new(shown);
     // The summary is prose (descriptions, errors with their fix, links): wrap it. JSON and the
     // script keep one line per row so the cursor and folding stay on the row they name.
@@ -291,6 +309,11 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         .as_ref()
         .map(|s| s.requests_in_flight())
         .unwrap_or(0);
+    // The last reply's latency, once the site has answered anything.
+    let latency = match app.traffic.ring().last_latency() {
+        Some(ms) if app.site.is_some() => format!(" · {}", format_ms(Some(ms))),
+        _ => String::new(),
+    };
     let mut spans = vec![
         Span::raw(format!(" {} ", safe(&s.profile))),
         Span::raw("│ engine "),
@@ -299,7 +322,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         Span::raw(user),
         Span::raw(" │ "),
         Span::raw(safe(&s.session)),
-        Span::raw(format!(" │ ⇅ {in_flight} ")),
+        Span::raw(format!(" │ ⇅ {in_flight}{latency} ")),
     ];
     let note = match (&s.message, &s.last_error) {
         (Some(m), _) => Some(Span::raw(format!("│ {} ", safe(m)))),

@@ -110,7 +110,7 @@ pub async fn run(spec: &ConnectionSpec) -> Result<Preflight, EngineError> {
 /// Options for a REST request to `spec`'s proxy or tenant with `headers`; each reply is
 /// bounded by the connect timeout, as the whole pre-flight is.
 pub fn rest_request(spec: &ConnectionSpec, headers: &[Header]) -> ConnectOptions {
-    let mut o = ConnectOptions::new(rest_base(&spec.engine_url), spec.socket_tls());
+    let mut o = spec.options(rest_base(&spec.engine_url));
     o.timeouts = Timeouts {
         request: spec.timeouts.connect,
         ..spec.timeouts
@@ -212,6 +212,15 @@ impl ConnectionSpec {
         Ok(self.socket_options(app_id, &run(self).await?))
     }
 
+    /// Options for `url` with this auth mode's TLS, traced where this connection says.
+    fn options(&self, url: String) -> ConnectOptions {
+        let mut opts = ConnectOptions::new(url, self.socket_tls());
+        if let Some(t) = &self.trace {
+            opts.trace = Some(t.clone());
+        }
+        opts
+    }
+
     /// Options for a socket to `app_id` with a pre-flight already made (a site's cached one).
     pub fn socket_options(&self, app_id: Option<&str>, pre: &Preflight) -> ConnectOptions {
         let parts = UrlParts {
@@ -219,8 +228,7 @@ impl ConnectionSpec {
             ttl: self.ttl,
             query: pre.socket_query.clone(),
         };
-        let mut opts =
-            ConnectOptions::new(app_url(&self.engine_url, app_id, &parts), self.socket_tls());
+        let mut opts = self.options(app_url(&self.engine_url, app_id, &parts));
         opts.timeouts = self.timeouts;
         opts.max_message_bytes = self.max_message_bytes;
         opts.headers = pre.socket_headers.clone();
@@ -230,7 +238,7 @@ impl ConnectionSpec {
     /// Options for REST calls to the proxy or tenant (`https://host[:port][/prefix]`), with the
     /// pre-flight's credentials.
     pub fn rest_options(&self, pre: &Preflight) -> ConnectOptions {
-        let mut opts = ConnectOptions::new(rest_base(&self.engine_url), self.socket_tls());
+        let mut opts = self.options(rest_base(&self.engine_url));
         opts.timeouts = self.timeouts;
         opts.headers = pre.rest_headers.clone();
         opts

@@ -116,6 +116,9 @@ pub struct ConnectionSpec {
     pub allow_insecure_transport: bool,
     /// The WebSocket message cap for this connection's sockets.
     pub max_message_bytes: usize,
+    /// Where this connection's traffic is reported, when not (only) to the process's `--trace`:
+    /// the explorer's Traffic ring. None: the process's tracer, if any.
+    pub trace: Option<crate::engine::trace::Tracer>,
 }
 
 impl ConnectionSpec {
@@ -137,6 +140,7 @@ impl ConnectionSpec {
             identity: None,
             allow_insecure_transport: false,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            trace: None,
         }
     }
 

@@ -23,6 +23,7 @@ fn spec_with(auth: Auth) -> ConnectionSpec {
         identity: None,
         allow_insecure_transport: false,
         max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+        trace: None,
     }
 }
 
@@ -152,6 +153,7 @@ async fn certificate_auth_sends_the_user_header() {
         identity: None,
         allow_insecure_transport: false,
         max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+        trace: None,
     };
     let o = spec.connect_options(Some("abc")).await.unwrap();
     assert_eq!(o.url, "wss://h:4747/app/abc/ttl/60");

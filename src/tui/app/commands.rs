@@ -2,6 +2,7 @@
 //! dialog's keys.
 
 use super::*;
+use crate::tui::traffic_pane::Outcome;
 
 impl App {
     pub(super) fn open_export(&mut self) {
@@ -33,6 +34,24 @@ impl App {
             (ExportState::Running(_), _) => {}
             (ExportState::Done(_), KeyCode::Esc | KeyCode::Enter) => self.mode = Mode::Normal,
             (ExportState::Done(_), _) => {}
+        }
+    }
+
+    pub(super) fn open_traffic(&mut self) {
+        self.traffic.sync();
+        self.mode = Mode::Traffic;
+    }
+
+    pub(super) fn on_traffic_key(&mut self, e: &KeyEvent) {
+        let page = self.size.height.saturating_sub(8) as usize;
+        match self.traffic.on_key(e, page) {
+            Outcome::None => {}
+            Outcome::Close => self.mode = Mode::Normal,
+            Outcome::Copy { text, message } => {
+                self.status.message = Some(message);
+                self.effects.push(Effect::Copy(text));
+            }
+            Outcome::Message(m) => self.status.message = Some(m),
         }
     }
 
@@ -89,6 +108,7 @@ impl App {
             Ok(palette::Command::Quit) => self.quit = true,
             Ok(palette::Command::Reload) => self.update(Action::Reload),
             Ok(palette::Command::Export) => self.open_export(),
+            Ok(palette::Command::Traffic) => self.open_traffic(),
             Ok(palette::Command::Doctor) => self.update(Action::DoctorProfile),
             Ok(palette::Command::Eval(expression)) => {
                 match self

@@ -6,6 +6,9 @@ use super::*;
 impl App {
     pub fn on_tick(&mut self) {
         self.ticks = self.ticks.wrapping_add(1);
+        if self.mode == Mode::Traffic {
+            self.traffic.sync();
+        }
         self.watch_connection();
     }
 
@@ -42,6 +45,7 @@ impl App {
             _ if ctrl_c => self.quit = true,
             Mode::Export => self.on_export_key(&e),
             Mode::SearchResults => self.on_search_key(&e),
+            Mode::Traffic => self.on_traffic_key(&e),
             Mode::ProfileForm => self.on_form_key(&e),
             Mode::ConfirmDelete(node) => {
                 self.mode = Mode::Normal;
@@ -385,6 +389,7 @@ impl App {
                 }
             }
             Action::Export => self.open_export(),
+            Action::Traffic => self.open_traffic(),
             Action::AddProfile if self.profiles_file.is_none() => {
                 self.status.message = Some(
                     "the built-in demo has no profile file: run `qlik-tui` to add yours".into(),

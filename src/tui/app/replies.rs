@@ -101,7 +101,11 @@ impl App {
                     return; // another profile was chosen meanwhile
                 }
                 match result {
-                    Ok(spec) => self.on_connected(node, Site::new(*spec)),
+                    Ok(spec) => {
+                        // Its sockets are traced into a fresh Traffic ring.
+                        let site = Site::new(self.traffic.attach(*spec));
+                        self.on_connected(node, site)
+                    }
                     Err(e) => {
                         self.connecting = None;
                         self.status.session = "not connected".into();
