@@ -1,98 +1,177 @@
-//! Export benchmark (issue 5): `qlik-tui export --all --format json -o /dev/null` against a
-//! simulator serving a generated site, then, in the same run and against the same simulator,
-//! the enigma.js walk of `tests/enigma/walk.js` (apps one after another, requests of an app in
-//! parallel with Promise.all, GetObject + GetLayout per object). Prints both times, the ratio,
-//! the requests each sent (the simulator's counter) and qlik-tui's peak RSS (`/usr/bin/time -v`).
+//! Export benchmark (issues 5 and 16). Against one simulator serving a generated site (default
+//! `--scale 20 --latency-ms 5`: 20 apps, 40,000 objects), RUNS times in turn:
 //!
-//! Run: `cargo bench --bench export_walk` (env SCALE=50 LATENCY_MS=5 CONCURRENCY=3 to change
-//! the site, the per-reply latency and the export's pool). Needs `npm ci` in tests/enigma.
+//! - `qlik-tui export --all --format F -o /dev/null` for each format of FORMATS;
+//! - the best enigma.js walk, `tests/enigma/walk.js --tree 4` (4 apps at a time,
+//!   GetFullPropertyTree per sheet);
+//!
+//! and prints, per run, wall time, the client's own CPU (user + sys of that process, from
+//! `wait4`), its peak RSS, the requests it sent (the simulator's counter) and the CPU per
+//! object. Then qlik-tui's peak RSS for `export --all` at RSS_SCALE (default 50), where memory
+//! must not have grown with the site. NAIVE=1 adds the obvious enigma.js walk (apps in turn,
+//! GetObject + GetLayout per object: minutes at this size).
+//!
+//! Run: `cargo bench --bench export_walk` (env SCALE, LATENCY_MS, CONCURRENCY, RUNS,
+//! FORMATS=json,ndjson,csv,md, RSS_SCALE=0 to skip, NAIVE=1). Needs `npm ci` in tests/enigma.
+//! The simulator runs in this process: on 2 cores it competes with the client for the CPU,
+//! so the wall times are of both; the client CPU column is the client alone.
 #![allow(clippy::disallowed_macros)] // a test or bench prints its own report
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 mod common;
-use common::{env_num, peak_rss_kib};
+use common::rusage::{Usage, run_measured};
+use common::{env_num, site_with_certs};
+use qlik_tui::sim::SimServer;
+
+/// No single run of this bench should take longer (the naive walk at scale 20 included).
+const RUN_LIMIT: Duration = Duration::from_secs(900);
+
+struct Row {
+    who: String,
+    usage: Usage,
+    requests: u64,
+    objects: u64,
+}
+
+impl Row {
+    fn print(&self, run: u64) {
+        let u = &self.usage;
+        println!(
+            "{run:>3}  {:<44} {:>7.2} s {:>7.3} s {:>6.1} µs {:>7.1} MiB {:>8}",
+            self.who,
+            u.wall.as_secs_f64(),
+            u.cpu.as_secs_f64(),
+            u.cpu.as_secs_f64() * 1e6 / self.objects.max(1) as f64,
+            u.peak_mib(),
+            self.requests,
+        );
+    }
+}
+
+/// Runs `cmd` against `sim`, counting the requests the simulator served meanwhile.
+fn measure(sim: &SimServer, who: String, objects: u64, cmd: &mut Command) -> anyhow::Result<Row> {
+    let before = sim.requests_served();
+    let usage = run_measured(cmd, RUN_LIMIT);
+    let requests = sim.requests_served() - before;
+    if !usage.success {
+        bail!("{who} failed: {}{}", usage.stdout, usage.stderr);
+    }
+    Ok(Row {
+        who,
+        usage,
+        requests,
+        objects,
+    })
+}
+
+fn qlik_tui(sim: &SimServer, certs: &Path, format: &str, concurrency: u64) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+    cmd.args(["export", "--engine-url", &sim.engine_url(), "--cert-dir"])
+        .arg(certs)
+        .args(["--user-directory", "INTERNAL", "--user-id", "sa_engine"])
+        .args(["--all", "--format", format, "-o", "/dev/null"])
+        .args(["--concurrency", &concurrency.to_string()])
+        .env("QLIK_TUI_STATE_DIR", certs)
+        .env("QLIK_TUI_CONFIG_DIR", certs)
+        .env_remove("QLIK_TUI_LOG");
+    cmd
+}
+
+fn enigma(sim: &SimServer, certs: &Path, tree_apps: Option<u64>) -> Command {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/enigma");
+    let mut cmd = Command::new("node");
+    cmd.arg(dir.join("walk.js"))
+        .arg(sim.engine_url())
+        .arg(certs);
+    if let Some(n) = tree_apps {
+        cmd.args(["--tree", &n.to_string()]);
+    }
+    cmd
+}
+
+/// The site's object count, from the summary line of an unmeasured warm-up export.
+fn objects_exported(sim: &SimServer, certs: &Path) -> anyhow::Result<u64> {
+    let usage = run_measured(&mut qlik_tui(sim, certs, "csv", 3), RUN_LIMIT);
+    // "exported 20 apps, 2000 sheets, 40000 objects to …"
+    let objects = usage.stderr.lines().find_map(|l| {
+        let l = l.strip_prefix("exported ")?;
+        l.split(", ")
+            .find_map(|part| part.strip_suffix(" objects to /dev/null")?.parse().ok())
+    });
+    match objects {
+        Some(n) if usage.success => Ok(n),
+        _ => bail!("the warm-up export failed: {}", usage.stderr),
+    }
+}
 
 fn main() -> anyhow::Result<()> {
     // `cargo bench` passes --bench; nothing else to parse.
-    let scale = env_num("SCALE", 50) as u32;
+    let scale = env_num("SCALE", 20) as u32;
     let latency = Duration::from_millis(env_num("LATENCY_MS", 5));
     let concurrency = env_num("CONCURRENCY", 3);
+    let runs = env_num("RUNS", 3);
+    let rss_scale = env_num("RSS_SCALE", 50) as u32;
+    let naive = env_num("NAIVE", 0) == 1;
+    let formats = std::env::var("FORMATS").unwrap_or_else(|_| "json,ndjson,csv,md".into());
+    let enigma_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/enigma");
+    if !enigma_dir.join("node_modules/enigma.js").exists() {
+        bail!(
+            "enigma.js is not installed: run `npm ci` in {}",
+            enigma_dir.display()
+        );
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async move {
-        let (sim, dir) = common::site_with_certs(scale, latency).await?;
+    // The simulators serve from the runtime's workers while this thread waits for a child.
+    let (sim, dir) = rt.block_on(site_with_certs(scale, latency))?;
+    let certs = dir.path();
+    let objects = objects_exported(&sim, certs)?;
 
-        let before = sim.requests_served();
-        let started = Instant::now();
-        let ours = std::process::Command::new("/usr/bin/time")
-            .arg("-v")
-            .arg(env!("CARGO_BIN_EXE_qlik-tui"))
-            .args(["export", "--engine-url", &sim.engine_url(), "--cert-dir"])
-            .arg(dir.path())
-            .args(["--user-directory", "INTERNAL", "--user-id", "sa_engine"])
-            .args(["--all", "--format", "json", "-o", "/dev/null"])
-            .args(["--concurrency", &concurrency.to_string()])
-            .env("QLIK_TUI_STATE_DIR", dir.path())
-            .env("QLIK_TUI_CONFIG_DIR", dir.path())
-            .output()
-            .context("running qlik-tui under /usr/bin/time")?;
-        let ours_time = started.elapsed();
-        let ours_requests = sim.requests_served() - before;
-        let stderr = String::from_utf8_lossy(&ours.stderr);
-        if !ours.status.success() {
-            bail!("qlik-tui export failed: {stderr}");
+    println!(
+        "export benchmark: simulator scale {scale} ({objects} objects), latency {latency:?} per reply, {runs} runs"
+    );
+    println!(
+        "run  {:<44} {:>9} {:>9} {:>9} {:>11} {:>8}",
+        "client", "wall", "CPU", "CPU/obj", "peak RSS", "requests"
+    );
+    for run in 1..=runs {
+        for format in formats.split(',') {
+            let who = format!("qlik-tui export --format {format} (pool {concurrency})");
+            measure(
+                &sim,
+                who,
+                objects,
+                &mut qlik_tui(&sim, certs, format, concurrency),
+            )?
+            .print(run);
         }
-        let rss = peak_rss_kib(&stderr);
-        let summary = stderr
-            .lines()
-            .find(|l| l.starts_with("exported "))
-            .unwrap_or("")
-            .to_string();
+        let who = "enigma.js 2.15.0 tree walk (4 apps at a time)".to_string();
+        measure(&sim, who, objects, &mut enigma(&sim, certs, Some(4)))?.print(run);
+        if naive {
+            let who = "enigma.js obvious walk (apps in turn)".to_string();
+            measure(&sim, who, objects, &mut enigma(&sim, certs, None))?.print(run);
+        }
+    }
+    drop(sim);
 
-        let enigma_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/enigma");
-        if !enigma_dir.join("node_modules/enigma.js").exists() {
-            bail!("enigma.js is not installed: run `npm ci` in {}", enigma_dir.display());
-        }
-        let before = sim.requests_served();
-        let started = Instant::now();
-        let theirs = std::process::Command::new("node")
-            .arg(enigma_dir.join("walk.js"))
-            .arg(sim.engine_url())
-            .arg(dir.path())
-            .output()
-            .context("running node tests/enigma/walk.js")?;
-        let theirs_time = started.elapsed();
-        let theirs_requests = sim.requests_served() - before;
-        if !theirs.status.success() {
-            bail!(
-                "the enigma.js walk failed: {}",
-                String::from_utf8_lossy(&theirs.stderr)
-            );
-        }
-        let theirs_out = String::from_utf8_lossy(&theirs.stdout);
-
-        println!("export benchmark: simulator scale {scale}, latency {latency:?} per reply");
-        println!(
-            "qlik-tui export --all --format json -o /dev/null --concurrency {concurrency}: {:.2} s, {ours_requests} requests, peak RSS {} ({summary})",
-            ours_time.as_secs_f64(),
-            rss.map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
-                .unwrap_or_else(|| "unknown".into()),
-        );
-        println!(
-            "enigma.js 2.15.0 walk (apps in sequence, Promise.all inside): {:.2} s, {theirs_requests} requests ({})",
-            theirs_time.as_secs_f64(),
-            theirs_out.trim()
-        );
-        println!(
-            "ratio: enigma.js / qlik-tui = {:.2}x time, {:.2}x requests",
-            theirs_time.as_secs_f64() / ours_time.as_secs_f64(),
-            theirs_requests as f64 / ours_requests.max(1) as f64
-        );
-        Ok(())
-    })
+    if rss_scale > 0 {
+        let (big, dir) = rt.block_on(site_with_certs(rss_scale, latency))?;
+        let objects = objects_exported(&big, dir.path())?;
+        println!("scale {rss_scale} ({objects} objects):");
+        let who = format!("qlik-tui export --format json (pool {concurrency})");
+        measure(
+            &big,
+            who,
+            objects,
+            &mut qlik_tui(&big, dir.path(), "json", concurrency),
+        )?
+        .print(1);
+    }
+    Ok(())
 }

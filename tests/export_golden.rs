@@ -77,21 +77,8 @@ async fn export(sim: &SimServer, work: &Path, format: &str, extra: &[&str], name
         .chain(extra)
         .map(|s| s.to_string())
         .collect();
-    args.extend(
-        [
-            "-o",
-            &file.display().to_string(),
-            "--engine-url",
-            &sim.engine_url(),
-            "--cert-dir",
-            &certs.display().to_string(),
-            "--user-directory",
-            "INTERNAL",
-            "--user-id",
-            "sa_engine",
-        ]
-        .map(String::from),
-    );
+    args.extend(["-o".to_string(), file.display().to_string()]);
+    args.extend(common::conn_args(sim, &certs));
     let out = common::cli::qlik_tui(args, vec![], work.to_path_buf()).await;
     assert!(
         out.status.success(),

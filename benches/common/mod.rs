@@ -1,7 +1,12 @@
 //! What the walk benchmarks share: their knobs from the environment, a simulator serving a
-//! generated site with its client certificates in a folder, and `/usr/bin/time -v`'s peak RSS.
+//! generated site with its client certificates in a folder, and a child's wall time, CPU and peak
+//! RSS (`rusage`, or `/usr/bin/time -v`'s report).
 
 use std::time::Duration;
+
+#[allow(dead_code)] // not every bench measures a child this way
+#[path = "../../tests/common/rusage.rs"]
+pub mod rusage;
 
 use qlik_tui::sim::{SimConfig, SimServer};
 
@@ -13,7 +18,8 @@ pub fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The peak RSS in KiB that `/usr/bin/time -v` printed.
+/// The peak RSS in KiB that `/usr/bin/time -v` printed (benches not yet on `rusage`).
+#[allow(dead_code)]
 pub fn peak_rss_kib(time_v: &str) -> Option<u64> {
     time_v
         .lines()

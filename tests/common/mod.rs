@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod cli;
 pub mod doctor;
+#[cfg(unix)]
+pub mod rusage;
 
 use qlik_tui::engine::conn::ConnectionSpec;
 use qlik_tui::sim::SimServer;
@@ -102,6 +104,23 @@ pub fn write_cert_dir(sim: &SimServer, dir: &std::path::Path) -> std::path::Path
     certs
 }
 
+/// The inline connection flags for `sim` with the certificate folder `certs` (see
+/// `write_cert_dir`): `--engine-url … --cert-dir … --user-directory INTERNAL --user-id sa_engine`.
+pub fn conn_args(sim: &SimServer, certs: &std::path::Path) -> Vec<String> {
+    [
+        "--engine-url",
+        &sim.engine_url(),
+        "--cert-dir",
+        &certs.display().to_string(),
+        "--user-directory",
+        "INTERNAL",
+        "--user-id",
+        "sa_engine",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 /// A simulator and the CLI pointed at it: certificates written for `--cert-dir`, a private
 /// config/state dir, the connection flags appended to every run.
 pub struct SimCli {
@@ -122,19 +141,7 @@ impl SimCli {
     /// `qlik-tui ARGS --engine-url … --cert-dir … --user-directory INTERNAL --user-id sa_engine`.
     pub async fn run(&self, args: &[&str]) -> std::process::Output {
         let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        all.extend(
-            [
-                "--engine-url",
-                &self.sim.engine_url(),
-                "--cert-dir",
-                &self.files.path().join("certs").display().to_string(),
-                "--user-directory",
-                "INTERNAL",
-                "--user-id",
-                "sa_engine",
-            ]
-            .map(String::from),
-        );
+        all.extend(conn_args(&self.sim, &self.files.path().join("certs")));
         cli::qlik_tui(all, vec![], self.files.path().to_path_buf()).await
     }
 }

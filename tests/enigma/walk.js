@@ -2,8 +2,12 @@
 // (benches/export_walk.rs): apps one after another, each on its own socket; inside an app the
 // independent requests in parallel with Promise.all; every sheet and object by GetObject +
 // GetLayout, children from the layout's qChildList.
+// With `--tree N`: the best walk this client can do (issue 16): N apps at a time, and per sheet
+// one GetObject + GetFullPropertyTree (the sheet's whole subtree in one reply) instead of
+// GetObject + GetLayout per object.
 //
-// Usage: node walk.js ENGINE_URL CERT_DIR   (CERT_DIR holds client.pem, client_key.pem, root.pem)
+// Usage: node walk.js ENGINE_URL CERT_DIR [--tree N]
+//   (CERT_DIR holds client.pem, client_key.pem, root.pem)
 // Prints one JSON line: {"apps":N,"sheets":N,"objects":N,"errors":N,"ms":N}.
 'use strict';
 
@@ -13,9 +17,10 @@ const enigma = require('enigma.js');
 const schema = require('enigma.js/schemas/12.2027.0.json');
 const WebSocket = require('ws');
 
-const [engineUrl, certDir] = process.argv.slice(2);
-if (!engineUrl || !certDir) {
-  console.error('usage: node walk.js ENGINE_URL CERT_DIR');
+const [engineUrl, certDir, mode, modeArg] = process.argv.slice(2);
+const treeApps = mode === '--tree' ? Number(modeArg) : 0;
+if (!engineUrl || !certDir || (mode !== undefined && !(treeApps >= 1))) {
+  console.error('usage: node walk.js ENGINE_URL CERT_DIR [--tree APPS_AT_A_TIME]');
   process.exit(2);
 }
 const read = (f) => fs.readFileSync(path.join(certDir, f));
@@ -51,6 +56,19 @@ async function walkObject(doc, id) {
   return { id, type: layout.qInfo.qType, title: layout.title || (layout.qMeta && layout.qMeta.title) || '', children };
 }
 
+// A GetFullPropertyTree node ({qProperty, qChildren}) as the walk's object, counting each.
+function fromTree(node) {
+  const p = node.qProperty;
+  const children = (node.qChildren || []).map(fromTree);
+  totals.objects += 1;
+  return { id: p.qInfo.qId, type: p.qInfo.qType, title: (typeof p.title === 'string' && p.title) || (p.qMetaDef && p.qMetaDef.title) || '', children };
+}
+
+async function walkSheetTree(doc, id) {
+  const sheet = await doc.getObject(id);
+  return fromTree(await sheet.getFullPropertyTree());
+}
+
 async function walkApp(appId) {
   const session = open(appId);
   const global = await session.open();
@@ -62,7 +80,8 @@ async function walkApp(appId) {
       doc.getTablesAndKeys({ qcx: 1000, qcy: 1000 }, { qcx: 0, qcy: 0 }, 30, false, false),
     ]);
     const sheets = layouts[0].qAppObjectList.qItems;
-    const trees = await Promise.all(sheets.map((s) => walkObject(doc, s.qInfo.qId)));
+    const walkSheet = treeApps ? walkSheetTree : walkObject;
+    const trees = await Promise.all(sheets.map((s) => walkSheet(doc, s.qInfo.qId)));
     totals.sheets += sheets.length;
     totals.objects -= sheets.length; // the sheets themselves were counted as objects
     totals.apps += 1;
@@ -78,13 +97,19 @@ async function main() {
   const global = await session.open();
   const docs = await global.getDocList();
   await session.close();
-  for (const d of docs) {
-    try {
-      await walkApp(d.qDocId);
-    } catch (e) {
-      totals.errors += 1;
+  // Apps one after another, or with --tree N a pool of N workers taking the next app.
+  let next = 0;
+  const worker = async () => {
+    while (next < docs.length) {
+      const d = docs[next++];
+      try {
+        await walkApp(d.qDocId);
+      } catch (e) {
+        totals.errors += 1;
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, treeApps) }, worker));
   console.log(JSON.stringify({ ...totals, ms: Date.now() - start }));
 }
 
