@@ -28,6 +28,7 @@ fn duration(t: libc::timeval) -> Duration {
 
 /// Runs `cmd` (stdin closed, stdout and stderr to temp files so a full pipe cannot stall it)
 /// and measures it. Panics if it runs longer than `limit`, after killing it.
+#[allow(clippy::zombie_processes)] // reaped by wait4 below (std's wait would lose the rusage)
 pub fn run_measured(cmd: &mut Command, limit: Duration) -> Usage {
     let out = tempfile::tempfile().expect("a temp file for stdout");
     let err = tempfile::tempfile().expect("a temp file for stderr");
@@ -51,6 +52,7 @@ pub fn run_measured(cmd: &mut Command, limit: Duration) -> Usage {
         }
         if started.elapsed() > limit {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("{cmd:?} did not finish within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(5));
