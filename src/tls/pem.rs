@@ -219,6 +219,31 @@ mod tests {
         out
     }
 
+    #[test]
+    fn the_decoded_key_and_the_normalised_text_are_wiped_on_drop() {
+        use crate::secret::assert_wiped_on_drop;
+        use crate::tls::intake::{self, Given, Origin, PemInput};
+        // Compile-time: what parse_key, parse_key_input, Material.key and normalize hand out
+        // wipes itself when dropped.
+        assert_wiped_on_drop::<Zeroizing<PrivateKeyDer<'static>>>();
+        assert_wiped_on_drop::<Zeroizing<String>>();
+        let pki = DemoPki::generate().unwrap();
+        let key: Zeroizing<PrivateKeyDer<'static>> =
+            parse_key(&pki.client_key_pem, PemRole::ClientKey).unwrap();
+        let cert = PemInput::new(Origin::Pasted, pki.client_cert_pem.clone());
+        let pasted = PemInput::new(Origin::Pasted, pki.client_key_pem.clone());
+        let mut ask = Given(Zeroizing::new(String::new()));
+        let m = intake::from_pem_inputs(&cert, &pasted, None, &mut ask).unwrap();
+        let material_key: &Zeroizing<PrivateKeyDer<'static>> = &m.key;
+        assert_eq!(material_key.secret_der(), key.secret_der());
+        let normalised: Zeroizing<String> = normalize(&pki.client_key_pem);
+        assert_eq!(normalised.as_str(), pki.client_key_pem);
+        // Runtime: what the drop runs empties the DER.
+        let mut copy = key.clone_key();
+        zeroize::Zeroize::zeroize(&mut copy);
+        assert!(copy.secret_der().is_empty());
+    }
+
     proptest! {
         /// Same layout as the chained replaces, and built without the buffer reallocating
         /// (a reallocation would leave an unwiped copy behind and grow the capacity).
