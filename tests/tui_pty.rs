@@ -308,13 +308,25 @@ fn demo_scrolls_the_data_tab_of_a_table() {
     quit_and_expect_restored(&mut t);
 }
 
-/// The Traffic pane in the real binary (issue 12): `T` opens it on the demo's frames, `/`
-/// filters them, `w` writes the frames shown as a trace file in the state dir (mode 0600), and
-/// `qlik-tui trace --json` reads that file: requests were recorded, by method.
+/// The Traffic pane in the real binary (issue 12), with `--trace FILE` given too (both sinks):
+/// `T` opens it on the demo's frames, `/` filters them, `w` writes the frames shown as a trace
+/// file in the state dir (mode 0600), and `qlik-tui trace --json` reads that file: requests
+/// were recorded, by method. The `--trace` file holds the same exchange under the same session.
 #[test]
 fn demo_traffic_pane_filters_and_writes_a_trace_that_trace_reads() {
     let app = common::container_path().app;
-    let (_config, state, mut t) = demo_showing(&app);
+    let config = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let recorded = state.path().join("recorded.ndjson");
+    let recorded_arg = recorded.to_str().unwrap();
+    let mut t = pty::demo(
+        config.path(),
+        state.path(),
+        &["--trace", recorded_arg],
+        COLS,
+        ROWS,
+    );
+    t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
 
     t.keys("T");
     t.expect_screen("Traffic —", COLS as usize, ROWS as usize, WAIT);
@@ -348,6 +360,24 @@ fn demo_traffic_pane_filters_and_writes_a_trace_that_trace_reads() {
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
     assert_eq!(summary["requests"], 1, "{summary}");
     assert_eq!(summary["by_method"]["GetDocList"]["count"], 1, "{summary}");
+
+    // The same exchange in the --trace file: one numbering of sessions for both sinks.
+    let conn_of = |text: &str| -> Vec<(String, u64)> {
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("an event"))
+            .filter(|v| v["method"] == "GetDocList")
+            .map(|v| {
+                (
+                    v["kind"].as_str().unwrap().to_string(),
+                    v["conn"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let written = conn_of(&std::fs::read_to_string(&files[0]).unwrap());
+    let in_file = conn_of(&std::fs::read_to_string(&recorded).unwrap());
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert_eq!(written, in_file);
 
     // Esc closes the pane; q then quits as usual.
     t.keys("\x1b");
