@@ -147,3 +147,130 @@ fn enter_in_the_palette_runs_the_highlighted_completion() {
         "{reqs:?}"
     );
 }
+
+fn master(id: &str, title: &str) -> crate::explore::model::MasterItem {
+    crate::explore::model::MasterItem {
+        id: id.into(),
+        title: title.into(),
+        description: String::new(),
+        definition: String::new(),
+        r#type: String::new(),
+        raw: Value::Null,
+    }
+}
+
+/// The Usage tab asks for its app's usage once: another master item of the app reads what came
+/// back; `r` drops it, and the tab asks again.
+#[test]
+fn usage_is_computed_once_per_app_and_again_after_reload() {
+    use crate::explore::search::Kind;
+    use crate::explore::usage::{MasterUsage, UsageReport, UsedBy};
+    use crate::tui::domain::AppUsage;
+    use crate::tui::place::Place;
+
+    let mut app = demo_app();
+    app.start();
+    let profile = app
+        .take_requests()
+        .into_iter()
+        .find_map(|r| match r {
+            Request::Apps { node } => Some(node),
+            _ => None,
+        })
+        .unwrap();
+    app.on_reply(Reply::Apps {
+        node: profile,
+        result: Ok(vec![entry("a1", "Sales", Some("Sales"))]),
+    });
+    app.on_key(key('j'));
+    app.on_key(key('j'));
+    app.on_key(key('l'));
+    let masters_folder = app
+        .take_requests()
+        .into_iter()
+        .find_map(|r| match r {
+            Request::Folder {
+                node,
+                folder: Folder::MasterItems,
+                ..
+            } => Some(node),
+            _ => None,
+        })
+        .expect("the master items load with the app");
+    app.on_reply(Reply::Folder {
+        node: masters_folder,
+        result: Ok(FolderData::Masters(MasterItems {
+            measures: vec![master("m1", "Revenue"), master("m2", "Orders")],
+            ..MasterItems::default()
+        })),
+    });
+    let node_of = |app: &App, id: &str| {
+        app.tree
+            .reachable()
+            .into_iter()
+            .find(|&n| app.tree.node(n).kind.id() == Some(id))
+            .unwrap()
+    };
+    app.expand(masters_folder);
+    let measures = app.tree.node(node_of(&app, "m1")).parent.unwrap();
+    app.expand(measures);
+    app.select(node_of(&app, "m1"));
+    app.update(Action::PrevTab);
+    assert_eq!(app.tab, Tab::Usage);
+    let asked = |app: &mut App| {
+        app.take_requests()
+            .into_iter()
+            .filter(|r| matches!(r, Request::Usage { app } if app == "a1"))
+            .count()
+    };
+    assert_eq!(asked(&mut app), 1);
+    let chart = UsedBy {
+        kind: Kind::Object,
+        id: "o1".into(),
+        title: "Chart".into(),
+        trail: vec!["s1".into()],
+    };
+    let report = UsageReport {
+        app_id: "a1".into(),
+        master_items: vec![
+            MasterUsage {
+                kind: Kind::Measure,
+                id: "m1".into(),
+                title: "Revenue".into(),
+                used_by: vec![chart],
+            },
+            MasterUsage {
+                kind: Kind::Measure,
+                id: "m2".into(),
+                title: "Orders".into(),
+                used_by: Vec::new(),
+            },
+        ],
+        fields: Vec::new(),
+    };
+    app.on_reply(Reply::Usage {
+        app: "a1".into(),
+        result: Ok(AppUsage {
+            report,
+            unread: Vec::new(),
+        }),
+    });
+    let lines = app.detail_lines();
+    assert!(lines[0].text().contains("used by 1 item"), "{lines:?}");
+    assert!(lines[1].text().contains("Chart"), "{lines:?}");
+    let trail = ["s1".to_string()];
+    assert_eq!(
+        lines[1].goto,
+        Some(Place::of("a1", Kind::Object, "o1", &trail))
+    );
+
+    // The other measure: the same usage, nothing asked.
+    app.select(node_of(&app, "m2"));
+    assert_eq!(app.tab, Tab::Usage);
+    assert_eq!(asked(&mut app), 0);
+    assert!(app.detail_lines()[0].text().contains("Orders: unused"));
+
+    // r: computed again.
+    app.on_key(key('r'));
+    assert_eq!(asked(&mut app), 1);
+}
