@@ -765,6 +765,10 @@ async fn search_results_pane_and_the_jump_to_a_hit() {
         "{screen}"
     );
     assert!(screen.contains("jumped to the hit"), "{screen}");
+    // The cursor is on the match, which the pane highlights.
+    let at = &h.app.detail_lines()[h.app.detail_cursor];
+    assert!(at.text().contains("Regional"), "{:?}:\n{screen}", at.text());
+    assert_eq!(h.app.search.value(), "Regional");
 
     // A field hit opens the data model and its table.
     h.typed(":search StoreName").await;

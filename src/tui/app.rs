@@ -146,6 +146,8 @@ pub struct App {
     pub traffic: super::traffic_pane::TrafficPane,
     /// A jump to a search hit, waiting for the tree levels on its way to load.
     jump: Option<search_flow::Jump>,
+    /// A search hit's jump that landed, until the cursor can go to the match.
+    landing: Option<search_flow::Landing>,
     pub links: Links,
     pub site: Option<Arc<Site>>,
     /// Each app's master items by id, once its Master items folder has loaded: objects take
@@ -219,6 +221,7 @@ impl App {
             search_pane: None,
             traffic: super::traffic_pane::TrafficPane::new(Default::default()),
             jump: None,
+            landing: None,
             links,
             site: None,
             masters: HashMap::new(),
@@ -392,6 +395,8 @@ impl App {
         self.detail_hscroll = 0;
         self.folded.clear();
         self.status.message = None;
+        // A detail search (or a jump's match) belongs to the node it was made on.
+        self.search.reset();
         if let Some(kind) = self.selected_kind() {
             let tabs = detail::tabs_for(kind);
             if !tabs.contains(&self.tab) {

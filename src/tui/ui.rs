@@ -277,11 +277,8 @@ fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
         tabs_area,
     );
     let lines = detail::lines(app);
-    let query = if app.mode == Mode::Search {
-        app.search.value().to_lowercase()
-    } else {
-        String::new()
-    };
+    // The detail search being typed, or the match of the search hit just jumped to.
+    let query = app.search.value().to_lowercase();
     let cursor = focused.then_some(app.detail_cursor);
     let shown = shown_lines(&lines, app.detail_scroll, body.height, cursor, &query, t);
     let para = Paragraph::new(shown);

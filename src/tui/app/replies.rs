@@ -10,6 +10,7 @@ impl App {
         }
         self.on_other_reply(reply);
         self.advance_jump();
+        self.find_landed_match();
     }
 
     pub(super) fn on_other_reply(&mut self, reply: Reply) {

@@ -7,10 +7,10 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use tokio_util::sync::CancellationToken;
 
-use super::{App, Focus, Mode};
+use super::{App, Focus, Load, Mode};
 use crate::explore::export::Scope;
 use crate::tui::detail::Tab;
-use crate::tui::domain::{Reply, Request};
+use crate::tui::domain::{Part, Reply, Request};
 use crate::tui::place::{Place, Step};
 use crate::tui::search_pane::{SearchPane, jump_path};
 use crate::tui::tree::{LoadState, NodeId, NodeKind};
@@ -25,6 +25,14 @@ pub struct Jump {
 pub struct Found {
     pub text: String,
     pub line: Option<usize>,
+}
+
+/// The node a search hit's jump landed on, until its detail lines are there for the cursor to
+/// go to the match.
+pub struct Landing {
+    node: NodeId,
+    /// The script line of a script hit (1-based).
+    line: Option<usize>,
 }
 
 impl App {
@@ -229,10 +237,45 @@ impl App {
         };
         self.search = tui_input::Input::new(found.text.clone());
         self.request_detail();
-        if let Some(l) = found.line {
-            self.detail_cursor = l.saturating_sub(1);
-        }
         self.focus = Focus::Detail;
         self.status.message = Some(format!("jumped to the hit «{}»", found.text));
+        self.landing = Some(Landing {
+            node,
+            line: found.line,
+        });
+        self.find_landed_match();
+    }
+
+    /// Once the detail lines of the node a hit's jump landed on are there, puts the cursor on
+    /// the hit's script line, or on the first line holding the match (which the pane
+    /// highlights).
+    pub(super) fn find_landed_match(&mut self) {
+        let Some(landing) = self.landing.take() else {
+            return;
+        };
+        if self.selected() != Some(landing.node) {
+            return;
+        }
+        let ready = match self.tab {
+            Tab::Script => matches!(self.scripts.get(&landing.node), Some(Load::Ready(_))),
+            Tab::Properties => matches!(
+                self.details.get(&(landing.node, Part::Properties)),
+                Some(Load::Ready(_))
+            ),
+            _ => true,
+        };
+        if !ready {
+            self.landing = Some(landing);
+            return;
+        }
+        let q = self.search.value().to_lowercase();
+        let row = landing.line.map(|l| l.saturating_sub(1)).or_else(|| {
+            self.detail_lines()
+                .iter()
+                .position(|l| l.text().to_lowercase().contains(&q))
+        });
+        if let Some(row) = row {
+            self.detail_move(row as isize - self.detail_cursor as isize);
+        }
     }
 }
