@@ -586,3 +586,30 @@ impl ConnArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A flag value may be a key or token given where a path was expected: Debug says only that
+    /// it was given, and the engine URL loses its query values.
+    #[test]
+    fn debug_of_the_connection_flags_shows_no_value_that_may_be_a_secret() {
+        let secret = "-----BEGIN PRIVATE KEY-----MIIEsecret";
+        let args = ConnArgs {
+            engine_url: Some("wss://h:4747/app?qlik-csrf-token=tok-secret".into()),
+            client_key: Some(secret.into()),
+            client_cert: Some(secret.into()),
+            jwt_file: Some("eyJsecret".into()),
+            jwt_key_file: Some(secret.into()),
+            api_key_file: Some("api-secret".into()),
+            header_user: Some("INTERNAL\\secret-user".into()),
+            ..Default::default()
+        };
+        let dbg = format!("{args:?}");
+        for leak in ["MIIE", "tok-secret", "eyJ", "api-secret", "secret-user"] {
+            assert!(!dbg.contains(leak), "{leak} in {dbg}");
+        }
+        assert!(dbg.contains("<given>"), "{dbg}");
+    }
+}
