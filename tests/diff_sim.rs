@@ -427,23 +427,8 @@ async fn two_profiles_diff_through_the_binary() {
     }
     let (plain, variant) = sims().await;
     let cli = keyring_support::Cli::new("keyutils", "diff");
-    for (name, sim) in [("dev", &plain), ("prod", &variant)] {
-        let certs = tempfile::tempdir().unwrap();
-        sim.pki().write_client_files(certs.path()).unwrap();
-        cli.ok(&[
-            "profile",
-            "add",
-            name,
-            "--engine-url",
-            &sim.engine_url(),
-            "--cert-dir",
-            certs.path().to_str().unwrap(),
-            "--user-directory",
-            "INTERNAL",
-            "--user-id",
-            "sa_engine",
-        ]);
-    }
+    keyring_support::add_sim_profile(&cli, "dev", &plain);
+    keyring_support::add_sim_profile(&cli, "prod", &variant);
     let out = cli.run(&[
         "diff",
         "-p",

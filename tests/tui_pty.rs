@@ -174,21 +174,7 @@ async fn a_profile_from_the_keyring_opens_the_explorer_on_its_site() {
         container,
         ..
     } = common::container_path();
-    let certs = tempfile::tempdir().unwrap();
-    sim.pki().write_client_files(certs.path()).unwrap();
-    cli.ok(&[
-        "profile",
-        "add",
-        "dev",
-        "--engine-url",
-        &sim.engine_url(),
-        "--cert-dir",
-        certs.path().to_str().unwrap(),
-        "--user-directory",
-        "INTERNAL",
-        "--user-id",
-        "sa_engine",
-    ]);
+    keyring_support::add_sim_profile(&cli, "dev", &sim);
     keyring_support::assert_no_pem_under(cli.config_dir());
 
     let mut t = explorer(&cli, &["-p", "dev", "--secret-store", "keyutils"]);
@@ -382,4 +368,51 @@ fn demo_traffic_pane_filters_and_writes_a_trace_that_trace_reads() {
     // Esc closes the pane; q then quits as usual.
     t.keys("\x1b");
     quit_and_expect_restored(&mut t);
+}
+
+/// `:diff prod` in the real binary on two real profiles (certificates in the kernel keyutils
+/// keyring): `dev` on the demo site, `prod` on its variant. The diff view opens over the panes
+/// with the variant's renamed sheet; Enter shows it side by side; Esc twice and q restore the
+/// terminal. Under CI a kernel without keyutils fails the test; elsewhere it is skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_diff_view_opens_from_two_profiles() {
+    use qlik_tui::sim::variant;
+    let Some((sim, cli)) = keyutils_and_simulator("tui-diff").await else {
+        return;
+    };
+    let other = SimServer::start(SimConfig {
+        variant: true,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("variant simulator starts");
+    keyring_support::add_sim_profile(&cli, "dev", &sim);
+    keyring_support::add_sim_profile(&cli, "prod", &other);
+    let app = common::richest_demo_app()["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut t = explorer(&cli, &["-p", "dev", "--secret-store", "keyutils"]);
+    t.expect_after(0, "\x1b[?1049h", WAIT);
+    t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
+    t.keys(":");
+    t.keys(&format!("app {app}\r"));
+    t.expect_screen("Sheets", COLS as usize, ROWS as usize, WAIT);
+    t.keys(":diff prod\r");
+    t.expect_screen("the same app on prod", COLS as usize, ROWS as usize, WAIT);
+    t.expect_screen(
+        "sheets (3 items, 5 changes)",
+        COLS as usize,
+        ROWS as usize,
+        WAIT,
+    );
+    t.expect_screen(variant::SHEET_RENAMED.1, COLS as usize, ROWS as usize, WAIT);
+    t.keys("\r");
+    t.expect_screen("b: profile 'prod'", COLS as usize, ROWS as usize, WAIT);
+    t.keys("\x1b");
+    t.expect_screen("j/k move", COLS as usize, ROWS as usize, WAIT);
+    t.keys("\x1b");
+    quit_and_expect_restored(&mut t);
+    cli.ok(&["profile", "remove", "dev"]);
+    cli.ok(&["profile", "remove", "prod"]);
 }

@@ -129,20 +129,7 @@ impl Harness {
         };
         let mut dev = Profile::new("dev", &sim.engine_url());
         user(&mut dev);
-        let tls = sim.client_tls();
-        let mut secrets = Secrets::default();
-        for (kind, pem) in [
-            (SecretKind::ClientCert, tls.cert_pem),
-            (
-                SecretKind::ClientKey,
-                tls.key_pem.map(|k| k.expose().to_string()),
-            ),
-            (SecretKind::RootCert, tls.root_pem),
-        ] {
-            let pem = pem.expect("the simulator's client material");
-            secrets.insert(kind, Zeroizing::new(pem.into_bytes()));
-        }
-        manage::add(&mut store, &keyring, dev, &secrets).expect("add dev");
+        manage::add(&mut store, &keyring, dev, &sim_secrets(&sim)).expect("add dev");
         let mut bare = Profile::new("no-secrets", "wss://qlik.invalid:4747");
         user(&mut bare);
         store.insert(bare).expect("add no-secrets");
@@ -279,6 +266,24 @@ fn mask_traffic_times(screen: &str) -> String {
     let ms = regex::Regex::new(r" +\d+(?:\.\d)? ms\b").expect("regex");
     let screen = time.replace_all(screen, "hh:mm:ss.mmm");
     ms.replace_all(&screen, " <ms>").into_owned()
+}
+
+/// A simulator's client certificate, key and root, as a profile's keyring secrets.
+fn sim_secrets(sim: &SimServer) -> Secrets {
+    let tls = sim.client_tls();
+    let mut secrets = Secrets::default();
+    for (kind, pem) in [
+        (SecretKind::ClientCert, tls.cert_pem),
+        (
+            SecretKind::ClientKey,
+            tls.key_pem.map(|k| k.expose().to_string()),
+        ),
+        (SecretKind::RootCert, tls.root_pem),
+    ] {
+        let pem = pem.expect("the simulator's client material");
+        secrets.insert(kind, Zeroizing::new(pem.into_bytes()));
+    }
+    secrets
 }
 
 /// The app the demo user may not open (OpenDoc answers error 5).
@@ -1221,4 +1226,73 @@ async fn summary_names_master_items_and_enter_jumps_to_them() {
         h.app.selected_kind().and_then(|k| k.id()),
         Some(master.as_str())
     );
+}
+
+/// `:diff prod` on the richest demo app, `dev` connected: `prod` is a second profile on a
+/// simulator serving the variant site (`sim::variant`). The view lists the changed items per
+/// kind with counts; Enter shows an item's two trees side by side; `e` writes the report; Esc
+/// goes back, then closes.
+#[tokio::test]
+async fn diff_view_of_an_app_on_two_profiles() {
+    use qlik_tui::sim::variant;
+    let (mut h, dir) = Harness::on_profiles(120, 34).await;
+    let other = SimServer::start(SimConfig {
+        variant: true,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("variant simulator starts");
+    let source = h.source.clone().expect("profiles");
+    let mut store = ProfileStore::open(&source.path).expect("profile file");
+    let mut prod = Profile::new("prod", &other.engine_url());
+    prod.user_directory = Some("INTERNAL".into());
+    prod.user_id = Some("sa_engine".into());
+    let keyring = source.keyring_of(None).expect("keyring");
+    manage::add(&mut store, &keyring, prod, &sim_secrets(&other)).expect("add prod");
+
+    let app = common::richest_demo_app()["title"]
+        .as_str()
+        .expect("title")
+        .to_string();
+    h.typed(":").await;
+    h.typed(&format!("app {app}")).await;
+    h.key(KeyCode::Enter).await;
+    h.typed(":diff prod").await;
+    h.key(KeyCode::Enter).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("Diff {app} on dev ↔ the same app on prod")),
+        "{screen}"
+    );
+    assert!(screen.contains("sheets (3 items, 5 changes)"), "{screen}");
+    assert!(screen.contains(variant::SHEET_RENAMED.1), "{screen}");
+    assert!(
+        screen.contains(&format!("+ Store notes  {}", variant::OBJECT_REPLACED.2)),
+        "{screen}"
+    );
+    insta::assert_snapshot!("diff_view", screen);
+
+    // The first item (the renamed sheet) side by side: its title differs, highlighted.
+    h.key(KeyCode::Enter).await;
+    let screen = h.screen();
+    assert!(screen.contains("a: profile 'dev'"), "{screen}");
+    assert!(
+        screen.contains(&format!("/title = \"{}\"", variant::SHEET_RENAMED.1)),
+        "{screen}"
+    );
+    insta::assert_snapshot!("diff_side_by_side", screen);
+
+    // Back, then the report to a file.
+    h.key(KeyCode::Esc).await;
+    let path = dir.path().join("report.txt");
+    h.app.diff_view.as_mut().expect("the view").report_path = path.clone();
+    h.typed("e").await;
+    let report = std::fs::read_to_string(&path).expect("the report is written");
+    assert!(
+        report.contains(&format!("~ measure {} ", variant::MEASURE_EXPRESSION.0)),
+        "{report}"
+    );
+    assert!(h.screen().contains("report written to"));
+    h.key(KeyCode::Esc).await;
+    assert!(!h.screen().contains("Diff "));
 }

@@ -15,7 +15,7 @@ use clap::Args;
 use super::conn::ConnArgs;
 use super::exit;
 use crate::explore::Site;
-use crate::explore::diff::source::{read_side, walk_side};
+use crate::explore::diff::source::{LiveSide, read_side, walk_both};
 use crate::explore::diff::{DiffOptions, SideDoc, diff, report};
 
 #[derive(Debug, Clone, Args)]
@@ -63,8 +63,7 @@ pub async fn run(args: DiffArgs) -> anyhow::Result<i32> {
     Ok(if d.is_equal() { exit::OK } else { exit::DIFFER })
 }
 
-/// The two sides: read from files, or walked live (concurrently unless both are one app of one
-/// site, which would share one engine session).
+/// The two sides: read from files, or walked live.
 async fn sides(args: &DiffArgs) -> anyhow::Result<(SideDoc, SideDoc)> {
     let b_app = args.against_app.as_deref().or(args.app.as_deref());
     match args.files.as_slice() {
@@ -101,17 +100,19 @@ async fn sides(args: &DiffArgs) -> anyhow::Result<(SideDoc, SideDoc)> {
                 ),
                 None => (Arc::clone(&site_a), a_source.clone()),
             };
-            let walk_a = walk_side(&site_a, "a", a_source, app);
-            let walk_b = walk_side(&site_b, "b", b_source, b_app);
-            let same_session = Arc::ptr_eq(&site_a, &site_b) && app == b_app;
-            let result = if same_session {
-                match walk_a.await {
-                    Ok(a) => walk_b.await.map(|b| (a, b)),
-                    Err(e) => Err(e),
-                }
-            } else {
-                tokio::try_join!(walk_a, walk_b)
-            };
+            let result = walk_both(
+                LiveSide {
+                    site: &site_a,
+                    source: a_source,
+                    app_id: app,
+                },
+                LiveSide {
+                    site: &site_b,
+                    source: b_source,
+                    app_id: b_app,
+                },
+            )
+            .await;
             site_a.close_all().await;
             site_b.close_all().await;
             Ok(result?)

@@ -11,6 +11,7 @@ use ratatui::layout::{Position, Rect};
 use serde_json::Value;
 use tui_input::{Input, InputRequest};
 
+mod diff_flow;
 mod search_flow;
 
 use super::action::Action;
@@ -70,6 +71,8 @@ pub enum Mode {
     SearchResults,
     /// The Traffic pane (issue 12).
     Traffic,
+    /// The `:diff` view.
+    Diff,
 }
 
 /// Side effects the event loop performs (they need the terminal or other processes).
@@ -144,6 +147,8 @@ pub struct App {
     pub search_pane: Option<super::search_pane::SearchPane>,
     /// The frames of the current site's sockets (its ring is the site's tracer).
     pub traffic: super::traffic_pane::TrafficPane,
+    /// The last `:diff` (kept when the view closes).
+    pub diff_view: Option<super::diff_view::DiffView>,
     /// A jump to a search hit, waiting for the tree levels on its way to load.
     jump: Option<search_flow::Jump>,
     /// A search hit's jump that landed, until the cursor can go to the match.
@@ -220,6 +225,7 @@ impl App {
             profile_form: None,
             search_pane: None,
             traffic: super::traffic_pane::TrafficPane::new(Default::default()),
+            diff_view: None,
             jump: None,
             landing: None,
             links,

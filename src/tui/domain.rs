@@ -10,9 +10,12 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use super::diff_view::Compared;
 use super::tree::{Folder, NodeId};
 use crate::engine::EngineError;
 use crate::engine::api::{GenericObject, ObjectHandle};
+use crate::explore::diff::DiffOptions;
+use crate::explore::diff::source::{LiveSide, walk_both};
 use crate::explore::doctor::{self, DoctorOptions, Report, StepResult};
 use crate::explore::export::{
     ExportOptions, ExportSummary, Format, Output, Progress, Scope, export_to,
@@ -104,6 +107,12 @@ pub enum Request {
         pattern: String,
         cancel: CancellationToken,
     },
+    /// `:diff` of two apps of this site (`source` names the site in the view).
+    Diff {
+        app_a: String,
+        app_b: String,
+        source: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -192,7 +201,19 @@ pub enum Reply {
     SearchProgress(Progress),
     SearchApp(AppResult),
     SearchDone(Result<SearchSummary, Failure>),
+    DiffDone(Result<Box<Compared>, Failure>),
     Done,
+}
+
+/// `:diff`: both apps walked as `qlik-tui diff` walks them, then compared.
+pub async fn run_diff(a: LiveSide<'_>, b: LiveSide<'_>) -> Result<Box<Compared>, Failure> {
+    let (sa, sb) = walk_both(a, b).await.map_err(|e| e.to_string())?;
+    let diff = crate::explore::diff::diff(&sa, &sb, &DiffOptions::default());
+    Ok(Box::new(Compared {
+        diff,
+        a: sa.app,
+        b: sb.app,
+    }))
 }
 
 fn fail(e: EngineError) -> Failure {
@@ -433,6 +454,18 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
             pattern,
             cancel,
         } => Reply::SearchDone(search(&site, &scope, &pattern, &cancel, &tx).await),
+        Request::Diff {
+            app_a,
+            app_b,
+            source,
+        } => {
+            let side = |app_id| LiveSide {
+                site: &site,
+                source: source.clone(),
+                app_id,
+            };
+            Reply::DiffDone(run_diff(side(&app_a), side(&app_b)).await)
+        }
     };
     let _ = tx.send(reply.into());
 }

@@ -8,6 +8,7 @@ pub mod app;
 pub mod clipboard;
 pub mod demo;
 pub mod detail;
+pub mod diff_view;
 pub mod domain;
 pub mod export_dialog;
 pub mod json_view;

@@ -14,16 +14,22 @@ pub enum Command {
     Quit,
     /// Evaluate an expression in the selected app (EvaluateEx).
     Eval(String),
+    /// Diff the selected app against the same app (or `app`) on `profile`.
+    Diff {
+        profile: String,
+        app: Option<String>,
+    },
 }
 
 /// Command names with whether they take an argument.
-pub const COMMANDS: [(&str, bool); 9] = [
+pub const COMMANDS: [(&str, bool); 10] = [
     ("profile", true),
     ("app", true),
     ("search", true),
     ("export", false),
     ("doctor", false),
     ("traffic", false),
+    ("diff", true),
     ("reload", false),
     ("quit", false),
     ("eval", true),
@@ -58,12 +64,23 @@ pub fn parse(line: &str) -> Result<Command, String> {
             Err(":eval needs an expression, e.g. :eval Sum(Sales)".into())
         }
         "eval" | "e" => Ok(Command::Eval(arg.to_string())),
+        "diff" if arg.is_empty() => Err(
+            ":diff needs the profile to compare with: :diff PROFILE [APP_ID] (the same app id unless APP_ID)"
+                .into(),
+        ),
+        "diff" => {
+            let mut words = arg.split_whitespace();
+            Ok(Command::Diff {
+                profile: words.next().unwrap_or_default().to_string(),
+                app: words.next().map(str::to_string),
+            })
+        }
         "" => Err(
-            "type a command: profile, app, search, export, doctor, traffic, reload, quit, eval"
+            "type a command: profile, app, search, export, doctor, diff, traffic, reload, quit, eval"
                 .into(),
         ),
         other => Err(format!(
-            "unknown command ':{other}': try profile, app, search, export, doctor, traffic, reload, quit or eval"
+            "unknown command ':{other}': try profile, app, search, export, doctor, diff, traffic, reload, quit or eval"
         )),
     }
 }
@@ -80,7 +97,7 @@ pub fn complete(text: &str, profiles: &[String], apps: &[String]) -> Vec<String>
             .collect(),
         Some((cmd, arg)) => {
             let pool = match cmd {
-                "profile" | "p" => profiles,
+                "profile" | "p" | "diff" => profiles,
                 "app" | "a" => apps,
                 _ => return Vec::new(),
             };
@@ -117,6 +134,25 @@ mod tests {
             Command::Eval("Sum(Sales) / 2".into())
         );
         assert!(parse("eval").unwrap_err().contains("needs an expression"));
+        assert_eq!(
+            parse(":diff prod").unwrap(),
+            Command::Diff {
+                profile: "prod".into(),
+                app: None
+            }
+        );
+        assert_eq!(
+            parse(":diff dev a-2").unwrap(),
+            Command::Diff {
+                profile: "dev".into(),
+                app: Some("a-2".into())
+            }
+        );
+        assert!(
+            parse("diff")
+                .unwrap_err()
+                .contains(":diff PROFILE [APP_ID]")
+        );
     }
 
     #[test]
@@ -127,7 +163,11 @@ mod tests {
             "Big sales".to_string(),
         ];
         assert_eq!(complete("a", &[], &apps), vec!["app "]);
-        assert_eq!(complete("d", &[], &apps), vec!["doctor"]);
+        assert_eq!(complete("d", &[], &apps), vec!["doctor", "diff "]);
+        assert_eq!(
+            complete("diff pr", &["dev".into(), "prod".into()], &apps),
+            vec!["diff prod"]
+        );
         assert_eq!(
             complete("app sa", &[], &apps),
             vec!["app Sales Overview", "app Big sales"]

@@ -13,6 +13,7 @@ use super::profile_form::FormMode;
 use super::tree::NodeId;
 use crate::engine::conn::ConnectionSpec;
 use crate::explore::Site;
+use crate::explore::diff::source::LiveSide;
 use crate::explore::doctor::{self, DoctorOptions};
 use crate::profile::manage;
 use crate::profile::resolve;
@@ -89,6 +90,17 @@ pub fn load(source: &ProfileSource, preselect: Option<String>) -> anyhow::Result
     })
 }
 
+/// The connected site, handed to profile work; Debug shows its engine URL, redacted.
+#[derive(Clone)]
+pub struct ConnectedSite(pub Arc<Site>);
+
+impl std::fmt::Debug for ConnectedSite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = crate::engine::url::redact(&self.0.spec().engine_url);
+        write!(f, "ConnectedSite({url})")
+    }
+}
+
 /// Profile work the app asks for; each names the profile node that shows the outcome.
 #[derive(Debug)]
 pub enum ProfileRequest {
@@ -111,6 +123,14 @@ pub enum ProfileRequest {
     /// The connection doctor on a profile, resolved afresh (it need not be connected): each
     /// step as a `DoctorStep` reply, then `DoctorDone`.
     Doctor { name: String },
+    /// `:diff` of `app_a` on the connected `site` against `app_b` on profile `other`.
+    Diff {
+        site: ConnectedSite,
+        source: String,
+        app_a: String,
+        other: String,
+        app_b: String,
+    },
 }
 
 /// What `profile add` / `profile edit` do, for a checked form.
@@ -233,6 +253,33 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
             };
             Reply::DoctorDone(report)
         }
+        ProfileRequest::Diff {
+            site,
+            source,
+            app_a,
+            other,
+            app_b,
+        } => Reply::DiffDone(match resolve(other.clone()).await {
+            Ok(spec) => {
+                let other_site = Site::new(spec);
+                let result = super::domain::run_diff(
+                    LiveSide {
+                        site: &site.0,
+                        source,
+                        app_id: &app_a,
+                    },
+                    LiveSide {
+                        site: &other_site,
+                        source: format!("profile '{other}'"),
+                        app_id: &app_b,
+                    },
+                )
+                .await;
+                other_site.close_all().await;
+                result
+            }
+            Err(e) => Err(e),
+        }),
         ProfileRequest::Delete { node, name } => {
             let n = name.clone();
             let result = blocking(move || delete(&source, &n)).await;

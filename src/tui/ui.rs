@@ -12,6 +12,7 @@ use super::app::{App, Focus, Mode};
 use super::detail::{self, spinner};
 use super::export_dialog::ExportState;
 use super::json_view::DLine;
+use super::layout::Areas;
 use super::profile_form::{FormMode, Stage};
 use super::theme::{SELECTED_MARK, Theme, UNSELECTED_MARK};
 use super::traffic_pair::format_ms;
@@ -36,14 +37,20 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Palette => draw_palette(f, app, areas.hints),
         Mode::Doctor => draw_doctor(f, app),
         Mode::Export => draw_export(f, app),
-        Mode::SearchResults | Mode::Traffic => {
-            // Over both panes: between the breadcrumb and the status bar.
-            let top = areas.breadcrumb.y + areas.breadcrumb.height;
-            let main = Rect::new(0, top, f.area().width, areas.status.y.saturating_sub(top));
-            match (&app.search_pane, app.mode) {
-                (_, Mode::Traffic) => super::traffic_view::draw(f, main, &app.traffic, t),
-                (Some(p), _) => p.draw(f, main, t, app.ticks),
-                (None, _) => {}
+        Mode::SearchResults | Mode::Traffic | Mode::Diff => {
+            let main = over_panes(f, &areas);
+            match app.mode {
+                Mode::Traffic => super::traffic_view::draw(f, main, &app.traffic, t),
+                Mode::Diff => {
+                    if let Some(v) = &app.diff_view {
+                        v.draw(f, main, t, app.ticks);
+                    }
+                }
+                _ => {
+                    if let Some(p) = &app.search_pane {
+                        p.draw(f, main, t, app.ticks);
+                    }
+                }
             }
         }
         Mode::ProfileForm => draw_profile_form(f, app),
@@ -60,6 +67,12 @@ pub fn draw(f: &mut Frame, app: &App) {
         }
         _ => {}
     }
+}
+
+/// Over both panes: between the breadcrumb and the status bar (search, traffic, diff).
+fn over_panes(f: &Frame, areas: &Areas) -> Rect {
+    let top = areas.breadcrumb.y + areas.breadcrumb.height;
+    Rect::new(0, top, f.area().width, areas.status.y.saturating_sub(top))
 }
 
 fn draw_breadcrumb(f: &mut Frame, app: &App, area: Rect) {

@@ -252,6 +252,26 @@ pub fn require_openssl() -> bool {
     )
 }
 
+/// `profile add NAME` on `sim` as INTERNAL\sa_engine, its client certificates (written to a
+/// temporary QMC-style folder) into `cli`'s keyring.
+pub fn add_sim_profile(cli: &Cli, name: &str, sim: &qlik_tui::sim::SimServer) {
+    let certs = tempfile::tempdir().unwrap();
+    sim.pki().write_client_files(certs.path()).unwrap();
+    cli.ok(&[
+        "profile",
+        "add",
+        name,
+        "--engine-url",
+        &sim.engine_url(),
+        "--cert-dir",
+        certs.path().to_str().unwrap(),
+        "--user-directory",
+        "INTERNAL",
+        "--user-id",
+        "sa_engine",
+    ]);
+}
+
 /// `profile add NAME --engine-url wss://localhost:4747 EXTRA.. --user-directory INTERNAL
 /// --user-id sa_engine`.
 pub fn add_args<'a>(name: &'a str, extra: &[&'a str]) -> Vec<&'a str> {

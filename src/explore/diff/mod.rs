@@ -16,7 +16,7 @@ mod items;
 pub mod report;
 mod script;
 pub mod source;
-mod values;
+pub mod values;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -114,6 +114,7 @@ impl Diff {
 }
 
 /// An app as one side of a diff holds it: its document and what failed while reading it.
+#[derive(Debug, Clone)]
 pub struct SideDoc {
     pub side: Side,
     pub app: AppDoc,
@@ -171,6 +172,30 @@ pub fn diff(a: &SideDoc, b: &SideDoc, opts: &DiffOptions) -> Diff {
         left_out: left_out.into_iter().collect(),
         notes,
     }
+}
+
+/// The compared values of one item on each side (None where the side lacks it), as `diff`
+/// compared them: what the explorer shows side by side.
+pub fn item_values(
+    a: &AppDoc,
+    b: &AppDoc,
+    kind: Kind,
+    id: &str,
+    opts: &DiffOptions,
+) -> (Option<Value>, Option<Value>) {
+    let mut left_out = BTreeSet::new();
+    let mut cmp = Compare {
+        properties: both_hold_properties(a, b, &mut Vec::new()),
+        rows: opts.data_model_rows,
+        left_out: &mut left_out,
+    };
+    let mut find = |app: &AppDoc| {
+        items::items(app, kind, &mut cmp)
+            .into_iter()
+            .find(|i| i.id == id || kind == Kind::App)
+            .map(|i| i.value)
+    };
+    (find(a), find(b))
 }
 
 /// Property trees are compared only when both documents hold them (an export with

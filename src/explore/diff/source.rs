@@ -2,6 +2,7 @@
 //! included), or an app read from a `qlik-tui.export/1` document.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -177,5 +178,26 @@ pub async fn walk_side(
                 .map(|e| e.message.clone())
                 .unwrap_or_else(|| "the engine did not open it".into()),
         }),
+    }
+}
+
+/// One side of a live diff: the site, how the side is named, the app.
+pub struct LiveSide<'a> {
+    pub site: &'a Arc<Site>,
+    pub source: String,
+    pub app_id: &'a str,
+}
+
+/// Walks both sides of a live diff: at once, unless they are one app of one site (the two walks
+/// would share one engine session).
+pub async fn walk_both(a: LiveSide<'_>, b: LiveSide<'_>) -> Result<(SideDoc, SideDoc), DiffError> {
+    let same_session = Arc::ptr_eq(a.site, b.site) && a.app_id == b.app_id;
+    let walk_a = walk_side(a.site, "a", a.source, a.app_id);
+    let walk_b = walk_side(b.site, "b", b.source, b.app_id);
+    if same_session {
+        let a = walk_a.await?;
+        Ok((a, walk_b.await?))
+    } else {
+        tokio::try_join!(walk_a, walk_b)
     }
 }

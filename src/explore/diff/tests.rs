@@ -179,6 +179,7 @@ fn items_on_one_side_are_added_or_removed_whole() {
         definition: "1".into(),
         properties: Some(json!({})),
     });
+    let bb = b.clone();
     let d = run(app(), b);
     assert_eq!(
         summary(&d),
@@ -188,6 +189,9 @@ fn items_on_one_side_are_added_or_removed_whole() {
         ]
     );
     assert_eq!(d.changes[0].a.as_ref().unwrap()["parent"], "c1");
+    let (a, b) = item_values(&app(), &bb, Kind::Object, "c2", &DiffOptions::default());
+    assert_eq!(a.unwrap()["parent"], "c1");
+    assert_eq!(b, None);
     assert_eq!(d.changes[1].a, None);
     assert!(report::render(&d).contains("- object c2 'Chart c2'"));
 }

@@ -62,6 +62,34 @@ fn one_side(path: &str, a: Option<&Value>, b: Option<&Value>) -> Leaf {
     }
 }
 
+/// Every scalar (and empty container) of `v` with its pointer, in document order: a property
+/// tree as lines, for showing two of them side by side.
+pub fn flatten(v: &Value) -> Vec<(String, Value)> {
+    fn walk(v: &Value, path: &mut String, out: &mut Vec<(String, Value)>) {
+        let len = path.len();
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                for (k, x) in m {
+                    push_token(path, k);
+                    walk(x, path, out);
+                    path.truncate(len);
+                }
+            }
+            Value::Array(a) if !a.is_empty() => {
+                for (i, x) in a.iter().enumerate() {
+                    push_token(path, &i.to_string());
+                    walk(x, path, out);
+                    path.truncate(len);
+                }
+            }
+            _ => out.push((path.clone(), v.clone())),
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut String::new(), &mut out);
+    out
+}
+
 /// Appends `/token`, escaped as RFC 6901 says (`~` → `~0`, `/` → `~1`).
 pub fn push_token(path: &mut String, token: &str) {
     path.push('/');
@@ -100,6 +128,19 @@ mod tests {
         );
         // A pointer found here finds the value in the document.
         assert_eq!(a.pointer("/n/a~1b"), Some(&json!("~")));
+    }
+
+    #[test]
+    fn flattening_names_every_scalar_by_its_pointer() {
+        let v = json!({"a": {"b": [1, {}]}, "c": "x"});
+        assert_eq!(
+            flatten(&v),
+            vec![
+                ("/a/b/0".to_string(), json!(1)),
+                ("/a/b/1".to_string(), json!({})),
+                ("/c".to_string(), json!("x")),
+            ]
+        );
     }
 
     #[test]

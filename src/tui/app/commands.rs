@@ -129,6 +129,7 @@ impl App {
                 }
             }
             Ok(palette::Command::Search(pattern)) => self.start_search(&pattern),
+            Ok(palette::Command::Diff { profile, app }) => self.start_diff(&profile, app),
             Ok(palette::Command::Profile(name)) => {
                 let found = self
                     .tree

@@ -46,6 +46,7 @@ impl App {
             Mode::Export => self.on_export_key(&e),
             Mode::SearchResults => self.on_search_key(&e),
             Mode::Traffic => self.on_traffic_key(&e),
+            Mode::Diff => self.on_diff_key(&e),
             Mode::ProfileForm => self.on_form_key(&e),
             Mode::ConfirmDelete(node) => {
                 self.mode = Mode::Normal;

@@ -8,6 +8,10 @@ impl App {
         if self.on_search_reply(&reply) {
             return;
         }
+        if let Reply::DiffDone(result) = reply {
+            self.on_diff_done(result);
+            return;
+        }
         self.on_other_reply(reply);
         self.advance_jump();
         self.find_landed_match();
@@ -170,8 +174,11 @@ impl App {
                     d.state = ExportState::Done(r);
                 }
             }
-            Reply::Done | Reply::SearchApp(_) | Reply::SearchProgress(_) | Reply::SearchDone(_) => {
-            }
+            Reply::Done
+            | Reply::SearchApp(_)
+            | Reply::SearchProgress(_)
+            | Reply::SearchDone(_)
+            | Reply::DiffDone(_) => {}
         }
         self.rebuild_keeping_selection();
     }

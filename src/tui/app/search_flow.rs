@@ -142,7 +142,7 @@ impl App {
         self.advance_jump();
     }
 
-    fn app_node(&self, app_id: &str) -> Option<NodeId> {
+    pub(super) fn app_node(&self, app_id: &str) -> Option<NodeId> {
         self.tree
             .reachable()
             .into_iter()

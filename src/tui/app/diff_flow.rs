@@ -1,0 +1,89 @@
+//! The explorer's side of `:diff` (issue 14): starting a diff of the selected app against a
+//! profile (the same app, or another), taking its reply, and the view's keys.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{App, Load, Mode};
+use crate::tui::diff_view::{Compared, DiffView};
+use crate::tui::domain::{Failure, Request};
+use crate::tui::profiles::{ConnectedSite, ProfileRequest};
+
+impl App {
+    /// `:diff PROFILE [APP_ID]`: the selected node's app on the connected profile against the
+    /// same app (or APP_ID) on PROFILE, which may be the connected one.
+    pub(super) fn start_diff(&mut self, profile: &str, other_app: Option<String>) {
+        let Some(site) = self.site.clone() else {
+            self.status.message = Some("connect a profile first (Enter on it), then :diff".into());
+            return;
+        };
+        let Some(app_a) = self
+            .selected_kind()
+            .and_then(|k| k.app_id())
+            .map(str::to_string)
+        else {
+            self.status.message =
+                Some(":diff works on an app: select the app (or anything in it) first".into());
+            return;
+        };
+        let app_b = other_app.unwrap_or_else(|| app_a.clone());
+        let current = self.status.profile.clone();
+        let name = |id: &str| {
+            self.app_node(id)
+                .map(|n| self.tree.node(n).kind.title())
+                .unwrap_or_else(|| id.to_string())
+        };
+        let label = format!(
+            "{} on {current} ↔ {} on {profile}",
+            name(&app_a),
+            if app_b == app_a {
+                "the same app".to_string()
+            } else {
+                name(&app_b)
+            }
+        );
+        self.diff_view = Some(DiffView::new(label));
+        self.mode = Mode::Diff;
+        let source = format!("profile '{current}'");
+        if profile.eq_ignore_ascii_case(&current) {
+            self.requests.push(Request::Diff {
+                app_a,
+                app_b,
+                source,
+            });
+        } else {
+            self.profile_requests.push(ProfileRequest::Diff {
+                site: ConnectedSite(site),
+                source,
+                app_a,
+                other: profile.to_string(),
+                app_b,
+            });
+        }
+    }
+
+    pub(super) fn on_diff_done(&mut self, result: Result<Box<Compared>, Failure>) {
+        if let Some(v) = self.diff_view.as_mut() {
+            v.state = match result {
+                Ok(c) => Load::Ready(c),
+                Err(e) => Load::Failed(e),
+            };
+        }
+    }
+
+    pub(super) fn on_diff_key(&mut self, e: &KeyEvent) {
+        let Some(v) = self.diff_view.as_mut() else {
+            self.mode = Mode::Normal;
+            return;
+        };
+        match e.code {
+            KeyCode::Esc | KeyCode::Char('q') if v.back() => self.mode = Mode::Normal,
+            KeyCode::Down | KeyCode::Char('j') => v.move_by(1),
+            KeyCode::Up | KeyCode::Char('k') => v.move_by(-1),
+            KeyCode::PageDown => v.move_by(10),
+            KeyCode::PageUp => v.move_by(-10),
+            KeyCode::Enter => v.open_selected(),
+            KeyCode::Char('e') => v.export(),
+            _ => {}
+        }
+    }
+}
