@@ -13,6 +13,8 @@
 //!
 //! Run: `cargo bench --bench export_walk` (env SCALE, LATENCY_MS, CONCURRENCY, RUNS,
 //! FORMATS=json,ndjson,csv,md, RSS_SCALE=0 to skip, NAIVE=1). Needs `npm ci` in tests/enigma.
+//! BEFORE_BIN=path/to/an/older/qlik-tui measures that binary too, in the same runs, for a
+//! before/after table that the machine's load affects alike.
 //! The simulator runs in this process: on 2 cores it competes with the client for the CPU,
 //! so the wall times are of both; the client CPU column is the client alone.
 #![allow(clippy::disallowed_macros)] // a test or bench prints its own report
@@ -70,7 +72,23 @@ fn measure(sim: &SimServer, who: String, objects: u64, cmd: &mut Command) -> any
 }
 
 fn qlik_tui(sim: &SimServer, certs: &Path, format: &str, concurrency: u64) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+    qlik_tui_at(
+        env!("CARGO_BIN_EXE_qlik-tui"),
+        sim,
+        certs,
+        format,
+        concurrency,
+    )
+}
+
+fn qlik_tui_at(
+    bin: &str,
+    sim: &SimServer,
+    certs: &Path,
+    format: &str,
+    concurrency: u64,
+) -> Command {
+    let mut cmd = Command::new(bin);
     cmd.args(["export", "--engine-url", &sim.engine_url(), "--cert-dir"])
         .arg(certs)
         .args(["--user-directory", "INTERNAL", "--user-id", "sa_engine"])
@@ -118,6 +136,7 @@ fn main() -> anyhow::Result<()> {
     let rss_scale = env_num("RSS_SCALE", 50) as u32;
     let naive = env_num("NAIVE", 0) == 1;
     let formats = std::env::var("FORMATS").unwrap_or_else(|_| "json,ndjson,csv,md".into());
+    let before = std::env::var("BEFORE_BIN").ok();
     let enigma_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/enigma");
     if !enigma_dir.join("node_modules/enigma.js").exists() {
         bail!(

@@ -186,7 +186,7 @@ impl AppSession {
     ) -> Result<ObjectNode, EngineError> {
         let obj = self.doc.get_object(id).await?;
         let tree = obj.get_full_property_tree().await?;
-        let mut node = node_from_entry(&tree);
+        let mut node = node_from_entry(tree);
         let mut needs_layout = Vec::new();
         collect_expression_titles(&node, &mut needs_layout);
         if !needs_layout.is_empty() {
@@ -479,13 +479,19 @@ fn owner_name(meta: &Value) -> Option<String> {
 }
 
 /// Converts a `qPropEntry` (`{qProperty, qChildren}`) into a node, recursively.
-pub fn node_from_entry(entry: &Value) -> ObjectNode {
-    let props = entry.get("qProperty").cloned().unwrap_or(Value::Null);
-    let children = entry
-        .get("qChildren")
-        .and_then(Value::as_array)
-        .map(|c| c.iter().map(node_from_entry).collect())
-        .unwrap_or_default();
+/// Consumes the entry: each node's properties are moved out of the reply, never copied (an
+/// export of a big site would otherwise copy every property tree once more).
+pub fn node_from_entry(entry: Value) -> ObjectNode {
+    let (props, children) = match entry {
+        Value::Object(mut map) => (
+            map.remove("qProperty").unwrap_or(Value::Null),
+            match map.remove("qChildren") {
+                Some(Value::Array(c)) => c.into_iter().map(node_from_entry).collect(),
+                _ => Vec::new(),
+            },
+        ),
+        _ => (Value::Null, Vec::new()),
+    };
     ObjectNode {
         id: str_at(&props, "/qInfo/qId").to_string(),
         r#type: str_at(&props, "/qInfo/qType").to_string(),
@@ -548,7 +554,7 @@ mod tests {
                  ]}
             ]
         });
-        let mut node = node_from_entry(&entry);
+        let mut node = node_from_entry(entry);
         assert_eq!(node.title, "Overview");
         assert_eq!(
             node.children[0].children[0].master_id.as_deref(),

@@ -261,53 +261,51 @@ impl ObjectDoc {
         }
     }
 
-    /// Converts an object node and its subtree, linking every object by its own id.
-    pub fn from_node(app_id: &str, node: &ObjectNode, links: &Links, with_props: bool) -> Self {
+    /// Converts an object node and its subtree, linking every object by its own id. Consumes
+    /// the node: its strings and properties move into the document rather than being copied.
+    pub fn from_node(app_id: &str, node: ObjectNode, links: &Links, with_props: bool) -> Self {
         ObjectDoc {
-            id: node.id.clone(),
-            r#type: node.r#type.clone(),
-            title: node.title.clone(),
             link: links.object(app_id, &node.id),
-            master_id: node.master_id.clone(),
+            id: node.id,
+            r#type: node.r#type,
+            title: node.title,
+            master_id: node.master_id,
             children: node
                 .children
-                .iter()
+                .into_iter()
                 .map(|c| ObjectDoc::from_node(app_id, c, links, with_props))
                 .collect(),
-            properties: with_props.then(|| node.properties.clone()),
+            properties: with_props.then_some(node.properties),
         }
     }
 }
 
 impl SheetDoc {
     /// A sheet from its list entry and (when it loaded) its property tree; the tree's root is
-    /// the sheet itself, its children are the sheet's objects.
+    /// the sheet itself, its children are the sheet's objects. The tree is consumed (moved into
+    /// the document, not copied).
     pub fn new(
         app_id: &str,
         sheet: &SheetEntry,
-        tree: Option<&ObjectNode>,
+        tree: Option<ObjectNode>,
         links: &Links,
         with_props: bool,
     ) -> Self {
+        let (children, properties) = match tree {
+            Some(t) => (t.children, with_props.then_some(t.properties)),
+            None => (Vec::new(), None),
+        };
         SheetDoc {
             id: sheet.id.clone(),
             title: sheet.title.clone(),
             description: sheet.description.clone(),
             rank: sheet.rank,
             link: links.sheet(app_id, &sheet.id),
-            objects: tree
-                .map(|t| {
-                    t.children
-                        .iter()
-                        .map(|c| ObjectDoc::from_node(app_id, c, links, with_props))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            properties: if with_props {
-                tree.map(|t| t.properties.clone())
-            } else {
-                None
-            },
+            objects: children
+                .into_iter()
+                .map(|c| ObjectDoc::from_node(app_id, c, links, with_props))
+                .collect(),
+            properties,
         }
     }
 }
@@ -455,7 +453,7 @@ mod tests {
             )],
         );
         app.sheets
-            .push(SheetDoc::new(&app.id, &sheet, Some(&tree), &links, false));
+            .push(SheetDoc::new(&app.id, &sheet, Some(tree), &links, false));
         let v = serde_json::to_value(&app).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(

@@ -275,7 +275,7 @@ async fn collect_open_app(
             (_, t) => t,
         };
         doc.sheets
-            .push(SheetDoc::new(id, &sheet, tree.as_ref(), links, with_props));
+            .push(SheetDoc::new(id, &sheet, tree, links, with_props));
     }
     match &plan.part {
         Part::Sheet(s) if doc.sheets.is_empty() => errors.push(not_in_app(id, "sheet", s)),
