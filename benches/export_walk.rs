@@ -161,6 +161,11 @@ fn main() -> anyhow::Result<()> {
     );
     for run in 1..=runs {
         for format in formats.split(',') {
+            if let Some(bin) = &before {
+                let who = format!("BEFORE export --format {format} (pool {concurrency})");
+                let mut cmd = qlik_tui_at(bin, &sim, certs, format, concurrency);
+                measure(&sim, who, objects, &mut cmd)?.print(run);
+            }
             let who = format!("qlik-tui export --format {format} (pool {concurrency})");
             measure(
                 &sim,
@@ -183,6 +188,11 @@ fn main() -> anyhow::Result<()> {
         let (big, dir) = rt.block_on(site_with_certs(rss_scale, latency))?;
         let objects = objects_exported(&big, dir.path())?;
         println!("scale {rss_scale} ({objects} objects):");
+        if let Some(bin) = &before {
+            let who = format!("BEFORE export --format json (pool {concurrency})");
+            let mut cmd = qlik_tui_at(bin, &big, dir.path(), "json", concurrency);
+            measure(&big, who, objects, &mut cmd)?.print(1);
+        }
         let who = format!("qlik-tui export --format json (pool {concurrency})");
         measure(
             &big,

@@ -1,6 +1,9 @@
 //! What one child process cost, read from the kernel: `wait4` returns the rusage of exactly
-//! that process (its peak RSS, its user and system CPU), so neither `/usr/bin/time` nor a test
-//! binary of its own is needed. Shared by `tests/export_memory.rs` and the benches
+//! that process (its user and system CPU), so neither `/usr/bin/time` nor a test binary of its
+//! own is needed. Peak RSS: on Linux, `ru_maxrss` of a child spawned from a big process counts
+//! the parent's RSS at spawn (exec records the old, shared mm's high-water mark), so it reads
+//! the child's own `VmHWM` from /proc while it runs (a high-water mark: the last read before
+//! exit misses only growth in the last poll interval); elsewhere `ru_maxrss`. Shared by `tests/export_memory.rs` and the benches
 //! (`benches/common` includes this file by path).
 
 use std::process::{Command, Stdio};
@@ -22,6 +25,15 @@ impl Usage {
     }
 }
 
+/// The process's own peak RSS (`VmHWM` in /proc/PID/status, Linux), None once it has exited.
+fn vm_hwm_kib(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 fn duration(t: libc::timeval) -> Duration {
     Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
 }
@@ -40,6 +52,7 @@ pub fn run_measured(cmd: &mut Command, limit: Duration) -> Usage {
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     let pid = child.id() as libc::pid_t;
     let started = Instant::now();
+    let mut hwm_kib = None;
     let (status, usage) = loop {
         let mut status = 0;
         // SAFETY: rusage is plain old data; zeroed is a valid value for wait4 to overwrite.
@@ -50,20 +63,23 @@ pub fn run_measured(cmd: &mut Command, limit: Duration) -> Usage {
         if got == pid {
             break (status, usage);
         }
+        if let Some(kib) = vm_hwm_kib(pid) {
+            hwm_kib = Some(kib);
+        }
         if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
             panic!("{cmd:?} did not finish within {limit:?}");
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     };
     let wall = started.elapsed();
     // Linux reports KiB, macOS bytes.
     let maxrss = usage.ru_maxrss as u64;
-    let peak_kib = if cfg!(target_os = "macos") {
-        maxrss / 1024
-    } else {
-        maxrss
+    let peak_kib = match hwm_kib {
+        Some(kib) => kib,
+        None if cfg!(target_os = "macos") => maxrss / 1024,
+        None => maxrss,
     };
     let read = |mut f: std::fs::File| {
         use std::io::{Read, Seek};
