@@ -116,6 +116,52 @@ impl Drop for AtomicFile {
     }
 }
 
+/// A file name made from a title a person typed ("Budget Ünïcødé 財務"): letters of every script,
+/// digits and punctuation stay; only what a path cannot hold goes: `/ \ : * ? " < > |`, control
+/// and bidi-override characters (they would hide the name's real order). Runs of those and of
+/// whitespace become one `-`; leading dots (a hidden file) and trailing dots and spaces (Windows
+/// drops them) go; a Windows device name (`CON`, `nul`, `COM1`, ...) gets a `_`; the name is
+/// kept under `MAX_STEM_BYTES`. Empty when nothing is left.
+pub fn file_name_stem(title: &str) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for c in title.chars() {
+        let cut = c.is_whitespace()
+            || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+            || crate::text::is_unsafe_for_terminal(c);
+        if cut || c == '-' {
+            gap = true;
+            continue;
+        }
+        if out.len() + c.len_utf8() + 1 > MAX_STEM_BYTES {
+            break;
+        }
+        if gap && !out.is_empty() {
+            out.push('-');
+        }
+        gap = false;
+        out.push(c);
+    }
+    let out = out
+        .trim_start_matches('.')
+        .trim_end_matches(['.', ' ', '-']);
+    let device = out.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let reserved = matches!(device.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (device.len() == 4
+            && (device.starts_with("COM") || device.starts_with("LPT"))
+            && device.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        // After the device name itself: `nul.json` would still be the device.
+        format!("{}_{}", &out[..device.len()], &out[device.len()..])
+    } else {
+        out.to_string()
+    }
+}
+
+/// Bytes a suggested file name's stem may take: file systems allow 255 per name, and the
+/// caller adds a prefix and an extension.
+pub const MAX_STEM_BYTES: usize = 160;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +205,25 @@ mod tests {
         write_atomic(&target, b"x", true).unwrap();
         let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn file_names_keep_their_letters_and_drop_what_a_path_cannot_hold() {
+        assert_eq!(
+            file_name_stem("app Budget \"2027\" & Forecast? #1 / Ünïcødé 財務"),
+            "app-Budget-2027-&-Forecast-#1-Ünïcødé-財務"
+        );
+        assert_eq!(
+            file_name_stem("Umsatz: Köln <-> Zürich"),
+            "Umsatz-Köln-Zürich"
+        );
+        assert_eq!(file_name_stem("..hidden.."), "hidden");
+        assert_eq!(file_name_stem("a\x1b]0;x\x07b\u{202e}c"), "a-]0;x-b-c");
+        assert_eq!(file_name_stem("CON"), "CON_");
+        assert_eq!(file_name_stem("lpt1.json"), "lpt1_.json");
+        assert_eq!(file_name_stem("COMPANY"), "COMPANY");
+        assert_eq!(file_name_stem("/?*"), "");
+        let long = file_name_stem(&"財".repeat(200));
+        assert!(long.len() <= MAX_STEM_BYTES && long.chars().all(|c| c == '財'));
     }
 }

@@ -44,7 +44,8 @@ pub fn profiles_path() -> PathBuf {
     config_dir().join("profiles.toml")
 }
 
-/// The explorer's settings (the Traffic pane's ring size, its slow-reply threshold).
+/// The explorer's settings (the split it was left with, the Traffic pane's ring size, its
+/// slow-reply threshold).
 pub fn settings_path() -> PathBuf {
     config_dir().join("settings.toml")
 }

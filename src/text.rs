@@ -55,6 +55,15 @@ pub fn cut_chars(s: &str, max: usize) -> Cow<'_, str> {
     }
 }
 
+/// `n` and the noun, singular for one: `1 app`, `3 apps`, `0 errors`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +99,12 @@ mod tests {
         assert_eq!(cut_chars(&s, 80), format!("{}é…", "a".repeat(79)));
         assert_eq!(cut_chars("short", 80), "short");
         assert_eq!(cut_chars("exactly", 7), "exactly");
+    }
+
+    #[test]
+    fn counts_say_one_in_the_singular() {
+        assert_eq!(count(1, "app"), "1 app");
+        assert_eq!(count(0, "app"), "0 apps");
+        assert_eq!(count(12, "object"), "12 objects");
     }
 }

@@ -574,6 +574,40 @@ async fn mode3_cloud_api_key_opens_apps_on_the_engine() {
     }
 }
 
+/// A Cloud error says what it asked for: the items list's URL with its query readable
+/// (`resourceType=app&limit=100`, not `resourceType=***&limit=***`), and never the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cloud_error_shows_its_url_readable_and_never_the_key() {
+    let sim = start(cloud_with_keys(
+        &[("the-right-cloud-key-42", "auth0|jane")],
+        100,
+    ))
+    .await;
+    let wrong = "a-wrong-cloud-key-9876";
+    let site = Site::new(spec(
+        &sim,
+        "",
+        Auth::CloudApiKey {
+            api_key: SecretString::new(wrong),
+        },
+    ));
+    let err = site.apps().await.expect_err("a wrong key is refused");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "/api/v1/items?resourceType=app&limit={}",
+            cloud::PAGE_LIMIT
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("***"), "nothing secret to hide here: {text}");
+    assert!(
+        !text.contains(wrong) && !format!("{err:?}").contains(wrong),
+        "{text}"
+    );
+    site.close_all().await;
+}
+
 // ---------------------------------------------------------------- 4. Qlik Cloud JWT
 
 fn cloud_jwt(public: &str) -> AuthModes {

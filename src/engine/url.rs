@@ -98,8 +98,9 @@ pub fn parse_qlik_user_header(value: &str) -> Option<(String, String)> {
     Some((dir?, id?))
 }
 
-/// The URL with every query value and any user info (`user:password@`) replaced by `***`, for
-/// logs, errors and reports: a query can carry a CSRF token, a ticket or a key.
+/// The URL for logs, errors and reports: user info (`user:password@`), the fragment and every
+/// query value whose name says it carries a secret (`carries_secret`) become `***`; other
+/// values stay readable (`resourceType=app&limit=100`), so an error still says what was asked.
 pub fn redact(url: &str) -> String {
     let url = &*redact_user_info(url);
     let Some((base, query)) = url.split_once('?') else {
@@ -112,15 +113,55 @@ pub fn redact(url: &str) -> String {
     let parts: Vec<String> = query
         .split('&')
         .map(|kv| match kv.split_once('=') {
-            Some((k, _)) => format!("{k}=***"),
-            None => kv.to_string(),
+            Some((k, _)) if carries_secret(k) => format!("{k}=***"),
+            _ => kv.to_string(),
         })
         .collect();
     let mut out = format!("{base}?{}", parts.join("&"));
     if fragment.is_some() {
+        // A fragment can hold an OAuth token (`#access_token=`): never shown.
         out.push_str("#***");
     }
     out
+}
+
+/// Parts of a query parameter's name that mean its value is a credential: keys (`xrfkey`,
+/// `api_key`), tokens (`qlik-csrf-token`, `access_token`), tickets (`qlikTicket`), CSRF / XRF
+/// values, passwords, secrets, JWTs, signatures, sessions, cookies, auth, credentials, SAML
+/// assertions.
+const SECRET_NAME_PARTS: &[&str] = &[
+    "key",
+    "token",
+    "ticket",
+    "csrf",
+    "xrf",
+    "password",
+    "passwd",
+    "secret",
+    "jwt",
+    "signature",
+    "session",
+    "cookie",
+    "auth",
+    "credential",
+    "assertion",
+    "saml",
+];
+
+/// Whole names that are credentials but too short to look for inside other names (`code` is
+/// an OAuth authorization code; `sig` a signed URL's signature).
+const SECRET_NAMES: &[&str] = &["code", "sig", "pwd", "pass", "otp", "nonce"];
+
+/// Whether a query parameter named `name` (percent-encoded or not, any case or separator)
+/// carries a secret. Unknown names that contain none of the parts are shown.
+pub fn carries_secret(name: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+    let folded: String = decoded
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    SECRET_NAME_PARTS.iter().any(|p| folded.contains(p)) || SECRET_NAMES.contains(&folded.as_str())
 }
 
 fn redact_user_info(url: &str) -> std::borrow::Cow<'_, str> {
@@ -140,27 +181,83 @@ mod tests {
     use super::*;
 
     #[test]
-    fn redacts_query_values() {
+    fn redacts_the_values_that_carry_secrets_and_keeps_the_rest() {
         assert_eq!(
             redact("wss://h/app/x?qlik-csrf-token=abc&a=1"),
-            "wss://h/app/x?qlik-csrf-token=***&a=***"
+            "wss://h/app/x?qlik-csrf-token=***&a=1"
         );
         assert_eq!(redact("wss://h/app/x"), "wss://h/app/x");
         assert_eq!(
             redact("wss://u:s3cret@h:4747/app/x?t=1"),
-            "wss://***@h:4747/app/x?t=***"
+            "wss://***@h:4747/app/x?t=1"
         );
+        // What a Qlik Cloud error shows: the list it asked for, readable.
+        assert_eq!(
+            redact("https://t.eu.qlikcloud.com/api/v1/items?resourceType=app&limit=100&next=abc"),
+            "https://t.eu.qlikcloud.com/api/v1/items?resourceType=app&limit=100&next=abc"
+        );
+        assert_eq!(
+            redact("https://h/x?a=1#access_token=zz"),
+            "https://h/x?a=1#***"
+        );
+        assert_eq!(redact("https://h/x?flag&b=2"), "https://h/x?flag&b=2");
+    }
+
+    #[test]
+    fn every_kind_of_credential_in_a_query_is_redacted() {
+        for name in [
+            "xrfkey",
+            "Xrfkey",
+            "api_key",
+            "apiKey",
+            "access_token",
+            "qlik-csrf-token",
+            "QlikTicket",
+            "ticket",
+            "password",
+            "pwd",
+            "client_secret",
+            "jwt",
+            "X-Amz-Signature",
+            "sig",
+            "code",
+            "X-Qlik-Session",
+            "authorization",
+            "SAMLResponse",
+            "qlik%2Dcsrf%2Dtoken",
+        ] {
+            let url = format!("https://h/p?{name}=s3cr3t-value&limit=5");
+            let shown = redact(&url);
+            assert!(
+                !shown.contains("s3cr3t-value") && shown.ends_with("&limit=5"),
+                "{name}: {shown}"
+            );
+        }
+        for name in [
+            "resourceType",
+            "limit",
+            "next",
+            "spaceId",
+            "sort",
+            "qDocName",
+            "mode",
+        ] {
+            assert!(!carries_secret(name), "{name} is not a secret");
+        }
     }
 
     #[test]
     fn invalid_url_errors_keep_no_token_even_in_debug() {
-        let e =
-            crate::engine::EngineError::invalid_url("wss://u:pw-secret@h/x?tok=tok-secret", "bad");
+        let e = crate::engine::EngineError::invalid_url(
+            "wss://u:pw-secret@h/x?token=tok-secret&limit=5",
+            "bad",
+        );
         let dbg = format!("{e:?} {e}");
         assert!(
             !dbg.contains("pw-secret") && !dbg.contains("tok-secret"),
             "{dbg}"
         );
+        assert!(dbg.contains("limit=5"), "{dbg}");
     }
 
     #[test]

@@ -135,6 +135,7 @@ impl SimServer {
             reply_log: Mutex::new(Vec::new()),
             method_log: Mutex::new(Vec::new()),
             cancel: CancellationToken::new(),
+            restart: Mutex::new(CancellationToken::new()),
             sessions: Mutex::new(Default::default()),
             auth: cfg.auth,
             auth_state: Default::default(),
@@ -238,6 +239,27 @@ impl SimServer {
     /// Drops every connection (no close frames) and stops listening.
     pub fn kill(&self) {
         self.shared.cancel.cancel();
+    }
+
+    /// The engine restarts: every open socket is dropped without a close frame (as a crashed
+    /// or restarted engine's are) and its sessions end, while the server keeps listening, so
+    /// the next connection gets a fresh session.
+    pub fn restart_engine(&self) {
+        let fresh = CancellationToken::new();
+        let old = std::mem::replace(
+            &mut *self
+                .shared
+                .restart
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+            fresh,
+        );
+        old.cancel();
+        self.shared
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Resolves when the server has been killed.

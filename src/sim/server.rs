@@ -38,6 +38,9 @@ pub struct Shared {
     /// The method of every well-formed request, in arrival order, over all sockets.
     pub method_log: Mutex<Vec<String>>,
     pub cancel: CancellationToken,
+    /// Cancelled when the engine restarts (`SimServer::restart_engine`): the sockets open then
+    /// are dropped; later ones watch the fresh token.
+    pub restart: Mutex<CancellationToken>,
     /// Live sessions a further socket attaches to (same user, app and identity).
     pub sessions: Mutex<HashMap<SessionKey, Weak<Session>>>,
     /// Auth modes beyond certificates, and the sessions they handed out.

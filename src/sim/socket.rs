@@ -84,6 +84,11 @@ pub async fn run<S>(
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
     let cancel = shared.cancel.clone();
+    let restarted = shared
+        .restart
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     // A gateway's idle timer: reset by every message from the client.
     let idle_cut = b.idle_cut.unwrap_or(Duration::MAX);
     let mut last_heard = tokio::time::Instant::now();
@@ -91,6 +96,8 @@ pub async fn run<S>(
         tokio::select! {
             // Killed: drop the socket without a close frame.
             _ = cancel.cancelled() => return,
+            // The engine restarted: this socket's session is gone with it.
+            _ = restarted.cancelled() => return,
             // Cut for idleness: dropped without a close frame, as a gateway does.
             _ = sleep_until_idle(last_heard, idle_cut) => return,
             Some(Out::Reply { id, text }) = rx.recv() => {

@@ -33,12 +33,15 @@ pub enum Action {
     DeleteProfile,
     TestProfile,
     DoctorProfile,
+    /// Move the split between the panes (the tree pane narrower / wider).
+    Narrower,
+    Wider,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 30] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -65,42 +68,15 @@ impl Action {
         Action::DeleteProfile,
         Action::TestProfile,
         Action::DoctorProfile,
+        Action::Narrower,
+        Action::Wider,
         Action::Help,
         Action::Quit,
     ];
 
-    /// What the help overlay and the key hints call it.
+    /// What the help overlay and the key hints call it (its row in `bindings::BINDINGS`).
     pub fn describe(self) -> &'static str {
-        match self {
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Left => "collapse / parent",
-            Action::Right => "expand / first child",
-            Action::Expand => "expand / collapse",
-            Action::Top => "first row",
-            Action::Bottom => "last row",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::FocusNext => "switch pane",
-            Action::NextTab => "next detail tab",
-            Action::PrevTab => "previous detail tab",
-            Action::Filter => "filter / search",
-            Action::Palette => "command palette",
-            Action::Search => "search the app, stream or profile (:search)",
-            Action::YankLink => "copy link",
-            Action::YankId => "copy id",
-            Action::OpenLink => "open link in browser",
-            Action::Reload => "reload node",
-            Action::Export => "export",
-            Action::Traffic => "traffic: live frames (:traffic)",
-            Action::AddProfile => "add a profile (form)",
-            Action::EditProfile => "edit the selected profile",
-            Action::DeleteProfile => "delete the selected profile",
-            Action::TestProfile => "test the selected profile's connection",
-            Action::DoctorProfile => "doctor: check the selected profile step by step",
-            Action::Help => "help",
-            Action::Quit => "quit",
-        }
+        super::bindings::of(self).map_or("", |b| b.about)
     }
 
     /// A one-word hint for the status line.

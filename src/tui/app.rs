@@ -30,9 +30,11 @@ use crate::explore::model::{MasterItems, ObjectNode, SiteInfo};
 use crate::explore::{Links, Site};
 
 mod commands;
+mod connection;
 mod keys;
 mod profile_actions;
 mod replies;
+mod split;
 
 /// Rows the Data tab reads at first, and adds each time the user scrolls past the last one.
 pub const DATA_PAGE_ROWS: usize = 100;
@@ -80,6 +82,17 @@ pub enum Mode {
 pub enum Effect {
     Copy(String),
     Open(String),
+    /// Show the folder a file was written to (the platform's file manager); the status bar
+    /// says the file's full path either way.
+    OpenFolder {
+        folder: std::path::PathBuf,
+        file: std::path::PathBuf,
+    },
+    /// Write the settings (the split moved).
+    SaveSettings {
+        path: std::path::PathBuf,
+        settings: super::settings::Settings,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -180,6 +193,12 @@ pub struct App {
     connecting: Option<NodeId>,
     /// The profile to connect when the app starts.
     start_with: Option<NodeId>,
+    /// When the engine went away (HH:MM:SS), until a socket is open again.
+    lost_at: Option<String>,
+    /// The explorer's settings (the split), and where they are saved (None: not saved, as in
+    /// the demo, which writes nothing to the config dir).
+    pub settings: super::settings::Settings,
+    pub settings_file: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -248,6 +267,9 @@ impl App {
             connected: None,
             connecting: None,
             start_with: None,
+            lost_at: None,
+            settings: Default::default(),
+            settings_file: None,
         };
         for name in &profiles.names {
             let id = app.tree.add_root(NodeKind::Profile { name: name.clone() });
@@ -272,7 +294,9 @@ impl App {
     }
 
     pub fn take_requests(&mut self) -> Vec<Request> {
-        std::mem::take(&mut self.requests)
+        let requests = std::mem::take(&mut self.requests);
+        self.on_requests_sent(&requests);
+        requests
     }
 
     /// The profile node whose site is attached.
@@ -337,7 +361,7 @@ impl App {
     }
 
     pub fn areas(&self) -> Areas {
-        Areas::new(self.size, self.focus)
+        Areas::new(self.size, self.focus, self.tree_width())
     }
 
     pub fn resize(&mut self, width: u16, height: u16) {
@@ -556,22 +580,14 @@ impl App {
                 self.requests.push(Request::Apps { node: id });
             }
             NodeKind::App(a) => {
-                // The folders are known; their contents load together (pipelined on the app's
-                // socket) so each shows its count.
+                // Open the app first: its folders appear once it opened (`add_app_folders`),
+                // and an app the user may not open says so once, on its own node.
                 self.tree.clear_children(id);
-                for folder in Folder::OF_APP {
-                    let f = self.tree.add_child(
-                        id,
-                        NodeKind::Folder {
-                            app: a.id.clone(),
-                            folder,
-                        },
-                    );
-                    self.load_children(f);
-                }
-                self.tree
-                    .add_child(id, NodeKind::Script { app: a.id.clone() });
-                self.tree.node_mut(id).load = LoadState::Loaded;
+                self.tree.node_mut(id).load = LoadState::Loading;
+                self.requests.push(Request::OpenApp {
+                    node: id,
+                    app: a.id,
+                });
             }
             NodeKind::Folder { app, folder } => {
                 self.tree.node_mut(id).load = LoadState::Loading;
@@ -604,6 +620,29 @@ impl App {
             .filter(|(_, m)| m.kind == MasterKind::Visualization)
             .map(|(id, m)| (id.clone(), m.title.clone()))
             .collect()
+    }
+
+    /// The folders of an app that opened; their contents load together (pipelined on the
+    /// app's socket) so each shows its count.
+    fn add_app_folders(&mut self, id: NodeId) {
+        let NodeKind::App(a) = &self.tree.node(id).kind else {
+            return;
+        };
+        let app = a.id.clone();
+        self.tree.clear_children(id);
+        for folder in Folder::OF_APP {
+            let f = self.tree.add_child(
+                id,
+                NodeKind::Folder {
+                    app: app.clone(),
+                    folder,
+                },
+            );
+            self.load_children(f);
+        }
+        self.tree.add_child(id, NodeKind::Script { app });
+        self.tree.node_mut(id).load = LoadState::Loaded;
+        self.rebuild_keeping_selection();
     }
 
     fn reload(&mut self, id: NodeId) {
@@ -662,15 +701,6 @@ fn input_request(e: &KeyEvent) -> Option<InputRequest> {
         KeyCode::End => InputRequest::GoToEnd,
         _ => return None,
     })
-}
-
-/// How the status bar starts when the engine has gone away.
-const DISCONNECTED_SINCE: &str = "disconnected since";
-
-/// The wall clock as HH:MM:SS, local time when the offset is known (else UTC).
-fn clock_now() -> String {
-    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    format!("{:02}:{:02}:{:02}", now.hour(), now.minute(), now.second())
 }
 
 #[cfg(test)]

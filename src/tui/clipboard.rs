@@ -59,21 +59,28 @@ pub fn copy_with_system_tool(text: &str) -> Option<&'static str> {
     None
 }
 
+/// Shows a folder in the platform's file manager (the same opener as links); Err says why not.
+pub fn open_folder(folder: &std::path::Path) -> Result<(), String> {
+    opener(&folder.display().to_string(), "the folder")
+}
+
 /// Opens a link in the browser; Err says why not (no opener found).
 pub fn open_link(url: &str) -> Result<(), String> {
-    let opener = if cfg!(target_os = "macos") {
+    opener(url, "the link; copy it with y instead")
+}
+
+fn opener(target: &str, what: &str) -> Result<(), String> {
+    let tool = if cfg!(target_os = "macos") {
         "open"
     } else if cfg!(windows) {
         "explorer"
     } else {
         "xdg-open"
     };
-    let Some(path) = on_path(opener) else {
-        return Err(format!(
-            "no {opener} found to open the link; copy it with y instead"
-        ));
+    let Some(path) = on_path(tool) else {
+        return Err(format!("no {tool} found to open {what}"));
     };
     let mut cmd = Command::new(path);
-    cmd.arg(url);
-    spawn_detached(cmd, None).map_err(|e| format!("{opener} failed: {e}"))
+    cmd.arg(target);
+    spawn_detached(cmd, None).map_err(|e| format!("{tool} failed: {e}"))
 }

@@ -57,6 +57,12 @@ pub enum Request {
     Apps {
         node: NodeId,
     },
+    /// Opens an app (OpenDoc) before its folders load: an app the user may not open fails
+    /// once, on its node, instead of on each folder.
+    OpenApp {
+        node: NodeId,
+        app: String,
+    },
     Folder {
         node: NodeId,
         app: String,
@@ -142,6 +148,11 @@ pub enum Reply {
         node: NodeId,
         result: Result<Vec<AppEntry>, Failure>,
     },
+    /// The app opened (its folders can load), or why not.
+    AppOpened {
+        node: NodeId,
+        result: Result<(), Failure>,
+    },
     Folder {
         node: NodeId,
         result: Result<FolderData, Failure>,
@@ -216,8 +227,47 @@ pub async fn run_diff(a: LiveSide<'_>, b: LiveSide<'_>) -> Result<Box<Compared>,
     }))
 }
 
+impl Reply {
+    /// Whether the site answered the request this replies to: Some(true) it did, Some(false)
+    /// the request failed, None for replies that are not a site's answer (progress, profiles).
+    /// The connection state reads it.
+    pub fn answered(&self) -> Option<bool> {
+        let ok = match self {
+            Reply::SiteInfo(r) => r.is_ok(),
+            Reply::Apps { result, .. } => result.is_ok(),
+            Reply::AppOpened { result, .. } => result.is_ok(),
+            Reply::Folder { result, .. } => result.is_ok(),
+            Reply::Sheet { result, .. } => result.is_ok(),
+            Reply::Detail { result, .. } => result.is_ok(),
+            Reply::Script { result, .. } => result.is_ok(),
+            Reply::Eval { result, .. } => result.is_ok(),
+            _ => return None,
+        };
+        Some(ok)
+    }
+}
+
 fn fail(e: EngineError) -> Failure {
     e.to_string()
+}
+
+/// Why an app did not open, as its node says it: an access refusal names the engine's code and
+/// what to check; anything else is the engine's own text.
+fn open_failure(e: EngineError) -> Failure {
+    match &e {
+        // 5 GENERIC_ACCESS_DENIED (what OpenDoc answers a user the app's rules or section
+        // access shut out), 4000 USER_ACCESS_DENIED.
+        EngineError::Rpc {
+            code: code @ (5 | 4000),
+            name,
+            message,
+            ..
+        } => format!(
+            "access denied (engine error {code}{}): {message}; check the user's access to this app in the QMC (security rules, stream access) and the app's section access",
+            name.map(|n| format!(" {n}")).unwrap_or_default()
+        ),
+        _ => fail(e),
+    }
 }
 
 async fn app(site: &Site, id: &str) -> Result<Arc<AppSession>, Failure> {
@@ -341,6 +391,10 @@ pub async fn execute<T: From<Reply> + Send + 'static>(
         Request::Apps { node } => Reply::Apps {
             node,
             result: site.apps().await.map_err(fail),
+        },
+        Request::OpenApp { node, app } => Reply::AppOpened {
+            node,
+            result: site.app(&app).await.map(|_| ()).map_err(open_failure),
         },
         Request::Folder {
             node,

@@ -27,26 +27,15 @@ pub struct ExportDialog {
     pub path: Input,
     pub state: ExportState,
     pub cancel: CancellationToken,
+    /// The file being written, as a full path (set when the export starts).
+    pub written: Option<PathBuf>,
 }
 
 const FORMATS: [Format; 4] = [Format::Json, Format::Ndjson, Format::Csv, Format::Md];
 
+/// The default file name's stem: the scope's words, letters of every script kept.
 fn file_stem(text: &str) -> String {
-    let s: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let s = s
-        .split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
+    let s = crate::fsutil::file_name_stem(text);
     if s.is_empty() { "export".into() } else { s }
 }
 
@@ -100,6 +89,7 @@ impl ExportDialog {
             format: Format::Json,
             state: ExportState::Editing,
             cancel: CancellationToken::new(),
+            written: None,
             scope,
             what,
         };
@@ -131,8 +121,28 @@ impl ExportDialog {
         }
     }
 
+    /// The file to write, as a full path (relative names are under the current directory,
+    /// where the export writes them), so the status bar and `o` can say where it went.
     pub fn target(&self) -> PathBuf {
-        PathBuf::from(self.path.value())
+        let path = PathBuf::from(self.path.value());
+        std::path::absolute(&path).unwrap_or(path)
+    }
+
+    /// What a finished export wrote, in words: `1 app, 3 sheets, 20 objects to /full/path`.
+    pub fn summary(&self, s: &ExportSummary) -> String {
+        use crate::text::count;
+        let errors = if s.errors.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} recorded)", count(s.errors.len(), "error"))
+        };
+        format!(
+            "{}, {}, {}{errors} to {}",
+            count(s.apps, "app"),
+            count(s.sheets, "sheet"),
+            count(s.objects, "object"),
+            self.written.as_deref().unwrap_or(&self.target()).display()
+        )
     }
 }
 

@@ -15,6 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
 use super::action::Action;
+use super::bindings::BINDINGS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key {
@@ -121,44 +122,6 @@ impl Key {
     }
 }
 
-const DEFAULTS: &[(&str, Action)] = &[
-    ("k", Action::Up),
-    ("up", Action::Up),
-    ("j", Action::Down),
-    ("down", Action::Down),
-    ("h", Action::Left),
-    ("left", Action::Left),
-    ("l", Action::Right),
-    ("right", Action::Right),
-    ("enter", Action::Expand),
-    ("g", Action::Top),
-    ("home", Action::Top),
-    ("G", Action::Bottom),
-    ("end", Action::Bottom),
-    ("pageup", Action::PageUp),
-    ("pagedown", Action::PageDown),
-    ("tab", Action::FocusNext),
-    ("]", Action::NextTab),
-    ("[", Action::PrevTab),
-    ("/", Action::Filter),
-    (":", Action::Palette),
-    ("s", Action::Search),
-    ("y", Action::YankLink),
-    ("Y", Action::YankId),
-    ("o", Action::OpenLink),
-    ("r", Action::Reload),
-    ("e", Action::Export),
-    ("T", Action::Traffic),
-    ("a", Action::AddProfile),
-    ("E", Action::EditProfile),
-    ("D", Action::DeleteProfile),
-    ("t", Action::TestProfile),
-    ("d", Action::DoctorProfile),
-    ("?", Action::Help),
-    ("q", Action::Quit),
-    ("ctrl-c", Action::Quit),
-];
-
 #[derive(Debug, Clone)]
 pub struct Keymap {
     map: HashMap<Key, Action>,
@@ -179,9 +142,12 @@ impl Default for Keymap {
             map: HashMap::new(),
             order: Vec::new(),
         };
-        for (text, action) in DEFAULTS {
-            if let Ok(key) = Key::parse(text) {
-                k.bind(key, *action);
+        // The defaults are the keys of the one table (its unit tests check they all parse).
+        for b in BINDINGS {
+            for key in b.keys.iter().filter_map(|text| Key::parse(text).ok()) {
+                if let Some(action) = b.action {
+                    k.bind(key, action);
+                }
             }
         }
         k

@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod app;
+pub mod bindings;
 pub mod clipboard;
 pub mod demo;
 pub mod detail;
@@ -106,6 +107,7 @@ fn profiles_app_with(opts: &TuiOptions, keymap: Keymap, settings: Settings) -> A
     );
     app.mouse = opts.mouse;
     app.traffic = traffic_pane::TrafficPane::new(settings.traffic);
+    app.settings = settings;
     app
 }
 
@@ -210,6 +212,9 @@ pub async fn run(site: Option<Arc<Site>>, opts: TuiOptions) -> anyhow::Result<i3
         Some(site) => new_app_with(site, &opts, keymap, settings),
         None => profiles_app_with(&opts, keymap, settings),
     };
+    // The split the user left; saved again only outside the demo (which writes nothing to
+    // the config dir).
+    app.settings_file = opts.source.is_some().then(crate::paths::settings_path);
     // The site the loop last saw: when the app lets go of one, its sessions are closed.
     let mut attached = app.site.clone();
     app.resize(size.width, size.height);
@@ -372,6 +377,17 @@ fn perform_effects(app: &mut App, terminal: &mut Terminal<CrosstermBackend<std::
                 app.status.message = Some(match clipboard::open_link(&url) {
                     Ok(()) => format!("opened {url}"),
                     Err(e) => e,
+                });
+            }
+            Effect::SaveSettings { path, settings } => {
+                if let Err(e) = settings.save(&path) {
+                    app.status.last_error = Some(e);
+                }
+            }
+            Effect::OpenFolder { folder, file } => {
+                app.status.message = Some(match clipboard::open_folder(&folder) {
+                    Ok(()) => format!("opened the folder of {}", file.display()),
+                    Err(e) => format!("wrote {}; {e}", file.display()),
                 });
             }
         }

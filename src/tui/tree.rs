@@ -305,6 +305,8 @@ pub struct Tree {
     /// over the same rows.
     generation: u64,
     filter: Option<Filter>,
+    /// Columns the widest visible row takes (see `content_width`), measured in `rebuild`.
+    content_width: usize,
 }
 
 impl Tree {
@@ -398,8 +400,32 @@ impl Tree {
                 stack.extend(n.children.iter().rev());
             }
         }
+        self.content_width = out.iter().map(|&id| self.row_width(id)).max().unwrap_or(0);
         self.visible = out;
         self.generation += 1;
+    }
+
+    /// Columns the widest visible row takes as drawn (selection mark, indent, expander, tag,
+    /// title, child count), so the tree pane can fit its content. Measured when the visible
+    /// rows change, not per frame.
+    pub fn content_width(&self) -> usize {
+        self.content_width
+    }
+
+    fn row_width(&self, id: NodeId) -> usize {
+        let n = &self.nodes[id];
+        let count = if n.children.is_empty() {
+            0
+        } else {
+            n.children.len().to_string().len() + 3
+        };
+        // "▶ " + indent + "▸ " + "[tag] " + title + " (n)"
+        2 + 2 * n.depth as usize
+            + 2
+            + n.kind.tag().len()
+            + 3
+            + unicode_width::UnicodeWidthStr::width(&*self.titles[id])
+            + count
     }
 
     /// The rows shown: all visible nodes, or the filter's result.

@@ -569,14 +569,23 @@ fn draw_profile_form(f: &mut Frame, app: &App) {
 fn draw_help(f: &mut Frame, app: &App) {
     let t = &app.theme;
     let mut lines = Vec::new();
-    for a in Action::ALL {
-        let keys: Vec<String> = app.keymap.keys_for(a).iter().map(|k| k.display()).collect();
-        if keys.is_empty() {
-            continue;
-        }
+    // The palette's rows, in its order: keys as bound now, the command, what it does.
+    for b in crate::tui::bindings::BINDINGS {
+        let keys: Vec<String> = b
+            .action
+            .map(|a| app.keymap.keys_for(a))
+            .unwrap_or_default()
+            .iter()
+            .map(|k| k.display())
+            .collect();
+        let command = match b.arg {
+            Some(arg) => format!(":{} {arg}", b.command),
+            None => format!(":{}", b.command),
+        };
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<14}", keys.join(" ")), t.key),
-            Span::raw(a.describe()),
+            Span::styled(format!("{:<10}", keys.join(" ")), t.key),
+            Span::styled(format!("{command:<20}"), t.accent),
+            Span::raw(b.about),
         ]));
     }
     lines.push(Line::from(""));
@@ -592,43 +601,83 @@ fn draw_help(f: &mut Frame, app: &App) {
     draw_scrolled_popup(
         f,
         t,
-        " Help — keys (Esc closes) ",
+        " Help — keys and : commands (Esc closes) ",
         lines,
-        64,
+        84,
         h,
         app.popup_scroll,
     );
 }
 
+/// Rows of the palette's list at most; the list scrolls to keep the pick in view.
+const PALETTE_ROWS: usize = 10;
+
+/// The palette's completions: each command with its keys (as the keymap binds them now) and
+/// what it does, so the palette teaches the keys.
 fn draw_palette(f: &mut Frame, app: &App, hints: Rect) {
     let t = &app.theme;
     let candidates = app.palette_candidates();
     if candidates.is_empty() {
         return;
     }
-    let n = candidates.len().min(8) as u16;
-    let w = hints.width.min(50);
-    let area = Rect::new(hints.x, hints.y.saturating_sub(n + 2), w, n + 2);
-    f.render_widget(Clear, area);
     let pick = app.palette_pick % candidates.len();
+    let first = (pick + 1).saturating_sub(PALETTE_ROWS);
+    let shown = candidates.len().min(PALETTE_ROWS);
+    let w = hints.width.min(84);
+    let area = Rect::new(
+        hints.x,
+        hints.y.saturating_sub(shown as u16 + 2),
+        w,
+        shown as u16 + 2,
+    );
+    f.render_widget(Clear, area);
     let lines: Vec<Line> = candidates
         .iter()
-        .take(8)
         .enumerate()
+        .skip(first)
+        .take(shown)
         .map(|(i, c)| {
-            if i == pick {
-                Line::from(format!("{SELECTED_MARK}{c}")).style(t.selected)
+            let mark = if i == pick {
+                SELECTED_MARK
             } else {
-                Line::from(format!("{UNSELECTED_MARK}{c}"))
+                UNSELECTED_MARK
+            };
+            let mut spans = vec![Span::raw(mark)];
+            match c.binding {
+                Some(b) => {
+                    let name = match b.arg {
+                        Some(arg) => format!("{} {arg}", b.command),
+                        None => b.command.to_string(),
+                    };
+                    let keys = b
+                        .action
+                        .map(|a| app.keymap.keys_for(a))
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|k| k.display())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    spans.push(Span::raw(format!("{name:<16}")));
+                    spans.push(Span::styled(format!("{keys:<9}"), t.key));
+                    spans.push(Span::styled(b.about, t.dim));
+                }
+                None => spans.push(Span::raw(c.line.clone())),
+            }
+            let line = Line::from(spans);
+            if i == pick {
+                line.style(t.selected)
+            } else {
+                line
             }
         })
         .collect();
+    let title = format!(" commands {}/{} ", pick + 1, candidates.len());
     f.render_widget(
         Paragraph::new(lines).block(
             Block::new()
                 .borders(Borders::ALL)
                 .border_style(t.border_focus)
-                .title(" commands ")
+                .title(title)
                 .style(t.base),
         ),
         area,
@@ -662,9 +711,9 @@ fn draw_export(f: &mut Frame, app: &App) {
         ]),
         Line::from(""),
     ];
-    lines.push(match &d.state {
-        ExportState::Editing => Line::styled("Enter exports · Esc closes", t.dim),
-        ExportState::Running(p) => Line::styled(
+    match &d.state {
+        ExportState::Editing => lines.push(Line::styled("Enter exports · Esc closes", t.dim)),
+        ExportState::Running(p) => lines.push(Line::styled(
             format!(
                 "{} apps {}/{} · sheets {} · objects {} · Esc cancels",
                 spinner(app.ticks),
@@ -674,24 +723,20 @@ fn draw_export(f: &mut Frame, app: &App) {
                 p.objects_done
             ),
             t.warn,
-        ),
-        ExportState::Done(Ok(s)) => Line::styled(
-            format!(
-                "✓ wrote {} apps, {} sheets, {} objects{} · Esc closes",
-                s.apps,
-                s.sheets,
-                s.objects,
-                if s.errors.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} errors recorded", s.errors.len())
-                }
-            ),
-            t.ok,
-        ),
-        ExportState::Done(Err(e)) => Line::styled(format!("✗ error: {e}"), t.error),
-    });
-    draw_popup(f, t, " Export ", lines, 72, 8);
+        )),
+        ExportState::Done(Ok(s)) => {
+            lines.push(Line::styled(format!("✓ wrote {}", d.summary(s)), t.ok));
+            lines.push(Line::styled(
+                "o opens its folder · Enter, q or Esc closes",
+                t.dim,
+            ));
+        }
+        ExportState::Done(Err(e)) => {
+            lines.push(Line::styled(format!("✗ error: {e}"), t.error));
+            lines.push(Line::styled("Enter, q or Esc closes", t.dim));
+        }
+    }
+    draw_popup(f, t, " Export ", lines, 96, 10);
 }
 
 fn draw_doctor(f: &mut Frame, app: &App) {

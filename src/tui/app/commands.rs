@@ -20,10 +20,12 @@ impl App {
             (ExportState::Editing, KeyCode::Tab) => d.next_format(),
             (ExportState::Editing, KeyCode::Enter) => {
                 d.state = ExportState::Running(Default::default());
+                let path = d.target();
+                d.written = Some(path.clone());
                 self.requests.push(Request::Export {
                     scope: d.scope.clone(),
                     format: d.format,
-                    path: d.target(),
+                    path,
                     cancel: d.cancel.clone(),
                 });
             }
@@ -32,7 +34,25 @@ impl App {
             }
             (ExportState::Running(_), KeyCode::Esc) => d.cancel.cancel(),
             (ExportState::Running(_), _) => {}
-            (ExportState::Done(_), KeyCode::Esc | KeyCode::Enter) => self.mode = Mode::Normal,
+            // A finished export closes like any dialog; `o` opens the written file's folder.
+            (ExportState::Done(_), KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) => {
+                self.mode = Mode::Normal
+            }
+            (ExportState::Done(Ok(_)), KeyCode::Char('o')) => {
+                if let Some(file) = d.written.clone() {
+                    let folder = file
+                        .parent()
+                        .map(std::path::Path::to_path_buf)
+                        .unwrap_or_default();
+                    self.status.message = Some(format!(
+                        "opening the folder of {} ({})",
+                        file.display(),
+                        folder.display()
+                    ));
+                    self.effects.push(Effect::OpenFolder { folder, file });
+                }
+                self.mode = Mode::Normal;
+            }
             (ExportState::Done(_), _) => {}
         }
     }
@@ -63,7 +83,7 @@ impl App {
     }
 
     /// Completions for the palette's current text.
-    pub fn palette_candidates(&self) -> Vec<String> {
+    pub fn palette_candidates(&self) -> Vec<palette::Candidate> {
         let apps: Vec<String> = self
             .tree
             .reachable()
@@ -93,23 +113,22 @@ impl App {
             .trim_start_matches(':')
             .to_string();
         let candidates = self.palette_candidates();
-        let exact = candidates
-            .iter()
-            .any(|c| c.trim().eq_ignore_ascii_case(&typed));
+        let exact = palette::names_a_command(&typed)
+            || candidates
+                .iter()
+                .any(|c| c.line.trim().eq_ignore_ascii_case(&typed));
         if exact || candidates.is_empty() {
             typed
         } else {
-            candidates[self.palette_pick % candidates.len()].clone()
+            candidates[self.palette_pick % candidates.len()]
+                .line
+                .clone()
         }
     }
 
     pub(super) fn run_command(&mut self, line: &str) {
         match palette::parse(line) {
-            Ok(palette::Command::Quit) => self.quit = true,
-            Ok(palette::Command::Reload) => self.update(Action::Reload),
-            Ok(palette::Command::Export) => self.open_export(),
-            Ok(palette::Command::Traffic) => self.open_traffic(),
-            Ok(palette::Command::Doctor) => self.update(Action::DoctorProfile),
+            Ok(palette::Command::Run(action)) => self.update(action),
             Ok(palette::Command::Eval(expression)) => {
                 match self
                     .selected_kind()

@@ -4,35 +4,6 @@
 use super::*;
 
 impl App {
-    pub fn on_tick(&mut self) {
-        self.ticks = self.ticks.wrapping_add(1);
-        if self.mode == Mode::Traffic {
-            self.traffic.sync();
-        }
-        self.watch_connection();
-    }
-
-    /// The status bar follows the sockets: once every socket of the site has ended on its own
-    /// (the engine went away), it stops saying connected and says since when; the next action
-    /// (r, opening a node) connects again, and the first open socket after that says so.
-    pub fn watch_connection(&mut self) {
-        let Some(site) = &self.site else { return };
-        let lost = site.lost();
-        let down = self.status.session.starts_with(DISCONNECTED_SINCE);
-        match lost {
-            Some(reason) if self.status.session == "connected" => {
-                self.status.session = format!("{DISCONNECTED_SINCE} {}", clock_now());
-                self.status.last_error = Some(format!(
-                    "the engine connection was lost ({reason}): r or opening a node reconnects"
-                ));
-            }
-            None if down && site.open_sockets() > 0 => {
-                self.status.session = "connected".into();
-            }
-            _ => {}
-        }
-    }
-
     pub fn on_key(&mut self, e: KeyEvent) {
         let key = Key::from_event(&e);
         let ctrl_c = key.code == KeyCode::Char('c') && key.mods.contains(KeyModifiers::CONTROL);
@@ -126,7 +97,7 @@ impl App {
                 KeyCode::Tab => {
                     let candidates = self.palette_candidates();
                     if let Some(c) = candidates.get(self.palette_pick % candidates.len().max(1)) {
-                        self.palette = Input::new(c.clone());
+                        self.palette = Input::new(c.line.clone());
                     }
                     self.palette_pick = 0;
                 }
@@ -406,6 +377,8 @@ impl App {
             | Action::DeleteProfile
             | Action::TestProfile
             | Action::DoctorProfile => self.on_profile_action(action),
+            Action::Narrower => self.move_split(false),
+            Action::Wider => self.move_split(true),
             Action::Help => {
                 self.popup_scroll = 0;
                 self.mode = Mode::Help;

@@ -5,16 +5,19 @@ use super::*;
 
 impl App {
     pub fn on_reply(&mut self, reply: Reply) {
-        if self.on_search_reply(&reply) {
-            return;
+        let answered = reply.answered();
+        if !self.on_search_reply(&reply) {
+            if let Reply::DiffDone(result) = reply {
+                self.on_diff_done(result);
+            } else {
+                self.on_other_reply(reply);
+                self.advance_jump();
+                self.find_landed_match();
+            }
         }
-        if let Reply::DiffDone(result) = reply {
-            self.on_diff_done(result);
-            return;
+        if let Some(ok) = answered {
+            self.on_reply_while_reconnecting(ok);
         }
-        self.on_other_reply(reply);
-        self.advance_jump();
-        self.find_landed_match();
     }
 
     pub(super) fn on_other_reply(&mut self, reply: Reply) {
@@ -24,7 +27,7 @@ impl App {
                 self.status.session = "connected".into();
             }
             Reply::SiteInfo(Err(e)) => {
-                self.status.session = "disconnected".into();
+                self.status.session = self.disconnected_state();
                 self.status.last_error = Some(e);
             }
             Reply::Apps { node, result } => match result {
@@ -55,6 +58,15 @@ impl App {
                     self.tree.node_mut(node).load = LoadState::Loaded;
                 }
                 Err(e) => self.fail_node(node, e),
+            },
+            Reply::AppOpened { node, result } => match result {
+                Ok(()) => self.add_app_folders(node),
+                Err(e) => {
+                    // The folders stay closed: one state on the app, not one per folder.
+                    self.tree.node_mut(node).expanded = false;
+                    self.fail_node(node, e);
+                    self.rebuild_keeping_selection();
+                }
             },
             Reply::Folder { node, result } => match result {
                 Ok(data) => self.fill_folder(node, data),
@@ -162,13 +174,7 @@ impl App {
                 }
                 if let Some(d) = self.export.as_mut() {
                     self.status.message = Some(match &r {
-                        Ok(s) => format!(
-                            "exported {} apps, {} sheets, {} objects to {}",
-                            s.apps,
-                            s.sheets,
-                            s.objects,
-                            d.path.value()
-                        ),
+                        Ok(s) => format!("✓ exported {}", d.summary(s)),
                         Err(_) => "export failed".into(),
                     });
                     d.state = ExportState::Done(r);

@@ -43,6 +43,37 @@ fn demo_app() -> App {
     app
 }
 
+/// The demo app started, its profile's app list answered with `apps`.
+fn started_with(apps: Vec<AppEntry>) -> App {
+    let mut app = demo_app();
+    app.start();
+    let node = app
+        .take_requests()
+        .into_iter()
+        .find_map(|r| match r {
+            Request::Apps { node } => Some(node),
+            _ => None,
+        })
+        .expect("the profile asks for its apps");
+    app.on_reply(Reply::Apps {
+        node,
+        result: Ok(apps),
+    });
+    app
+}
+
+/// Answers the OpenApp an expanded app sends first, so its folders load.
+fn open_the_app(app: &mut App) {
+    let opens = app.take_requests();
+    let [Request::OpenApp { node, .. }] = opens[..] else {
+        panic!("expanding an app opens it first: {opens:?}")
+    };
+    app.on_reply(Reply::AppOpened {
+        node,
+        result: Ok(()),
+    });
+}
+
 fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
@@ -69,6 +100,15 @@ fn keys_drive_lazy_loading_and_failures_mark_the_node() {
     app.on_key(key('j'));
     assert_eq!(app.selected_kind().and_then(|k| k.id()), Some("a1"));
     app.on_key(key('l'));
+    // The app opens first; its folders load once it has.
+    let opens: Vec<Request> = app.take_requests();
+    let [Request::OpenApp { node: app_node, .. }] = opens[..] else {
+        panic!("expanding an app opens it first: {opens:?}")
+    };
+    app.on_reply(Reply::AppOpened {
+        node: app_node,
+        result: Ok(()),
+    });
     let folders: Vec<Request> = app
         .take_requests()
         .into_iter()
@@ -95,6 +135,7 @@ fn keys_drive_lazy_loading_and_failures_mark_the_node() {
             "https://qlik.example/sense/app/a1/overview".into()
         )]
     );
+    app.resize(90, 20);
     let mut term = Terminal::new(TestBackend::new(90, 20)).unwrap();
     term.draw(|f| super::super::ui::draw(f, &app)).unwrap();
     let screen = format!("{}", term.backend());
@@ -108,24 +149,11 @@ fn keys_drive_lazy_loading_and_failures_mark_the_node() {
 
 #[test]
 fn enter_in_the_palette_runs_the_highlighted_completion() {
-    let mut app = demo_app();
-    app.start();
-    let node = app
-        .take_requests()
-        .into_iter()
-        .find_map(|r| match r {
-            Request::Apps { node } => Some(node),
-            _ => None,
-        })
-        .unwrap();
-    app.on_reply(Reply::Apps {
-        node,
-        result: Ok(vec![
-            entry("a1", "Sales", Some("Sales")),
-            entry("a2", "Scratch", None),
-            entry("a3", "Sales Forecast", Some("Sales")),
-        ]),
-    });
+    let mut app = started_with(vec![
+        entry("a1", "Sales", Some("Sales")),
+        entry("a2", "Scratch", None),
+        entry("a3", "Sales Forecast", Some("Sales")),
+    ]);
     let run = |app: &mut App, line: &str| {
         for c in format!(":{line}").chars() {
             app.on_key(key(c));
@@ -185,6 +213,7 @@ fn usage_is_computed_once_per_app_and_again_after_reload() {
     app.on_key(key('j'));
     app.on_key(key('j'));
     app.on_key(key('l'));
+    open_the_app(&mut app);
     let masters_folder = app
         .take_requests()
         .into_iter()
@@ -273,4 +302,27 @@ fn usage_is_computed_once_per_app_and_again_after_reload() {
     // r: computed again.
     app.on_key(key('r'));
     assert_eq!(asked(&mut app), 1);
+}
+
+/// An app the engine will not open: one failure on the app node, no folders, nothing more asked.
+#[test]
+fn an_app_that_does_not_open_fails_once_on_its_node() {
+    let mut app = started_with(vec![entry("a1", "Secret", Some("HR"))]);
+    app.on_key(key('j'));
+    app.on_key(key('j'));
+    app.on_key(key('l'));
+    let Some(Request::OpenApp { node: app_node, .. }) = app.take_requests().pop() else {
+        panic!("expanding an app opens it first")
+    };
+    app.on_reply(Reply::AppOpened {
+        node: app_node,
+        result: Err("access denied (engine error 5): no".into()),
+    });
+    let n = app.tree.node(app_node);
+    assert!(matches!(&n.load, LoadState::Failed(e) if e.starts_with("access denied")));
+    assert!(
+        n.children.is_empty() && !n.expanded,
+        "the folders stay closed"
+    );
+    assert!(app.take_requests().is_empty(), "nothing else is asked");
 }
