@@ -127,7 +127,7 @@ pub const BINDINGS: &[Binding] = &[
         "PROFILE [APP]",
         None,
         &[],
-        "compare the selected app with the same app (or APP) on PROFILE",
+        "compare the selected app with its copy (or APP) on PROFILE",
     ),
     with_arg(
         "eval",
