@@ -1316,3 +1316,181 @@ async fn diff_view_of_an_app_on_two_profiles() {
     h.key(KeyCode::Esc).await;
     assert!(!h.screen().contains("Diff "));
 }
+
+/// `:` lists every action of the one key table with its key and what it does; typing
+/// fuzzy-matches (`yid` → yank-id), and the list scrolls to keep the pick in view.
+#[tokio::test]
+async fn the_palette_lists_every_action_with_its_key() {
+    use qlik_tui::tui::action::Action;
+    use qlik_tui::tui::bindings;
+    let mut h = Harness::new(120, 36).await;
+    h.typed(":").await;
+    let candidates = h.app.palette_candidates();
+    for a in Action::ALL {
+        let b = bindings::of(a).unwrap_or_else(|| panic!("{a:?} has no row"));
+        assert!(
+            candidates.iter().any(|c| c.binding == Some(b)),
+            ":{} ({a:?}) is not in the palette",
+            b.command
+        );
+    }
+    let screen = h.screen();
+    for line in ["search TEXT", "export", "export the selection"] {
+        assert!(screen.contains(line), "{line} missing:\n{screen}");
+    }
+    insta::assert_snapshot!("palette_commands", screen);
+    // The pick scrolls the list: the 12th command is shown once picked.
+    for _ in 0..12 {
+        h.key(KeyCode::Down).await;
+    }
+    let twelfth = candidates[12].line.trim().to_string();
+    let screen = h.screen();
+    assert!(screen.contains(&format!("▶ {twelfth}")), "{screen}");
+    h.key(KeyCode::Esc).await;
+    h.typed(":yid").await;
+    let first = h.app.palette_candidates()[0].line.clone();
+    assert_eq!(first, "yank-id");
+    let screen = h.screen();
+    assert!(
+        screen.contains("yank-id") && screen.contains("copy the node's id"),
+        "{screen}"
+    );
+}
+
+/// The export dialog ends like a dialog: the suggested name keeps the title's letters; a
+/// finished export says `1 app` and the full path (dialog and status bar); `o` asks for the
+/// folder and closes; Enter or q close it too.
+#[tokio::test]
+async fn the_export_dialog_ends_like_a_dialog() {
+    use qlik_tui::tui::Effect;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = common::container_path().app;
+    let mut h = Harness::new(120, 30).await;
+    h.goto(&app).await;
+    h.typed("e").await;
+    let suggested = h
+        .app
+        .export
+        .as_ref()
+        .map(|d| d.path.value().to_string())
+        .unwrap_or_default();
+    assert!(
+        suggested.starts_with("qlik-export-app-") && suggested.ends_with(".json"),
+        "{suggested}"
+    );
+    // A path of our own, in the temp dir.
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    let file = dir.path().join("out.json");
+    h.typed(&file.display().to_string()).await;
+    h.key(KeyCode::Enter).await;
+    assert!(file.is_file(), "the export was written");
+    let screen = h.screen();
+    assert!(screen.contains("✓ wrote 1 app,"), "{screen}");
+    assert!(!screen.contains("1 apps"), "{screen}");
+    let status = h.app.status.message.clone().unwrap_or_default();
+    assert!(
+        status.contains(&file.display().to_string()) && status.contains("1 app,"),
+        "{status}"
+    );
+    assert!(screen.contains("o opens its folder · Enter, q or Esc closes"));
+    h.typed("o").await;
+    assert_eq!(
+        h.app.take_effects(),
+        vec![Effect::OpenFolder {
+            folder: dir.path().to_path_buf(),
+            file: file.clone()
+        }]
+    );
+    assert_eq!(h.app.mode, qlik_tui::tui::app::Mode::Normal, "o closes it");
+    // q closes a finished export too.
+    h.typed("e").await;
+    h.key(KeyCode::Enter).await;
+    h.typed("q").await;
+    assert_eq!(h.app.mode, qlik_tui::tui::app::Mode::Normal, "q closes it");
+    assert!(!h.app.quit, "q closed the dialog, not the explorer");
+}
+
+/// At 120 columns the tree pane fits the demo's longest (unicode) title instead of cutting it;
+/// `>` and `<` move the split.
+#[tokio::test]
+async fn the_split_fits_the_titles_and_moves() {
+    let long = common::demo_site()["apps"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .max_by_key(|t| t.chars().count())
+        .expect("a title")
+        .to_string();
+    let mut h = Harness::new(120, 30).await;
+    let screen = h.screen();
+    let last_word = long.split_whitespace().last().unwrap_or_default();
+    let tail: String = last_word.chars().take(1).collect();
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("[app] Budget") && l.contains(&tail)),
+        "the long title is cut:\n{screen}"
+    );
+    insta::assert_snapshot!("split_fits", screen);
+    let before = h.app.tree_width();
+    h.typed(">>").await;
+    assert_eq!(h.app.tree_width(), before + 8);
+    assert_eq!(h.app.settings.tree_width, Some(before + 8));
+    insta::assert_snapshot!("split_moved", h.screen());
+    h.typed("<<<<").await;
+    assert_eq!(h.app.tree_width(), before - 8);
+}
+
+/// After the engine restarts, the status bar says disconnected since when; `r` reconnects:
+/// `reconnecting…` while its requests are out, then connected, with the apps listed again.
+#[tokio::test]
+async fn r_reconnects_after_an_engine_restart() {
+    let mut h = Harness::new(120, 30).await;
+    let site = h.app.site.clone().expect("the demo site");
+    h.sim.restart_engine();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while site.lost().is_none() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the client sees the sockets end");
+    h.app.on_tick();
+    assert!(h.screen().contains("disconnected since "));
+
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE));
+    let requests = h.app.take_requests();
+    assert!(!requests.is_empty(), "r asks the engine again");
+    let screen = h.screen();
+    assert!(screen.contains("reconnecting…"), "{screen}");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Reply>();
+    for r in requests {
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            Box::pin(domain::execute(site.clone(), r, tx.clone())),
+        )
+        .await
+        .expect("every request finishes");
+    }
+    drop(tx);
+    while let Some(reply) = rx.recv().await {
+        h.app.on_reply(reply);
+    }
+    h.settle().await;
+    h.app.on_tick();
+    let screen = h.screen();
+    assert!(
+        screen.contains("│ connected")
+            && !screen.contains("disconnected")
+            && !screen.contains("reconnecting"),
+        "{screen}"
+    );
+    assert!(site.open_sockets() > 0);
+    assert!(
+        screen.contains("[app]"),
+        "the apps are listed again:\n{screen}"
+    );
+}
