@@ -1403,8 +1403,12 @@ async fn the_export_dialog_ends_like_a_dialog() {
         }]
     );
     assert_eq!(h.app.mode, qlik_tui::tui::app::Mode::Normal, "o closes it");
-    // q closes a finished export too.
+    // q closes a finished export too (written to the temp dir as well, not the working dir).
     h.typed("e").await;
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    h.typed(&dir.path().join("again.json").display().to_string())
+        .await;
     h.key(KeyCode::Enter).await;
     h.typed("q").await;
     assert_eq!(h.app.mode, qlik_tui::tui::app::Mode::Normal, "q closes it");
