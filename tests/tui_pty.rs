@@ -416,3 +416,45 @@ async fn the_diff_view_opens_from_two_profiles() {
     cli.ok(&["profile", "remove", "dev"]);
     cli.ok(&["profile", "remove", "prod"]);
 }
+
+/// `<` / `>` move the split, the width goes to settings.toml in the config dir, and the next
+/// start opens with the same split (the explorer on an empty profile file: no keyring needed).
+#[test]
+fn the_split_moved_with_angle_brackets_is_remembered() {
+    let config = tempfile::tempdir().unwrap();
+    let start = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+        cmd.env("QLIK_TUI_CONFIG_DIR", config.path())
+            .env("QLIK_TUI_STATE_DIR", config.path().join("state"))
+            .env("TERM", "xterm-256color")
+            .env_remove("QLIK_TUI_PROFILE")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("QLIK_TUI_TEST_PANIC");
+        Pty::spawn(cmd, COLS, ROWS)
+    };
+    let mut t = start();
+    t.expect_after(0, "\x1b[?1049h", WAIT);
+    t.expect_screen("Explorer", COLS as usize, ROWS as usize, WAIT);
+    // 2/5 of 120 columns at first; three steps of 4 to the right.
+    t.keys(">>>");
+    t.expect_screen("tree pane 60 columns", COLS as usize, ROWS as usize, WAIT);
+    t.keys("q");
+    assert!(t.wait_exit(WAIT).success());
+    let saved = std::fs::read_to_string(config.path().join("settings.toml"))
+        .expect("the settings file is written");
+    assert_eq!(saved, "tree_width = 60\n");
+
+    let mut t = start();
+    t.expect_screen("Explorer", COLS as usize, ROWS as usize, WAIT);
+    let screen = pty::render(&t.output(), COLS as usize, ROWS as usize);
+    let top: Vec<char> = screen[1].chars().collect();
+    assert_eq!(
+        (top[59], top[60]),
+        ('┐', '┌'),
+        "the detail pane starts at column 60 again:\n{}",
+        screen.join("\n")
+    );
+    t.keys("q");
+    assert!(t.wait_exit(WAIT).success());
+}
