@@ -177,7 +177,25 @@ fn a_new_user_reaches_an_objects_properties_with_the_keys_the_help_shows() {
     let hints = t.wait_for("? help");
     assert!(hints.contains("q quit"), "{hints}");
     t.key("?");
-    let help = t.wait_for("Help — keys");
+    let mut help = t.wait_for("Help — keys");
+    // The help is longer than a 30-row terminal: read it to its end the way its title says,
+    // with j, keeping every screen seen (bounded: it stops when three key presses in a row
+    // change nothing, so a slow redraw is not taken for the end).
+    let mut unchanged = 0;
+    for _ in 0..80 {
+        t.key("j");
+        std::thread::sleep(Duration::from_millis(60));
+        let screen = t.screen();
+        if help.ends_with(&screen) {
+            unchanged += 1;
+            if unchanged == 3 {
+                break;
+            }
+            continue;
+        }
+        unchanged = 0;
+        help.push_str(&screen);
+    }
     for (key, action) in [
         ("j", "down"),
         ("l", "expand"),
