@@ -9,24 +9,30 @@
 #![allow(clippy::disallowed_macros)] // a test or bench prints its own report
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use qlik_tui::sim::SimServer;
 
 mod common;
-use common::{env_num, peak_rss_kib};
+use common::env_num;
 
-/// One export (under `/usr/bin/time -v`); with `trace`, recorded to that file. Returns its
-/// wall time and peak RSS in KiB.
+/// What one export cost the client: wall time, CPU (user + sys of the qlik-tui process alone,
+/// which the simulator's share of a 2-core machine does not blur), peak RSS in KiB.
+struct Cost {
+    wall: f64,
+    cpu: f64,
+    peak_kib: u64,
+}
+
+/// One export; with `trace`, recorded to that file.
 fn export(
     sim: &SimServer,
     certs: &Path,
     concurrency: u64,
     trace: Option<&Path>,
-) -> anyhow::Result<(f64, Option<u64>)> {
-    let mut cmd = std::process::Command::new("/usr/bin/time");
-    cmd.arg("-v").arg(env!("CARGO_BIN_EXE_qlik-tui"));
+) -> anyhow::Result<Cost> {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
     if let Some(file) = trace {
         cmd.arg("--trace").arg(file);
     }
@@ -37,18 +43,15 @@ fn export(
         .args(["--concurrency", &concurrency.to_string()])
         .env("QLIK_TUI_STATE_DIR", certs)
         .env("QLIK_TUI_CONFIG_DIR", certs);
-    let started = Instant::now();
-    let out = cmd
-        .output()
-        .context("running qlik-tui export under /usr/bin/time")?;
-    let secs = started.elapsed().as_secs_f64();
-    if !out.status.success() {
-        bail!(
-            "qlik-tui export failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    let u = common::rusage::run_measured(&mut cmd, Duration::from_secs(600));
+    if !u.success {
+        bail!("qlik-tui export failed: {}", u.stderr);
     }
-    Ok((secs, peak_rss_kib(&String::from_utf8_lossy(&out.stderr))))
+    Ok(Cost {
+        wall: u.wall.as_secs_f64(),
+        cpu: u.cpu.as_secs_f64(),
+        peak_kib: u.peak_kib,
+    })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -71,29 +74,33 @@ fn main() -> anyhow::Result<()> {
         export(&sim, dir.path(), concurrency, None)?;
         export(&sim, dir.path(), concurrency, Some(&trace))?;
         let (mut plain, mut traced) = (Vec::new(), Vec::new());
-        let mib = |k: Option<u64>| {
-            k.map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
-                .unwrap_or_else(|| "unknown".into())
-        };
+        let mib = |k: u64| format!("{:.1} MiB", k as f64 / 1024.0);
         for round in 1..=rounds {
-            let (p, p_rss) = export(&sim, dir.path(), concurrency, None)?;
-            let (t, t_rss) = export(&sim, dir.path(), concurrency, Some(&trace))?;
+            let p = export(&sim, dir.path(), concurrency, None)?;
+            let t = export(&sim, dir.path(), concurrency, Some(&trace))?;
             println!(
-                "round {round}: untraced {p:.3} s (peak RSS {}), traced {t:.3} s (peak RSS {})",
-                mib(p_rss),
-                mib(t_rss)
+                "round {round}: untraced {:.3} s wall, {:.3} s CPU (peak RSS {}); traced {:.3} s wall, {:.3} s CPU (peak RSS {})",
+                p.wall,
+                p.cpu,
+                mib(p.peak_kib),
+                t.wall,
+                t.cpu,
+                mib(t.peak_kib)
             );
             plain.push(p);
             traced.push(t);
         }
         let text = std::fs::read_to_string(&trace).context("reading the trace")?;
-        let (p, t) = (median(plain), median(traced));
+        let med = |v: &[Cost], f: fn(&Cost) -> f64| median(v.iter().map(f).collect());
+        let (pw, tw) = (med(&plain, |c| c.wall), med(&traced, |c| c.wall));
+        let (pc, tc) = (med(&plain, |c| c.cpu), med(&traced, |c| c.cpu));
         println!(
             "trace cost: simulator scale {scale}, latency {latency:?} per reply, --concurrency {concurrency}, {rounds} rounds"
         );
         println!(
-            "export --all untraced median {p:.3} s, with --trace median {t:.3} s: tracing costs {:+.1} % (acceptance: under 10 %)",
-            (t / p - 1.0) * 100.0
+            "export --all untraced median {pw:.3} s wall / {pc:.3} s client CPU; with --trace {tw:.3} s wall / {tc:.3} s client CPU: tracing costs {:+.1} % wall, {:+.1} % client CPU (acceptance: under 10 %)",
+            (tw / pw - 1.0) * 100.0,
+            (tc / pc - 1.0) * 100.0
         );
         println!(
             "one traced export wrote {} events, {:.1} MiB",
