@@ -56,8 +56,36 @@ const fn with_arg(
     }
 }
 
-/// In the order the palette offers them (the common commands first, moving last).
+/// In the order the palette and the help offer them: moving first (what a new user needs
+/// on the help's first screen), then the commands.
 pub const BINDINGS: &[Binding] = &[
+    run("up", Action::Up, &["k", "up"], "up"),
+    run("down", Action::Down, &["j", "down"], "down"),
+    run(
+        "collapse",
+        Action::Left,
+        &["h", "left"],
+        "collapse / parent",
+    ),
+    run(
+        "expand",
+        Action::Right,
+        &["l", "right"],
+        "expand / first child",
+    ),
+    run("toggle", Action::Expand, &["enter"], "expand / collapse"),
+    run("top", Action::Top, &["g", "home"], "first row"),
+    run("bottom", Action::Bottom, &["G", "end"], "last row"),
+    run("page-up", Action::PageUp, &["pageup"], "page up"),
+    run("page-down", Action::PageDown, &["pagedown"], "page down"),
+    run("pane", Action::FocusNext, &["tab"], "switch pane"),
+    run("next-tab", Action::NextTab, &["]"], "next detail tab"),
+    run("prev-tab", Action::PrevTab, &["["], "previous detail tab"),
+    run("help", Action::Help, &["?"], "the keys and commands"),
+    Binding {
+        aliases: &["q"],
+        ..run("quit", Action::Quit, &["q", "ctrl-c"], "quit")
+    },
     with_arg(
         "search",
         &["s"],
@@ -155,9 +183,7 @@ pub const BINDINGS: &[Binding] = &[
         &["D"],
         "delete the selected profile",
     ),
-    run("help", Action::Help, &["?"], "the keys and commands"),
     run("palette", Action::Palette, &[":"], "the command palette"),
-    run("pane", Action::FocusNext, &["tab"], "switch pane"),
     run(
         "narrower",
         Action::Narrower,
@@ -170,31 +196,6 @@ pub const BINDINGS: &[Binding] = &[
         &[">"],
         "move the split right (remembered)",
     ),
-    run("next-tab", Action::NextTab, &["]"], "next detail tab"),
-    run("prev-tab", Action::PrevTab, &["["], "previous detail tab"),
-    run("up", Action::Up, &["k", "up"], "up"),
-    run("down", Action::Down, &["j", "down"], "down"),
-    run(
-        "collapse",
-        Action::Left,
-        &["h", "left"],
-        "collapse / parent",
-    ),
-    run(
-        "expand",
-        Action::Right,
-        &["l", "right"],
-        "expand / first child",
-    ),
-    run("toggle", Action::Expand, &["enter"], "expand / collapse"),
-    run("top", Action::Top, &["g", "home"], "first row"),
-    run("bottom", Action::Bottom, &["G", "end"], "last row"),
-    run("page-up", Action::PageUp, &["pageup"], "page up"),
-    run("page-down", Action::PageDown, &["pagedown"], "page down"),
-    Binding {
-        aliases: &["q"],
-        ..run("quit", Action::Quit, &["q", "ctrl-c"], "quit")
-    },
 ];
 
 /// The row of a key action.
