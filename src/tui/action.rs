@@ -36,12 +36,14 @@ pub enum Action {
     /// Move the split between the panes (the tree pane narrower / wider).
     Narrower,
     Wider,
+    /// Cycle the colour theme (dark → light → mono) for this session.
+    Theme,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::Up,
         Action::Down,
         Action::Left,
@@ -70,6 +72,7 @@ impl Action {
         Action::DoctorProfile,
         Action::Narrower,
         Action::Wider,
+        Action::Theme,
         Action::Help,
         Action::Quit,
     ];

@@ -196,6 +196,12 @@ pub const BINDINGS: &[Binding] = &[
         &[">"],
         "move the split right (remembered)",
     ),
+    run(
+        "theme",
+        Action::Theme,
+        &["c"],
+        "cycle the colours (dark, light, mono)",
+    ),
 ];
 
 /// The row of a key action.

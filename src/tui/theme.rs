@@ -15,8 +15,29 @@ pub enum ThemeName {
     Mono,
 }
 
+impl ThemeName {
+    /// The theme after this one, as the `c` key cycles them: dark → light → mono → dark.
+    pub fn next(self) -> ThemeName {
+        match self {
+            ThemeName::Dark => ThemeName::Light,
+            ThemeName::Light => ThemeName::Mono,
+            ThemeName::Mono => ThemeName::Dark,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThemeName::Dark => "dark",
+            ThemeName::Light => "light",
+            ThemeName::Mono => "mono",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
+    /// Which of the themes this is (the `c` key cycles them).
+    pub name: ThemeName,
     pub base: Style,
     pub dim: Style,
     pub accent: Style,
@@ -44,6 +65,7 @@ impl Theme {
     pub fn new(name: ThemeName) -> Theme {
         match name {
             ThemeName::Dark => Theme {
+                name: ThemeName::Dark,
                 base: Style::new().fg(Color::Gray),
                 dim: Style::new().fg(Color::DarkGray),
                 accent: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
@@ -68,6 +90,7 @@ impl Theme {
                 null: Style::new().fg(Color::DarkGray),
             },
             ThemeName::Light => Theme {
+                name: ThemeName::Light,
                 base: Style::new().fg(Color::Black),
                 dim: Style::new().fg(Color::DarkGray),
                 accent: Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
@@ -95,6 +118,7 @@ impl Theme {
                 let plain = Style::new();
                 let bold = plain.add_modifier(Modifier::BOLD);
                 Theme {
+                    name: ThemeName::Mono,
                     base: plain,
                     dim: plain,
                     accent: bold,

@@ -379,6 +379,10 @@ impl App {
             | Action::DoctorProfile => self.on_profile_action(action),
             Action::Narrower => self.move_split(false),
             Action::Wider => self.move_split(true),
+            Action::Theme => {
+                self.theme = Theme::new(self.theme.name.next());
+                self.status.message = Some(format!("theme {}", self.theme.name.as_str()));
+            }
             Action::Help => {
                 self.popup_scroll = 0;
                 self.mode = Mode::Help;

@@ -326,3 +326,31 @@ fn an_app_that_does_not_open_fails_once_on_its_node() {
     );
     assert!(app.take_requests().is_empty(), "nothing else is asked");
 }
+
+#[test]
+fn c_cycles_the_theme_through_dark_light_and_mono() {
+    let mut app = started_with(vec![entry("a1", "Sales", None)]);
+    let mut seen = vec![app.theme.name];
+    for _ in 0..3 {
+        app.on_key(key('c'));
+        seen.push(app.theme.name);
+        assert_eq!(
+            app.status.message.as_deref(),
+            Some(format!("theme {}", app.theme.name.as_str()).as_str())
+        );
+    }
+    assert_eq!(
+        seen,
+        [
+            ThemeName::Dark,
+            ThemeName::Light,
+            ThemeName::Mono,
+            ThemeName::Dark
+        ]
+    );
+    // Mono draws no colour at all: what NO_COLOR users get.
+    app.on_key(key('c'));
+    app.on_key(key('c'));
+    assert_eq!(app.theme.name, ThemeName::Mono);
+    assert_eq!(app.theme.error.fg, None, "mono has no colours");
+}
