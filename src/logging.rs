@@ -91,6 +91,10 @@ pub struct DailyFile {
     keep: usize,
     day: String,
     file: std::fs::File,
+    /// Test builds only: a pause before each write (`QLIK_TUI_TEST_SLOW_LOG_MS`), so a test can
+    /// prove the last lines are flushed before `process::exit` (tests/log_flush.rs).
+    #[cfg(feature = "test-hooks")]
+    slow: Option<std::time::Duration>,
 }
 
 impl DailyFile {
@@ -104,12 +108,21 @@ impl DailyFile {
             keep,
             day,
             file,
+            #[cfg(feature = "test-hooks")]
+            slow: std::env::var("QLIK_TUI_TEST_SLOW_LOG_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map(std::time::Duration::from_millis),
         })
     }
 }
 
 impl Write for DailyFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        #[cfg(feature = "test-hooks")]
+        if let Some(pause) = self.slow {
+            std::thread::sleep(pause);
+        }
         let day = today();
         if day != self.day {
             self.file = open_private_append(&self.dir.join(format!("{PREFIX}{day}")))?;

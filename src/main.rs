@@ -35,7 +35,9 @@ fn main() {
     };
     // Don't wait for background tasks (sockets closing politely) to finish.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
-    // process::exit runs no destructors: drop the guard first so buffered log lines are written.
+    // The run's last log line, then the guard: process::exit runs no destructors, and the
+    // non-blocking writer would lose what it still buffers (tests/log_flush.rs checks).
+    tracing::debug!(code, "exiting");
     drop(log_guard);
     std::process::exit(code);
 }
