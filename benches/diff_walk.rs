@@ -19,38 +19,14 @@ use anyhow::{Context, bail};
 mod common;
 use common::{env_num, peak_rss_kib};
 
-/// Joins a new anonymous session keyring for this thread and the processes it starts.
-#[cfg(not(target_os = "linux"))]
-fn join_session_keyring() -> anyhow::Result<()> {
-    bail!("the diff bench keeps its profiles in the kernel keyutils keyring: Linux only")
-}
-
-/// Joins a new anonymous session keyring for this thread and the processes it starts.
-#[cfg(target_os = "linux")]
-fn join_session_keyring() -> anyhow::Result<()> {
-    const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
-    // SAFETY: keyctl(JOIN_SESSION_KEYRING, NULL) takes no pointer but the null name; it only
-    // changes this thread's credentials.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_JOIN_SESSION_KEYRING,
-            std::ptr::null::<libc::c_char>(),
-        )
-    };
-    if r < 0 {
-        bail!(
-            "the bench needs the kernel keyutils keyring: {}",
-            std::io::Error::last_os_error()
-        );
-    }
-    Ok(())
-}
+#[path = "../tests/keyring_support/mod.rs"]
+mod keyring_support;
 
 fn main() -> anyhow::Result<()> {
     let scale = env_num("SCALE", 4) as u32;
     let latency = Duration::from_millis(env_num("LATENCY_MS", 5));
-    join_session_keyring()?;
+    keyring_support::join_session_keyring()
+        .map_err(|e| anyhow::anyhow!("the bench needs the kernel keyutils keyring: {e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -198,19 +198,7 @@ async fn cli(args: Vec<String>) -> std::process::Output {
 
 /// Inline connection flags for `sim` (its certificates written under `dir`).
 fn inline(sim: &SimServer, dir: &Path) -> Vec<String> {
-    let certs = common::cert_dir(sim, dir);
-    [
-        "--engine-url",
-        &sim.engine_url(),
-        "--cert-dir",
-        certs.to_str().unwrap(),
-        "--user-directory",
-        "INTERNAL",
-        "--user-id",
-        "sa_engine",
-    ]
-    .map(String::from)
-    .to_vec()
+    common::conn_args(sim, &common::cert_dir(sim, dir))
 }
 
 fn args(list: &[&str]) -> Vec<String> {

@@ -206,18 +206,6 @@ mod tests {
                 app: None
             }
         );
-        assert_eq!(
-            parse(":diff dev a-2").unwrap(),
-            Command::Diff {
-                profile: "dev".into(),
-                app: Some("a-2".into())
-            }
-        );
-        assert!(
-            parse("diff")
-                .unwrap_err()
-                .contains(":diff PROFILE [APP_ID]")
-        );
     }
 
     #[test]
