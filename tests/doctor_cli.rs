@@ -11,8 +11,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::cli::{TempFiles, assert_cli_report as assert_report, doctor_json as doctor, qlik_tui};
+use common::doctor::websocket_peer_that_is_not_an_engine;
 use qlik_tui::sim::behaviour::ReplyFault;
-use qlik_tui::sim::{Behaviour, SimServer};
+use qlik_tui::sim::{Behaviour, SimConfig, SimServer};
 use qlik_tui::tls::pki::{DemoPki, TestCa, Validity};
 use tokio::io::AsyncWriteExt;
 
@@ -217,4 +218,111 @@ async fn timeout_bounds_the_engine_steps_requests_unless_request_timeout_says_ot
     .await;
     let detail = r["steps"][6]["detail"].as_str().unwrap();
     assert!(detail.contains("1.5s"), "--request-timeout wins: {detail}");
+}
+
+/// An encrypted PKCS#8 key (its start is enough: the armour says it is encrypted).
+const ENCRYPTED_KEY: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n";
+
+/// The bad inputs of tests/doctor_local.rs and tests/doctor_sim.rs not covered above, given to
+/// the real binary as flags and files: each prints a parseable JSON report with the step and
+/// cause the library tests expect, and a fix. (The unresolvable name is left to
+/// tests/doctor_local.rs: through the binary it would send a DNS query off the machine.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_library_tests_other_bad_inputs_get_a_json_report_too() {
+    // An encrypted key without its passphrase.
+    let flags = CertFlags::new(&DemoPki::generate().unwrap());
+    let key = flags.files.write("encrypted_key.pem", ENCRYPTED_KEY);
+    let (r, out) = doctor(flags.args("wss://localhost:4747", &[("--client-key", &key)])).await;
+    let hint = assert_report(&r, &out, "config", "invalid_pem");
+    assert!(hint.contains("passphrase"), "{hint}");
+
+    let sim = sim_with(Behaviour::healthy()).await;
+    let flags = CertFlags::new(sim.pki());
+    let url = sim.engine_url();
+    // A root of another CA: the server is unknown.
+    let other_root = flags.files.write(
+        "other_root.pem",
+        &TestCa::new("another CA").unwrap().cert_pem,
+    );
+    let (r, out) = doctor(flags.args(&url, &[("--root-cert", &other_root)])).await;
+    assert_report(&r, &out, "tls", "unknown_ca");
+    // A client certificate of another CA: rejected (TLS 1.3 may report it at the upgrade).
+    let stranger = TestCa::new("not the QMC's CA")
+        .unwrap()
+        .issue_client("QlikClient", Validity::Days(30))
+        .unwrap();
+    let cert = flags.files.write("stranger.pem", &stranger.cert_pem);
+    let key = flags.files.write("stranger_key.pem", &stranger.key_pem);
+    let (r, out) =
+        doctor(flags.args(&url, &[("--client-cert", &cert), ("--client-key", &key)])).await;
+    let step = r["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == "fail")
+        .map(|s| s["step"].as_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(["tls", "websocket"].contains(&step.as_str()), "{r:#}");
+    assert_report(&r, &out, &step, "client_cert_rejected");
+    // A WebSocket peer that is not an engine.
+    let peer = websocket_peer_that_is_not_an_engine(sim.pki()).await;
+    let (r, out) = doctor(flags.args(&format!("wss://localhost:{}", peer.port()), &[])).await;
+    assert_report(&r, &out, "greeting", "protocol_error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_of_the_proxy_and_the_engine_get_a_json_report() {
+    for status in [401u16, 403] {
+        let sim = sim_with(Behaviour::reject_upgrade(status)).await;
+        let (r, out) = doctor(CertFlags::new(sim.pki()).args(&sim.engine_url(), &[])).await;
+        assert_report(&r, &out, "websocket", "upgrade_rejected");
+        let detail = r["steps"][4]["detail"].as_str().unwrap();
+        assert!(detail.contains(&status.to_string()), "{detail}");
+    }
+    for state in [
+        "SESSION_ERROR_NO_LICENSE",
+        "SESSION_ERROR_LICENSE_RENEW",
+        "SESSION_ERROR_LIMIT_EXCEEDED",
+        "SESSION_ERROR_SECURITY_HEADER_CHANGED",
+        "SESSION_ACCESS_DENIED",
+    ] {
+        let sim = sim_with(Behaviour::session_state(state)).await;
+        let (r, out) = doctor(CertFlags::new(sim.pki()).args(&sim.engine_url(), &[])).await;
+        assert_report(&r, &out, "greeting", "session_refused");
+        let detail = r["steps"][5]["detail"].as_str().unwrap();
+        assert!(detail.contains(state), "{detail}");
+    }
+    let sim = sim_with(Behaviour::max_parallel_sessions()).await;
+    let (r, out) = doctor(CertFlags::new(sim.pki()).args(&sim.engine_url(), &[])).await;
+    assert_report(&r, &out, "greeting", "max_sessions");
+    // An engine that never greets: --timeout bounds the wait for the greeting.
+    let sim = sim_with(Behaviour::silent()).await;
+    let t = Instant::now();
+    let (r, out) =
+        doctor(CertFlags::new(sim.pki()).args(&sim.engine_url(), &[("--timeout", "0.5")])).await;
+    assert_report(&r, &out, "greeting", "timeout");
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
+
+/// A server certificate that does not name the host: the simulator listens on 127.0.0.2, which
+/// its certificate (localhost, 127.0.0.1, ::1) does not carry; `--no-verify-hostname` passes.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_for_another_name_gets_a_json_report() {
+    let sim = SimServer::start(SimConfig {
+        listen: SocketAddr::from(([127, 0, 0, 2], 0)),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the simulator starts on 127.0.0.2 (Linux routes 127/8 to loopback)");
+    let flags = CertFlags::new(sim.pki());
+    let url = format!("wss://127.0.0.2:{}", sim.addr().port());
+    let (r, out) = doctor(flags.args(&url, &[])).await;
+    let hint = assert_report(&r, &out, "tls", "hostname_mismatch");
+    assert!(hint.contains("verify"), "{hint}");
+    let mut args = flags.args(&url, &[]);
+    args.push("--no-verify-hostname".into());
+    let (r, out) = doctor(args).await;
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(r["ok"], true, "{r:#}");
 }

@@ -6,16 +6,16 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::doctor::{NamesToLoopback, assert_fails, diagnose, diagnose_with};
-use futures_util::SinkExt;
+use common::doctor::{
+    NamesToLoopback, assert_fails, diagnose, diagnose_with, websocket_peer_that_is_not_an_engine,
+};
 use qlik_tui::engine::http;
 use qlik_tui::explore::doctor::{Cause, DoctorOptions, Status, StepName};
 use qlik_tui::sim::{Behaviour, SimConfig, SimServer};
-use qlik_tui::tls::pki::{DemoPki, TestCa, Validity};
+use qlik_tui::tls::pki::{TestCa, Validity};
 
 async fn sim_with(behaviour: Behaviour) -> SimServer {
     SimServer::start(SimConfig {
@@ -216,41 +216,6 @@ async fn engine_that_never_greets_is_timeout_at_the_greeting() {
     spec.timeouts.greeting = Duration::from_millis(500);
     let r = diagnose(&spec).await;
     assert_fails(&r, StepName::Greeting, Cause::Timeout);
-}
-
-/// A WebSocket server over the same mutual TLS that speaks something other than Qlik's
-/// JSON-RPC: the doctor must call it a protocol error, not a broken engine.
-async fn websocket_peer_that_is_not_an_engine(pki: &DemoPki) -> SocketAddr {
-    qlik_tui::tls::ensure_crypto_provider();
-    let cfg = qlik_tui::tls::server_config(
-        &pki.root_cert_pem,
-        &pki.server.cert_pem,
-        &pki.server.key_pem,
-    )
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await else {
-                    return;
-                };
-                let _ = ws
-                    .send(tokio_tungstenite::tungstenite::Message::text(
-                        "220 welcome to the chat server",
-                    ))
-                    .await;
-                tokio::time::sleep(Duration::from_secs(10)).await;
-            });
-        }
-    });
-    addr
 }
 
 #[tokio::test]

@@ -365,3 +365,29 @@ async fn the_doctor_reports_a_trickling_engine_as_timeout_at_the_engine_step() {
     assert!(t.elapsed() < FAST, "took {:?}", t.elapsed());
     assert_fails(&r, StepName::Engine, Cause::Timeout);
 }
+
+/// The command a user runs, not only the library: `qlik-tui apps` against an engine that sends
+/// garbage ends at once (the request timeout is its default 30 s), says the engine sent
+/// something unreadable, and prints no raw control character of what it quotes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apps_command_ends_at_once_on_a_garbage_frame() {
+    let cli = common::SimCli::start_with(qlik_tui::sim::SimConfig {
+        behaviour: Behaviour::fault_on(FAULTY, ReplyFault::Garbage),
+        ..Default::default()
+    })
+    .await;
+    let t = Instant::now();
+    let out = cli.run(&["apps"]).await;
+    let took = t.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    eprintln!("qlik-tui apps on a garbage frame took {took:?}");
+    assert!(took < FAST, "took {took:?}: not the request timeout");
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("unreadable") && err.contains(FAULTY), "{err}");
+    assert!(err.contains("\\x1b]0;pwned"), "quoted escaped: {err}");
+    assert!(
+        !out.stderr.contains(&0x1b) && !out.stderr.contains(&0x07),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}

@@ -1,12 +1,16 @@
 //! Helpers for the doctor tests: run it with a bound on the whole walk, check that every step
 //! was reported live, and assert a failure's step, cause, fix and the absence of secrets.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::SinkExt;
 use futures_util::future::BoxFuture;
 use qlik_tui::engine::conn::ConnectionSpec;
 use qlik_tui::engine::transport::Resolver;
 use qlik_tui::explore::doctor::{self, Cause, DoctorOptions, Report, Status, StepName};
+use qlik_tui::tls::pki::DemoPki;
 
 pub async fn diagnose(spec: &ConnectionSpec) -> Report {
     diagnose_with(spec, DoctorOptions::default()).await
@@ -67,4 +71,39 @@ impl Resolver for NamesToLoopback {
     ) -> BoxFuture<'static, std::io::Result<Vec<std::net::SocketAddr>>> {
         Box::pin(async move { Ok(vec![std::net::SocketAddr::from(([127, 0, 0, 1], port))]) })
     }
+}
+
+/// A WebSocket server over the same mutual TLS that speaks something other than Qlik's
+/// JSON-RPC: the doctor must call it a protocol error, not a broken engine.
+pub async fn websocket_peer_that_is_not_an_engine(pki: &DemoPki) -> SocketAddr {
+    qlik_tui::tls::ensure_crypto_provider();
+    let cfg = qlik_tui::tls::server_config(
+        &pki.root_cert_pem,
+        &pki.server.cert_pem,
+        &pki.server.key_pem,
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await else {
+                    return;
+                };
+                let _ = ws
+                    .send(tokio_tungstenite::tungstenite::Message::text(
+                        "220 welcome to the chat server",
+                    ))
+                    .await;
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            });
+        }
+    });
+    addr
 }

@@ -130,7 +130,12 @@ pub struct SimCli {
 
 impl SimCli {
     pub async fn start() -> SimCli {
-        let sim = SimServer::start(qlik_tui::sim::SimConfig::default())
+        SimCli::start_with(qlik_tui::sim::SimConfig::default()).await
+    }
+
+    /// The same against a simulator started with `config` (a fault, hostile titles).
+    pub async fn start_with(config: qlik_tui::sim::SimConfig) -> SimCli {
+        let sim = SimServer::start(config)
             .await
             .expect("the simulator starts");
         let files = cli::TempFiles::new();
