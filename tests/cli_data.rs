@@ -8,7 +8,10 @@ mod common;
 use std::collections::HashMap;
 
 use qlik_tui::engine::rpc::READ_ONLY_METHODS;
+use qlik_tui::explore::Site;
+use qlik_tui::explore::data::{DataError, object_data};
 use qlik_tui::sim::table::DataTable;
+use qlik_tui::sim::writes::modifies_app;
 use serde_json::Value;
 
 struct Data {
@@ -68,6 +71,9 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 /// Nothing modifying went out, and session objects were destroyed as often as created.
+/// "Modifying" is judged twice: by the client's own list (which its guard enforces) and by the
+/// simulator's reading of the Engine API's naming (`sim::writes::modifies_app`: setters,
+/// selections, saves, reloads), which does not trust that list.
 fn assert_read_only(sent: &[String], creates: usize) {
     assert!(!sent.is_empty());
     for m in sent {
@@ -75,6 +81,7 @@ fn assert_read_only(sent: &[String], creates: usize) {
             READ_ONLY_METHODS.contains(&m.as_str()),
             "{m} is not a read-only method"
         );
+        assert!(!modifies_app(m), "{m} changes an app or its selections");
     }
     let count = |name: &str| sent.iter().filter(|m| *m == name).count();
     assert_eq!(count("CreateSessionObject"), creates, "{sent:?}");
@@ -302,4 +309,69 @@ async fn eval_computes_simple_expressions_over_the_app_s_table() {
     let (code, out, _, _) = d.run(&["eval", "Count(DISTINCT Region)"]).await;
     assert_eq!(code, 0);
     assert_eq!(out, format!("{regions}\n"));
+}
+
+/// A filter pane's list object (`data` pages it with GetListObjectData): its field's distinct
+/// values, in order, computed from the simulator's table; a master dimension names the field
+/// of lbRegion01, a field of its own that of lbYear01.
+#[tokio::test]
+async fn a_list_object_s_rows_are_its_field_s_distinct_values() {
+    let d = Data::start().await;
+    for (object, field) in [("lbRegion01", "Region"), ("lbYear01", "Year")] {
+        let (doc, sent) = d.json(&["data", "--object", object, "--json"]).await;
+        assert_read_only(&sent, 0);
+        assert!(sent.iter().any(|m| m == "GetListObjectData"), "{sent:?}");
+        assert!(!sent.iter().any(|m| m == "GetHyperCubeData"), "{sent:?}");
+        let mut want: Vec<String> = d.with_table(|t| {
+            let c = col(t, field);
+            t.rows.iter().map(|r| r[c].text.clone()).collect()
+        });
+        want.sort();
+        want.dedup();
+        let got: Vec<String> = doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[0]["text"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got, want, "{object}");
+        assert_eq!(doc["total_rows"], want.len(), "{object}");
+        assert_eq!(doc["headers"][0], field, "{object}: {doc}");
+    }
+}
+
+/// Pivot (`qMode` P) and stacked (K) hypercubes are refused with a message naming the mode and
+/// what to use instead, before any page is asked for: objects of these modes made as session
+/// objects on the simulator, read through the same domain function as `data`.
+#[tokio::test]
+async fn pivot_and_stacked_hypercubes_are_refused_clearly() {
+    let d = Data::start().await;
+    let site = Site::new(common::sim_spec(&d.cli.sim));
+    let app = site.app(&d.app).await.expect("the app opens");
+    for (mode, name) in [("P", "pivot"), ("K", "stacked")] {
+        let props = serde_json::json!({
+            "qInfo": {"qType": "pivot-table"},
+            "qHyperCubeDef": {
+                "qMode": mode,
+                "qDimensions": [{"qDef": {"qFieldDefs": ["Region"]}}],
+                "qMeasures": [{"qDef": {"qDef": "Sum(Sales)"}}],
+            }
+        });
+        let obj = app.doc.create_session_object(props).await.unwrap();
+        let before = d.cli.sim.methods_received().len();
+        let err = object_data(&obj, 100).await.unwrap_err();
+        let sent = d.cli.sim.methods_received()[before..].to_vec();
+        assert!(
+            matches!(&err, DataError::NotStraight { mode: m, .. } if *m == name),
+            "{mode}: {err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("is a {name} hypercube")) && text.contains("straight-table"),
+            "{text}"
+        );
+        assert!(!sent.iter().any(|m| m.ends_with("Data")), "{sent:?}");
+        app.doc.destroy_session_object(obj.id()).await.unwrap();
+    }
+    site.close_all().await;
 }
