@@ -147,11 +147,25 @@ async fn exit_codes_of_the_existing_commands() {
     let help = text(&o.stdout);
     for line in [
         "Exit codes:",
+        "0  ok",
+        "1  the thing failed (a doctor step failed, a diff found differences",
         "2  usage or input error",
         "3  connection failed",
         "4  the engine refused",
     ] {
         assert!(help.contains(line), "{help}");
+    }
+    // The README's table says the same.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md reads");
+    for row in [
+        "| 0 | ok |",
+        "| 1 | the thing failed (a doctor step failed, a diff found differences",
+        "| 2 | usage or input error",
+        "| 3 | connection failed",
+        "| 4 | the engine refused",
+    ] {
+        assert!(readme.contains(row), "README lacks the exit-code row {row}");
     }
 }
 

@@ -382,3 +382,92 @@ async fn objects_object_script_data_model_and_app_match_the_asset() {
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("App not found"), "{err}");
 }
+
+/// Runs `qlik-tui ARGS` against the simulator: (exit code, stdout, stderr).
+async fn run(cli: &common::SimCli, args: &[&str]) -> (i32, String, String) {
+    let o = cli.run(args).await;
+    (
+        o.status.code().expect("exited"),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Every read command takes `-o table|json|ndjson|yaml` with `--json` as the alias of `-o json`:
+/// YAML reads back to the JSON document, NDJSON holds the document's records one per line (or
+/// the document itself on one line when it is not a list). Commands that print documents refuse
+/// `--fields` as a usage error.
+#[tokio::test]
+async fn every_read_command_takes_each_output_form() {
+    let cli = common::SimCli::start().await;
+    let app = common::richest_demo_app();
+    let id = app["id"].as_str().unwrap();
+    let sheet = sheets_of(&app)[0]["qProperty"]["qInfo"]["qId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // (command, where NDJSON's records are in the JSON document: "" for the document itself,
+    // "/" for a list, or a pointer to the list)
+    let commands: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["apps"], "/"),
+        (vec!["get", "sheets", "--app", id], "/"),
+        (vec!["links", "--app", id, "--sheet", &sheet], ""),
+        (vec!["usage", "--app", id], ""),
+        (vec!["search", "Sales", "--app", id], "/hits"),
+        (vec!["eval", "Sum(Sales)", "--app", id], ""),
+        (vec!["data", "--object", "barReg01", "--app", id], "/rows"),
+        (vec!["values", "--field", "Region", "--app", id], "/rows"),
+    ];
+    for (command, records) in commands {
+        let with = |extra: &[&'static str]| {
+            let mut a = command.clone();
+            a.extend_from_slice(extra);
+            a
+        };
+        let (code, json, err) = run(&cli, &with(&["-o", "json"])).await;
+        assert_eq!(code, 0, "{command:?}: {err}");
+        let doc: Value =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{command:?}: {e}: {json}"));
+        let (code, alias, _) = run(&cli, &with(&["--json"])).await;
+        assert_eq!(code, 0, "{command:?}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&alias).unwrap(),
+            doc,
+            "{command:?}"
+        );
+        let (code, yaml, err) = run(&cli, &with(&["-o", "yaml"])).await;
+        assert_eq!(code, 0, "{command:?}: {err}");
+        let back: Value = serde_yaml_ng::from_str(&yaml).unwrap();
+        assert_eq!(back, doc, "{command:?} -o yaml");
+        let (code, nd, err) = run(&cli, &with(&["-o", "ndjson"])).await;
+        assert_eq!(code, 0, "{command:?}: {err}");
+        let lines: Vec<Value> = nd
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        match records {
+            "" => assert_eq!(lines, vec![doc.clone()], "{command:?} -o ndjson"),
+            "/" => assert_eq!(Value::Array(lines), doc, "{command:?} -o ndjson"),
+            ptr => {
+                let list = doc.pointer(ptr).and_then(Value::as_array).unwrap();
+                assert!(!list.is_empty(), "{command:?}: {doc}");
+                // Data rows are records by header in NDJSON, cells in the document.
+                assert_eq!(lines.len(), list.len(), "{command:?} -o ndjson");
+                if command[0] == "search" {
+                    assert_eq!(&lines, list, "{command:?} -o ndjson");
+                }
+            }
+        }
+    }
+    for command in [
+        vec!["links", "--app", id],
+        vec!["usage", "--app", id],
+        vec!["search", "Sales", "--app", id],
+    ] {
+        let mut a = command.clone();
+        a.extend(["--fields", "id"]);
+        let (code, _, err) = run(&cli, &a).await;
+        assert_eq!(code, 2, "{command:?}: {err}");
+        assert!(err.contains("drop --fields"), "{err}");
+    }
+}

@@ -25,7 +25,7 @@ pub const DIFFER: i32 = 1;
 /// The table `--help` ends with (the README repeats it).
 pub const HELP_TABLE: &str = "Exit codes:
   0  ok
-  1  the thing failed (a doctor step failed, a file could not be written)
+  1  the thing failed (a doctor step failed, a diff found differences, a file could not be written)
   2  usage or input error (flags, values, profile, certificate files)
   3  connection failed (DNS, TCP, TLS, WebSocket upgrade, authentication, timeout)
   4  the engine refused (access denied, app or object not found)";

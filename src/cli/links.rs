@@ -1,11 +1,13 @@
-//! `qlik-tui links CONN --app ID [--sheet ID] [--object ID] [--bookmark ID] [--json]`: the hub
-//! and single-object redirect links, built from the connection's display URL (no engine call).
+//! `qlik-tui links CONN --app ID [--sheet ID] [--object ID] [--bookmark ID] [-o FORMAT]`: the
+//! hub and single-object redirect links, built from the connection's display URL (no engine
+//! call).
 
 use anyhow::bail;
 use clap::Args;
 use serde::Serialize;
 
 use super::conn::ConnArgs;
+use super::output::{OutputArgs, OutputFormat};
 use crate::explore::Links;
 
 #[derive(Debug, Clone, Args)]
@@ -24,9 +26,10 @@ pub struct LinksArgs {
     /// A bookmark: adds the sheet link with the bookmark applied (needs --sheet).
     #[arg(long, value_name = "ID")]
     pub bookmark: Option<String>,
-    /// Print a JSON object instead of lines.
-    #[arg(long)]
-    pub json: bool,
+    /// `-o json|ndjson|yaml` (or `--json`): one object {app, sheet, object, bookmark} instead
+    /// of lines.
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 /// The links asked for; absent ones are left out of the JSON.
@@ -60,10 +63,11 @@ pub fn link_set(links: &Links, args: &LinksArgs) -> anyhow::Result<LinkSet> {
 }
 
 pub fn run(args: LinksArgs) -> anyhow::Result<i32> {
+    args.out.no_fields()?;
     let spec = args.conn.spec()?;
     let set = link_set(&Links::new(&spec.display_base()), &args).map_err(super::exit::input)?;
-    if args.json {
-        crate::outln!("{}", serde_json::to_string_pretty(&set)?);
+    if args.out.format() != OutputFormat::Table {
+        args.out.print_document(&serde_json::to_value(&set)?)?;
     } else {
         crate::outln!("app       {}", set.app);
         for (name, v) in [
@@ -90,7 +94,7 @@ mod tests {
             sheet: sheet.map(Into::into),
             object: object.map(Into::into),
             bookmark: bookmark.map(Into::into),
-            json: true,
+            out: OutputArgs::default(),
         }
     }
 

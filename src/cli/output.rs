@@ -79,12 +79,19 @@ impl OutputArgs {
 
     /// Prints one document (a layout, properties, a tree); the table form is its JSON.
     pub fn print_document(&self, doc: &Value) -> anyhow::Result<()> {
+        self.no_fields()?;
+        print_value(self.format(), doc)
+    }
+
+    /// Refuses `--fields` for a command that prints documents or its own layout, not a list of
+    /// records (checked before connecting, so the mistake costs nothing).
+    pub fn no_fields(&self) -> anyhow::Result<()> {
         if !self.fields.is_empty() {
             return Err(exit::usage(
                 "--fields chooses columns of a list; this command prints one document: drop --fields",
             ));
         }
-        print_value(self.format(), doc)
+        Ok(())
     }
 
     fn chosen(&self, records: &[Value], columns: &[Column]) -> anyhow::Result<Option<Vec<String>>> {

@@ -1,12 +1,14 @@
 //! `qlik-tui search CONN PATTERN [--app ID ...|--all] [--in KINDS] [--regex] [--case-sensitive]
-//! [--json]`: the domain search (`explore::search::search_site`), printed per app as each app is
-//! done: a table grouped by app, or one JSON document written as it goes.
+//! [-o FORMAT]`: the domain search (`explore::search::search_site`), printed per app as each app
+//! is done: a table grouped by app, one JSON document written as it goes (`-o json`, `--json`),
+//! one hit per line (`-o ndjson`), or a YAML document once every app is done (`-o yaml`).
 
 use std::io::{IsTerminal, Write};
 
 use clap::Args;
 
 use super::conn::ConnArgs;
+use super::output::{OutputArgs, OutputFormat};
 use crate::explore::Site;
 use crate::explore::export::{DEFAULT_CONCURRENCY, ErrorDoc, Progress, Scope};
 use crate::explore::search::{AppResult, Hit, Kinds, Matcher, SearchOptions, search_site};
@@ -36,9 +38,10 @@ pub struct SearchArgs {
     /// Match case exactly.
     #[arg(long)]
     pub case_sensitive: bool,
-    /// Print one JSON document ({pattern, hits, errors}) instead of tables.
-    #[arg(long)]
-    pub json: bool,
+    /// `-o json` (or `--json`): one document {pattern, hits, errors} instead of tables;
+    /// `-o ndjson`: one hit per line; `-o yaml`: the document as YAML.
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Apps searched at once, one engine session each (Qlik licences often allow 5 per user).
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
@@ -128,26 +131,79 @@ impl JsonOut {
     }
 
     fn finish(self, errors: &[ErrorDoc]) -> anyhow::Result<()> {
-        #[derive(serde::Serialize)]
-        struct E<'a> {
-            app_id: &'a str,
-            code: Option<i64>,
-            message: &'a str,
-        }
-        let errors: Vec<E> = errors
-            .iter()
-            .map(|e| E {
-                app_id: &e.app_id,
-                code: e.code,
-                message: &e.message,
-            })
-            .collect();
-        crate::outln!("\n],\"errors\":{}}}", serde_json::to_string(&errors)?);
+        crate::outln!(
+            "\n],\"errors\":{}}}",
+            serde_json::to_string(&error_records(errors))?
+        );
         Ok(())
     }
 }
 
+/// The errors as the JSON document holds them: {app_id, code, message}.
+fn error_records(errors: &[ErrorDoc]) -> Vec<serde_json::Value> {
+    errors
+        .iter()
+        .map(|e| serde_json::json!({"app_id": e.app_id, "code": e.code, "message": e.message}))
+        .collect()
+}
+
+/// Where the hits go, as each app is done.
+enum Sink {
+    Table,
+    Json(JsonOut),
+    /// One hit per line.
+    Ndjson,
+    /// Kept until the end: YAML is written as one document.
+    Yaml(Vec<serde_json::Value>),
+}
+
+impl Sink {
+    fn begin(out: &OutputArgs, pattern: &str) -> anyhow::Result<Sink> {
+        Ok(match out.format() {
+            OutputFormat::Table => Sink::Table,
+            OutputFormat::Json => Sink::Json(JsonOut::begin(pattern)?),
+            OutputFormat::Ndjson => Sink::Ndjson,
+            OutputFormat::Yaml => Sink::Yaml(Vec::new()),
+        })
+    }
+
+    fn app(&mut self, app: &AppResult) -> anyhow::Result<()> {
+        match self {
+            Sink::Table => print_table(app),
+            Sink::Json(j) => j.hits(&app.hits)?,
+            Sink::Ndjson => {
+                for h in &app.hits {
+                    crate::outln!("{}", serde_json::to_string(h)?);
+                }
+            }
+            Sink::Yaml(hits) => {
+                for h in &app.hits {
+                    hits.push(serde_json::to_value(h)?);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, pattern: &str, errors: &[ErrorDoc]) -> anyhow::Result<()> {
+        match self {
+            Sink::Table | Sink::Ndjson => Ok(()),
+            Sink::Json(j) => j.finish(errors),
+            Sink::Yaml(hits) => {
+                let doc = serde_json::json!({
+                    "pattern": pattern,
+                    "hits": hits,
+                    "errors": error_records(errors),
+                });
+                crate::out!("{}", serde_yaml_ng::to_string(&doc)?);
+                Ok(())
+            }
+        }
+    }
+}
+
 pub async fn run(args: SearchArgs) -> anyhow::Result<i32> {
+    args.out.no_fields()?;
     let scope = args.scope()?;
     let m = Matcher::new(&args.pattern, args.regex, args.case_sensitive)?;
     let opts = SearchOptions {
@@ -167,11 +223,7 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<i32> {
             );
         }
     };
-    let mut json = if args.json {
-        Some(JsonOut::begin(&args.pattern)?)
-    } else {
-        None
-    };
+    let mut sink = Sink::begin(&args.out, &args.pattern)?;
     let mut errors = Vec::new();
     let mut write_failed = None;
     let result = search_site(&site, &scope, &m, &opts, &progress, &mut |app| {
@@ -181,13 +233,8 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<i32> {
         for e in &app.errors {
             super::export::warn(e);
         }
-        match &mut json {
-            Some(j) => {
-                if let Err(e) = j.hits(&app.hits) {
-                    write_failed.get_or_insert(e);
-                }
-            }
-            None => print_table(&app),
+        if let Err(e) = sink.app(&app) {
+            write_failed.get_or_insert(e);
         }
         errors.extend(app.errors);
     })
@@ -197,9 +244,7 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<i32> {
         return Err(e);
     }
     let summary = result?;
-    if let Some(j) = json {
-        j.finish(&errors)?;
-    }
+    sink.finish(&args.pattern, &errors)?;
     eprintln!(
         "searched {} apps: {} hits{}",
         summary.apps,

@@ -1,9 +1,10 @@
-//! `qlik-tui usage CONN --app ID [--json]`: who uses each master item and field of one app
+//! `qlik-tui usage CONN --app ID [-o FORMAT]`: who uses each master item and field of one app
 //! (`explore::usage`), with the unused ones marked: the app owner's cleanup list.
 
 use clap::Args;
 
 use super::conn::ConnArgs;
+use super::output::{OutputArgs, OutputFormat};
 use crate::explore::Site;
 use crate::explore::usage::{UsedBy, usage_of_app};
 
@@ -14,9 +15,10 @@ pub struct UsageArgs {
     /// The app to report on.
     #[arg(long = "app", value_name = "ID", required = true)]
     pub app: String,
-    /// Print JSON ({app_id, master_items, fields}) instead of tables.
-    #[arg(long)]
-    pub json: bool,
+    /// `-o json|ndjson|yaml` (or `--json`): one document {app_id, master_items, fields}
+    /// instead of tables.
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 fn users(list: &[UsedBy]) -> String {
@@ -33,6 +35,7 @@ fn users(list: &[UsedBy]) -> String {
 }
 
 pub async fn run(args: UsageArgs) -> anyhow::Result<i32> {
+    args.out.no_fields()?;
     let site = Site::new(args.conn.resolve()?);
     let result = usage_of_app(&site, &args.app).await;
     site.close_all().await;
@@ -40,8 +43,8 @@ pub async fn run(args: UsageArgs) -> anyhow::Result<i32> {
     for e in &errors {
         super::export::warn(e);
     }
-    if args.json {
-        crate::outln!("{}", serde_json::to_string_pretty(&report)?);
+    if args.out.format() != OutputFormat::Table {
+        args.out.print_document(&serde_json::to_value(&report)?)?;
         return Ok(0);
     }
     let rows: Vec<Vec<String>> = report
