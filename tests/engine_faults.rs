@@ -391,3 +391,103 @@ async fn the_apps_command_ends_at_once_on_a_garbage_frame() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// What an engine's socket may carry, as a property over real WebSockets on loopback (plain
+/// ws:// under the RPC client, which is what it reads after TLS): any bytes, as a binary frame or
+/// (when they are UTF-8) a text frame, arrive while a request waits; a valid reply follows. The
+/// request ends at once either way: answered (the frame was harmless, or itself its reply), or
+/// failed as `Unreadable`, naming the method and the frame's size and quoting its start escaped.
+mod any_frame {
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use futures_util::{SinkExt, StreamExt};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+    use tokio_tungstenite::MaybeTlsStream;
+    use tokio_tungstenite::tungstenite::Message;
+
+    use qlik_tui::engine::error::EngineError;
+    use qlik_tui::engine::rpc::{RpcClient, excerpt};
+    use qlik_tui::engine::wire::GLOBAL_HANDLE;
+
+    const REPLY: &str = r#"{"jsonrpc":"2.0","id":1,"result":{"qVersion":"after"}}"#;
+
+    fn runtime() -> &'static tokio::runtime::Runtime {
+        static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+        RT.get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+        })
+    }
+
+    /// Sends `frame` then REPLY while EngineVersion (id 1) waits: its outcome.
+    async fn outcome(frame: Message) -> Result<Value, EngineError> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            let _request = ws.next().await;
+            let _ = ws.send(frame).await;
+            let _ = ws.send(Message::text(REPLY)).await;
+            while let Some(Ok(_)) = ws.next().await {}
+        });
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (ws, _) =
+            tokio_tungstenite::client_async(format!("ws://{addr}/"), MaybeTlsStream::Plain(tcp))
+                .await
+                .unwrap();
+        // A request timeout no case may wait out: only the frame or the reply can end it.
+        let rpc = RpcClient::start(ws, Duration::from_secs(60), None);
+        let r = tokio::time::timeout(
+            super::FAST,
+            rpc.call(GLOBAL_HANDLE, "EngineVersion", json!([])),
+        )
+        .await
+        .expect("the request ends at once, not at its timeout");
+        rpc.close();
+        server.abort();
+        r
+    }
+
+    /// The frame is itself a reply to id 1 (then its result or error is the outcome).
+    fn answers_id_1(bytes: &[u8]) -> bool {
+        serde_json::from_slice::<Value>(bytes).is_ok_and(|v| v["id"] == 1)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_bytes_are_answered_or_unreadable_at_once(
+            bytes in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..300),
+                "\\PC{0,200}".prop_map(String::into_bytes),
+                "[{}\\[\\]\":,0-9a-z ]{0,80}".prop_map(String::into_bytes),
+            ],
+            as_text in any::<bool>(),
+        ) {
+            let frame = match std::str::from_utf8(&bytes) {
+                Ok(t) if as_text => Message::text(t.to_string()),
+                _ => Message::binary(bytes.clone()),
+            };
+            match runtime().block_on(outcome(frame)) {
+                Ok(v) => prop_assert!(
+                    v == json!({"qVersion": "after"}) || answers_id_1(&bytes),
+                    "{v}"
+                ),
+                Err(EngineError::Unreadable { method, size, excerpt: shown, .. }) => {
+                    prop_assert_eq!(method, "EngineVersion");
+                    prop_assert_eq!(size, bytes.len());
+                    prop_assert_eq!(shown, excerpt(&String::from_utf8_lossy(&bytes)));
+                }
+                Err(e @ EngineError::Rpc { .. }) => prop_assert!(answers_id_1(&bytes), "{e}"),
+                Err(e) => prop_assert!(false, "unexpected outcome: {e:?}"),
+            }
+        }
+    }
+}
