@@ -458,3 +458,76 @@ fn the_split_moved_with_angle_brackets_is_remembered() {
     t.keys("q");
     assert!(t.wait_exit(WAIT).success());
 }
+
+/// The SGR parameters of every `ESC [ … m` in `out` that set a color (30–38, 40–48, 90–97,
+/// 100–107; 39 and 49, "the default color", are not a color).
+fn color_sgrs(out: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(out);
+    let mut found = Vec::new();
+    for part in text.split("\x1b[").skip(1) {
+        let Some(end) = part.find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':')) else {
+            continue;
+        };
+        if !part[end..].starts_with('m') {
+            continue;
+        }
+        let params = &part[..end];
+        let colors = params.split([';', ':']).any(|p| {
+            matches!(
+                p.parse::<u32>(),
+                Ok(30..=38 | 40..=48 | 90..=97 | 100..=107)
+            )
+        });
+        if colors {
+            found.push(params.to_string());
+        }
+    }
+    found
+}
+
+/// The demo explorer in a pty with `args` and `NO_COLOR` set or not: everything it wrote from
+/// its first frame through a move into the tree to its exit.
+fn explorer_output(args: &[&str], no_color: bool) -> Vec<u8> {
+    let config = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+    cmd.arg("--demo")
+        .args(args)
+        .env("QLIK_TUI_CONFIG_DIR", config.path())
+        .env("QLIK_TUI_STATE_DIR", state.path())
+        .env("TERM", "xterm-256color")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("QLIK_TUI_TEST_PANIC");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    } else {
+        cmd.env_remove("NO_COLOR");
+    }
+    let mut t = Pty::spawn(cmd, COLS, ROWS);
+    t.expect_screen("Explorer (", COLS as usize, ROWS as usize, WAIT);
+    let app = common::demo_site()["apps"][0]["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.expect_screen(&app, COLS as usize, ROWS as usize, WAIT);
+    t.keys("jl");
+    std::thread::sleep(Duration::from_millis(300));
+    quit_and_expect_restored(&mut t);
+    t.output()
+}
+
+/// `NO_COLOR` and `--color never` draw the explorer without a single color (the mono theme:
+/// bold, reverse, underline); on a terminal it is colored by default, and `--color always`
+/// beats `NO_COLOR` as on the command line.
+#[test]
+fn no_color_and_color_never_draw_the_explorer_without_color() {
+    let colored = color_sgrs(&explorer_output(&[], false));
+    assert!(!colored.is_empty(), "a terminal gets color by default");
+    let none = color_sgrs(&explorer_output(&[], true));
+    assert!(none.is_empty(), "NO_COLOR: {none:?}");
+    let none = color_sgrs(&explorer_output(&["--color", "never"], false));
+    assert!(none.is_empty(), "--color never: {none:?}");
+    let always = color_sgrs(&explorer_output(&["--color", "always"], true));
+    assert!(!always.is_empty(), "--color always beats NO_COLOR");
+}

@@ -38,6 +38,9 @@ pub fn enabled(choice: ColorChoice, is_terminal: bool, no_color: bool) -> bool {
 pub fn init(choice: ColorChoice) -> bool {
     let no_color = no_color_env();
     let out = enabled(choice, std::io::stdout().is_terminal(), no_color);
+    // The explorer draws through crossterm, which on its own drops every color when NO_COLOR
+    // is set: tell it the decision, so `--color always` beats NO_COLOR there as it does here.
+    crossterm::style::Colored::set_ansi_color_disabled(!out);
     STDOUT.store(out, Ordering::Relaxed);
     STDERR.store(
         enabled(choice, std::io::stderr().is_terminal(), no_color),
