@@ -1,6 +1,7 @@
 //! Issue 11's hostile-title fixture (`SimConfig::hostile_titles`: escape sequences, BEL, CR,
 //! backspace, C1, DEL, bidi overrides, spreadsheet formulas) through the real client: every export
-//! format, and the real binary's table, csv and md on stdout. JSON/NDJSON keep the exact strings,
+//! format, and the real binary's table, csv and md on stdout and its `get` tables and errors.
+//! JSON/NDJSON keep the exact strings,
 //! md and tables hold no raw control character (they show them escaped), CSV cells that look
 //! like formulas get a `'` prefix unless `--csv-raw`.
 
@@ -188,4 +189,88 @@ async fn the_cli_never_prints_a_hostile_title_raw() {
         "{raw}"
     );
     assert!(!raw.contains("'=HYPERLINK"), "{raw}");
+}
+
+/// `qlik-tui get` on the hostile site: the tables show every sheet and object title escaped
+/// (no raw control character, the odd ones visible), JSON keeps them exactly, and an error
+/// quoting a hostile id the user typed shows it escaped too.
+#[tokio::test]
+async fn get_tables_escape_hostile_titles_and_json_keeps_them() {
+    let cli = common::SimCli::start_with(SimConfig {
+        hostile_titles: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let site: Value = serde_json::from_str(&qlik_tui::sim::hostile::site_json()).unwrap();
+    let sheet_titles = |app: &Value| -> BTreeSet<String> {
+        app["objects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| o["qProperty"]["qInfo"]["qType"] == "sheet")
+            .map(|o| {
+                o["qProperty"]["qMetaDef"]["title"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    // An app the user may open whose sheet titles hold control characters.
+    let app = site["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            let denied = cli
+                .sim
+                .site()
+                .app(a["id"].as_str().unwrap())
+                .is_some_and(|x| x.meta.denies("INTERNAL\\sa_engine"));
+            !denied
+                && sheet_titles(a)
+                    .iter()
+                    .any(|t| t.chars().any(is_unsafe_for_terminal))
+        })
+        .expect("the hostile site has such an app");
+    let id = app["id"].as_str().unwrap();
+    let want = sheet_titles(app);
+    let (code, json, err) = get(&cli, &["get", "sheets", "--app", id, "-o", "json"]).await;
+    assert_eq!(code, 0, "{err}");
+    let got: BTreeSet<String> = serde_json::from_str::<Value>(&json)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, want, "JSON keeps the exact titles");
+
+    for what in ["sheets", "objects", "visualizations", "app"] {
+        let (code, table, err) = get(&cli, &["get", what, "--app", id]).await;
+        assert_eq!(code, 0, "{what}: {err}");
+        assert_no_raw_control(what, &table);
+        assert_no_raw_control(what, &err);
+        if what == "sheets" {
+            for t in &want {
+                let shown = qlik_tui::text::escape_for_terminal(t);
+                assert!(table.contains(shown.as_ref()), "{shown}:\n{table}");
+            }
+        }
+    }
+    let (code, out, err) = get(&cli, &["get", "object", "\u{1b}]0;x\u{7}id", "--app", id]).await;
+    assert_eq!(code, 4, "{err}");
+    assert!(out.is_empty());
+    assert_no_raw_control("error", &err);
+    assert!(err.contains("\\x1b]0;x\\x07id"), "{err}");
+}
+
+/// Runs `qlik-tui ARGS` against `cli`'s simulator: (exit code, stdout, stderr).
+async fn get(cli: &common::SimCli, args: &[&str]) -> (i32, String, String) {
+    let o = cli.run(args).await;
+    (
+        o.status.code().expect("exited"),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
 }
