@@ -471,3 +471,29 @@ async fn every_read_command_takes_each_output_form() {
         assert!(err.contains("drop --fields"), "{err}");
     }
 }
+
+/// The table forms the tests above leave out: master dimensions and visualizations show their
+/// records' columns row by row, and one object's table form is its properties document.
+#[tokio::test]
+async fn dimension_and_visualization_tables_and_one_object_s_table() {
+    let g = Get::start().await;
+    for (what, columns) in [
+        ("dimensions", ["/id", "/title", "/definition"]),
+        ("visualizations", ["/id", "/title", "/type"]),
+    ] {
+        let records = g.json(&[what]).await;
+        let table = g.table(&[what]).await;
+        assert!(table.starts_with("ID"), "{table}");
+        let list = records.as_array().unwrap();
+        assert!(!list.is_empty(), "{what}");
+        assert_eq!(table.lines().count(), list.len() + 1, "{what}:\n{table}");
+        for r in list {
+            let cells: Vec<&str> = columns.iter().map(|c| s(r, c)).collect();
+            assert!(has_row(&table, &cells), "{what} {cells:?}:\n{table}");
+        }
+    }
+    let sheet = s(sheets_of(&g.app)[0], "/qProperty/qInfo/qId").to_string();
+    let doc = g.json(&["object", &sheet]).await;
+    let table = g.table(&["object", &sheet]).await;
+    assert_eq!(serde_json::from_str::<Value>(&table).unwrap(), doc);
+}
