@@ -1495,3 +1495,60 @@ async fn r_reconnects_after_an_engine_restart() {
         "the apps are listed again:\n{screen}"
     );
 }
+
+/// A data-model field's Data tab lists its distinct values with their frequency, computed over
+/// the simulator's table (the same session list object `qlik-tui values` reads).
+#[tokio::test]
+async fn a_field_node_shows_its_values_with_their_frequency() {
+    let app = common::richest_demo_app();
+    let id = app["id"].as_str().unwrap().to_string();
+    let mut h = Harness::new(120, 34).await;
+    let counts: std::collections::BTreeMap<String, usize> = {
+        let index = h.sim.site().app(&id).unwrap().index();
+        let t = index.data_table();
+        let r = t.column("Region").unwrap();
+        let mut n = std::collections::BTreeMap::new();
+        for row in &t.rows {
+            *n.entry(row[r].text.clone()).or_default() += 1;
+        }
+        n
+    };
+    assert!(counts.len() > 1);
+    h.typed(":search Region").await;
+    h.key(KeyCode::Enter).await;
+    h.jump_to_hit(|x| {
+        x.kind.name() == "field" && x.id.as_deref() == Some("Region") && x.app_id == id
+    })
+    .await;
+    assert_eq!(
+        h.app.selected_kind().map(|k| k.title()).as_deref(),
+        Some("Region")
+    );
+    h.typed("]").await;
+    let screen = h.screen();
+    assert!(screen.contains("Data"), "{screen}");
+    let header = screen
+        .lines()
+        .find(|l| l.contains("Frequency"))
+        .unwrap_or_else(|| panic!("a Frequency column:\n{screen}"));
+    assert!(header.contains("Region"), "{header}");
+    // The detail pane's rows, as cells (split on runs of two or more spaces).
+    let rows: Vec<Vec<String>> = screen
+        .lines()
+        .filter_map(|l| l.split_once("││").map(|(_, detail)| detail))
+        .map(|d| {
+            d.trim_matches(['│', '▶', ' '])
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .collect();
+    for (value, n) in &counts {
+        assert!(
+            rows.iter().any(|r| *r == [value.clone(), n.to_string()]),
+            "{value}: {n}:\n{screen}"
+        );
+    }
+}
