@@ -10,6 +10,7 @@ pub mod http;
 pub mod jwt;
 pub mod proxy;
 pub mod rate_limit;
+pub mod reply;
 pub mod rpc;
 pub mod schema;
 pub mod session;

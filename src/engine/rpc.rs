@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
@@ -18,7 +19,9 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use super::error::EngineError;
 use super::trace::{Closer, ConnTrace, Event};
 use super::transport::EngineSocket;
-use super::wire::{Incoming, Notification, PROXY_NOTIFICATIONS, Request, error_code_name};
+use super::wire::{
+    Incoming, Notification, PROXY_NOTIFICATIONS, RawReply, RpcErrorBody, error_code_name,
+};
 
 /// Every method qlik-tui may send. Anything else is refused before it reaches the socket, so no
 /// code path can modify an app. Session objects (CreateSessionObject) live only in the session.
@@ -81,7 +84,8 @@ struct Pending {
     handle: i64,
     /// When it was sent, for the trace's `ms` (None when not traced).
     sent: Option<Instant>,
-    tx: oneshot::Sender<Result<Value, EngineError>>,
+    /// The reply's `result` as raw JSON text: the caller reads it into what it needs.
+    tx: oneshot::Sender<Result<Box<RawValue>, EngineError>>,
 }
 
 type PendingMap = HashMap<u64, Pending>;
@@ -358,6 +362,18 @@ impl RpcClient {
         method: &str,
         params: Value,
     ) -> Result<Value, EngineError> {
+        let raw = self.call_raw(handle, method, params).await?;
+        serde_json::from_str(raw.get()).map_err(|e| EngineError::Protocol(e.to_string()))
+    }
+
+    /// As `call`, with the `result` as the raw JSON text the engine sent: a caller that knows
+    /// the reply's shape reads it straight into its own types (see `api::take_raw`).
+    pub async fn call_raw(
+        &self,
+        handle: i64,
+        method: &str,
+        params: Value,
+    ) -> Result<Box<RawValue>, EngineError> {
         if !READ_ONLY_METHODS.contains(&method) {
             return Err(EngineError::ReadOnly(method.to_string()));
         }
@@ -365,8 +381,7 @@ impl RpcClient {
             return Err(ended.error_for(method));
         }
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let frame = serde_json::to_string(&Request::new(id, handle, method, params))
-            .map_err(|e| EngineError::Protocol(e.to_string()))?;
+        let frame = request_frame(id, handle, method, &params)?;
         let (tx, rx) = oneshot::channel();
         {
             // Under the pending lock, which `fail_all` holds while it marks the socket ended and
@@ -536,85 +551,44 @@ fn route(
     notif: &broadcast::Sender<Notification>,
     text: &str,
 ) -> Result<(), String> {
+    // The common case in one pass, `result` left as text; anything else (a notification, a
+    // frame that breaks the protocol) takes the general path, which names what is wrong.
+    if let Some((id, reply)) = RawReply::parse(text) {
+        let result = reply.result.map(RawValue::to_owned);
+        return route_reply(
+            shared,
+            text,
+            id,
+            result,
+            reply.error,
+            &reply.change,
+            &reply.close,
+        );
+    }
     match Incoming::parse(text)? {
         Incoming::Response(resp) => {
-            {
-                let mut h = shared.handles.lock().unwrap_or_else(|e| e.into_inner());
-                h.changed.extend(resp.change.iter().copied());
-                h.closed.extend(resp.close.iter().copied());
-            }
-            if !(resp.change.is_empty() && resp.close.is_empty()) {
-                shared.trace_push(&Event::Push {
-                    method: None,
-                    change: &resp.change,
-                    close: &resp.close,
-                    body: None,
-                });
-            }
             let Some(id) = resp.id.as_u64() else {
+                note_handle_events(shared, &resp.change, &resp.close);
                 return Err(format!(
                     "a reply with the id {}, which qlik-tui never sends",
                     resp.id
                 ));
             };
-            let mut pending = shared.pending();
-            let entry = pending.remove(&id);
-            let Some(Pending {
-                method,
-                handle,
-                sent,
-                tx,
-            }) = entry
-            else {
-                drop(pending);
-                // A reply to a request that timed out is late, not wrong; an id beyond every id
-                // sent cannot be the answer to anything.
-                if id == 0 || id >= shared.next_id.load(Ordering::Relaxed) {
-                    return Err(format!(
-                        "a reply to the request id {id}, which was never sent"
-                    ));
-                }
-                tracing::debug!(id, "late reply to a request that timed out");
-                return Ok(());
+            let result = match resp.result {
+                Some(v) => Some(
+                    serde_json::value::to_raw_value(&v).map_err(|e| format!("not JSON: {e}"))?,
+                ),
+                None => None,
             };
-            if let Some(trace) = &shared.trace {
-                trace.emit(&Event::Recv {
-                    id,
-                    method: &method,
-                    handle,
-                    ms: sent.map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0),
-                    error: resp.error.as_ref().map(|e| (e.code, e.message.as_str())),
-                    body: text,
-                });
-            }
-            // Released only now: see `fail_all`.
-            drop(pending);
-            let outcome = match (resp.error, resp.result) {
-                (Some(err), _) => Err(EngineError::Rpc {
-                    method,
-                    code: err.code,
-                    name: error_code_name(err.code),
-                    parameter: err.parameter,
-                    message: err.message,
-                }),
-                (None, Some(result)) => Ok(result),
-                (None, None) => {
-                    // Put it back so the failure reaches it with the others, named by method.
-                    shared.pending().insert(
-                        id,
-                        Pending {
-                            method: method.clone(),
-                            handle,
-                            sent,
-                            tx,
-                        },
-                    );
-                    return Err(format!(
-                        "the reply to {method} (id {id}) has neither result nor error"
-                    ));
-                }
-            };
-            let _ = tx.send(outcome);
+            route_reply(
+                shared,
+                text,
+                id,
+                result,
+                resp.error,
+                &resp.change,
+                &resp.close,
+            )?;
         }
         Incoming::Notification(n) => {
             shared.trace_push(&Event::Push {
@@ -644,6 +618,122 @@ fn route(
         }
     }
     Ok(())
+}
+
+/// Records a reply's `change` and `close` handles (and traces them as a push).
+fn note_handle_events(shared: &Shared, change: &[i64], close: &[i64]) {
+    {
+        let mut h = shared.handles.lock().unwrap_or_else(|e| e.into_inner());
+        h.changed.extend(change.iter().copied());
+        h.closed.extend(close.iter().copied());
+    }
+    if !(change.is_empty() && close.is_empty()) {
+        shared.trace_push(&Event::Push {
+            method: None,
+            change,
+            close,
+            body: None,
+        });
+    }
+}
+
+/// Hands the reply to request `id` to its caller: its `result` (raw text), or its error.
+fn route_reply(
+    shared: &Shared,
+    text: &str,
+    id: u64,
+    result: Option<Box<RawValue>>,
+    error: Option<RpcErrorBody>,
+    change: &[i64],
+    close: &[i64],
+) -> Result<(), String> {
+    note_handle_events(shared, change, close);
+    let mut pending = shared.pending();
+    let entry = pending.remove(&id);
+    let Some(Pending {
+        method,
+        handle,
+        sent,
+        tx,
+    }) = entry
+    else {
+        drop(pending);
+        // A reply to a request that timed out is late, not wrong; an id beyond every id sent
+        // cannot be the answer to anything.
+        if id == 0 || id >= shared.next_id.load(Ordering::Relaxed) {
+            return Err(format!(
+                "a reply to the request id {id}, which was never sent"
+            ));
+        }
+        tracing::debug!(id, "late reply to a request that timed out");
+        return Ok(());
+    };
+    if let Some(trace) = &shared.trace {
+        trace.emit(&Event::Recv {
+            id,
+            method: &method,
+            handle,
+            ms: sent.map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0),
+            error: error.as_ref().map(|e| (e.code, e.message.as_str())),
+            body: text,
+        });
+    }
+    // Released only now: see `fail_all`.
+    drop(pending);
+    let outcome = match (error, result) {
+        (Some(err), _) => Err(EngineError::Rpc {
+            method,
+            code: err.code,
+            name: error_code_name(err.code),
+            parameter: err.parameter,
+            message: err.message,
+        }),
+        (None, Some(result)) => Ok(result),
+        (None, None) => {
+            // Put it back so the failure reaches it with the others, named by method.
+            shared.pending().insert(
+                id,
+                Pending {
+                    method: method.clone(),
+                    handle,
+                    sent,
+                    tx,
+                },
+            );
+            return Err(format!(
+                "the reply to {method} (id {id}) has neither result nor error"
+            ));
+        }
+    };
+    let _ = tx.send(outcome);
+    Ok(())
+}
+
+/// The text of a request, written straight from borrowed parts (the same bytes as
+/// `wire::Request`, without building one per call).
+fn request_frame(
+    id: u64,
+    handle: i64,
+    method: &str,
+    params: &Value,
+) -> Result<String, EngineError> {
+    #[derive(serde::Serialize)]
+    struct Frame<'a> {
+        jsonrpc: &'static str,
+        id: u64,
+        handle: i64,
+        method: &'a str,
+        #[serde(skip_serializing_if = "Value::is_null")]
+        params: &'a Value,
+    }
+    serde_json::to_string(&Frame {
+        jsonrpc: "2.0",
+        id,
+        handle,
+        method,
+        params,
+    })
+    .map_err(|e| EngineError::Protocol(e.to_string()))
 }
 
 /// A socket error as the reason it ended; a message over the cap is named with the cap.

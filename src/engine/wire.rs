@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// The handle of the Global object, the only static handle.
 pub const GLOBAL_HANDLE: i64 = -1;
@@ -151,6 +152,46 @@ impl Incoming {
         } else {
             Err("neither a response (no id) nor a notification (no method)".into())
         }
+    }
+}
+
+/// A reply as the client's reader takes it, in one pass over the frame: `result` stays raw JSON
+/// text for the caller to read into what it needs (a typed struct, a `Value` only where the
+/// content is opaque), so the reader never builds a `Value` tree per frame.
+#[derive(Debug, Deserialize)]
+pub struct RawReply<'a> {
+    #[serde(default = "jsonrpc_version_cow", borrow)]
+    #[allow(dead_code)] // read to refuse what `Response` refuses (a non-string version)
+    jsonrpc: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    pub id: &'a RawValue,
+    /// `"result": null` is a result, as in `Response`.
+    #[serde(default, borrow, deserialize_with = "present_raw")]
+    pub result: Option<&'a RawValue>,
+    #[serde(default)]
+    pub error: Option<RpcErrorBody>,
+    #[serde(default)]
+    pub change: Vec<i64>,
+    #[serde(default)]
+    pub close: Vec<i64>,
+}
+
+fn jsonrpc_version_cow() -> std::borrow::Cow<'static, str> {
+    "2.0".into()
+}
+
+fn present_raw<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+impl<'a> RawReply<'a> {
+    /// The frame as a reply to request `id` (a u64), or None for anything else: a notification,
+    /// a frame that breaks the protocol, an id qlik-tui never sends. `Incoming::parse` then
+    /// classifies it and names what is wrong; this is only the fast path of the common case.
+    pub fn parse(text: &'a str) -> Option<(u64, RawReply<'a>)> {
+        let reply: RawReply = serde_json::from_str(text).ok()?;
+        let id = reply.id.get().parse::<u64>().ok()?;
+        Some((id, reply))
     }
 }
 

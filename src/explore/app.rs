@@ -184,11 +184,21 @@ impl AppSession {
         id: &str,
         masters: &HashMap<String, String>,
     ) -> Result<ObjectNode, EngineError> {
+        self.object_tree_with(id, masters, true).await
+    }
+
+    /// As `object_tree`; without `keep_properties` each node's `properties` stay `Null` and
+    /// the reply is read only for what the nodes show (an export without properties).
+    pub async fn object_tree_with(
+        &self,
+        id: &str,
+        masters: &HashMap<String, String>,
+        keep_properties: bool,
+    ) -> Result<ObjectNode, EngineError> {
         let obj = self.doc.get_object(id).await?;
-        let tree = obj.get_full_property_tree().await?;
-        let mut node = node_from_entry(tree);
-        let mut needs_layout = Vec::new();
-        collect_expression_titles(&node, &mut needs_layout);
+        let entry = obj.get_full_property_tree_raw().await?;
+        let (mut node, needs_layout) = super::prop_tree::read_tree(&entry, keep_properties)?;
+        drop(entry);
         if !needs_layout.is_empty() {
             let obj = &obj;
             let titles =
@@ -505,7 +515,7 @@ pub fn node_from_entry(entry: Value) -> ObjectNode {
     }
 }
 
-fn collect_expression_titles(node: &ObjectNode, out: &mut Vec<String>) {
+pub(crate) fn collect_expression_titles(node: &ObjectNode, out: &mut Vec<String>) {
     if title_is_expression(&node.properties) {
         out.push(node.id.clone());
     }

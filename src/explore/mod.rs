@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod export;
 pub mod links;
 pub mod model;
+mod prop_tree;
 pub mod search;
 pub mod site;
 pub mod traffic;

@@ -167,7 +167,9 @@ async fn collect_open_app(
             _ => sheets,
         };
         let trees = join_all(wanted.iter().map(|s| async move {
-            let tree = app.object_tree(&s.id, &HashMap::new()).await;
+            let tree = app
+                .object_tree_with(&s.id, &HashMap::new(), opts.include_properties)
+                .await;
             if let Ok(t) = &tree {
                 tracker.sheet_loaded(t.walk().len() - 1);
             }
