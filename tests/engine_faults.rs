@@ -491,3 +491,36 @@ mod any_frame {
         }
     }
 }
+
+/// The cap is a setting: `--max-message-mb 1` refuses a 1 MiB + 1 byte reply at once, naming
+/// the cap in bytes; under the default cap (64 MiB) the same reply is let through to be read,
+/// so only the request timeout ends the wait for its missing rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_message_cap_follows_max_message_mb() {
+    let mib = 1usize << 20;
+    let cli = common::SimCli::start_with(qlik_tui::sim::SimConfig {
+        behaviour: Behaviour::fault_on(FAULTY, ReplyFault::Oversized(mib as u64 + 1)),
+        ..Default::default()
+    })
+    .await;
+    let t = Instant::now();
+    let out = cli.run(&["apps", "--max-message-mb", "1"]).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(t.elapsed() < FAST, "took {:?}", t.elapsed());
+    assert!(!out.status.success());
+    assert!(
+        err.contains("WebSocket message cap") && err.contains(&format!("of {mib} bytes")),
+        "{err}"
+    );
+    let out = cli.run(&["apps", "--request-timeout", "1"]).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        !err.contains("message cap"),
+        "the default cap is larger: {err}"
+    );
+    assert!(
+        err.contains("timed out") || err.contains("timeout"),
+        "{err}"
+    );
+}

@@ -2,8 +2,9 @@
 //! virtual proxy with the CSRF check, reached with a stored token and with a key that mints one,
 //! for a healthy engine and every fault of tests/engine_faults.rs (garbage, truncated, unknown
 //! id, neither result nor error, over the cap, trickling, closed mid-frame, stalled TLS, stalled
-//! upgrade, 302, 503). `apps`, `doctor` and `export` run as the real binary at trace level; their
-//! stdout, stderr, log files and exported files must not hold the signing key, the token, or any
+//! upgrade, 302, 503). `apps`, `doctor` and `export` run as the real binary at trace level and
+//! with `--trace --trace-full` (the traffic recorder, whole bodies); their stdout, stderr, log
+//! files, traffic traces and exported files must not hold the signing key, the token, or any
 //! session cookie or CSRF token the proxy handed out.
 
 mod common;
@@ -44,7 +45,8 @@ fn faults() -> Vec<(&'static str, Behaviour)> {
     ]
 }
 
-/// Every byte a run left behind: stdout, stderr, the log folder, the exported file.
+/// Every byte a run left behind: stdout, stderr, the log folder, the traffic trace, the
+/// exported file.
 fn written(out: &Output, state: &Path, export: &Path) -> String {
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
@@ -55,9 +57,13 @@ fn written(out: &Output, state: &Path, export: &Path) -> String {
     {
         text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
     }
+    text.push_str(&std::fs::read_to_string(state.join(TRACE)).unwrap_or_default());
     text.push_str(&std::fs::read_to_string(export).unwrap_or_default());
     text
 }
+
+/// The traffic trace's file name in a run's state folder.
+const TRACE: &str = "traffic.trace";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_fault_mode_leaks_a_key_token_cookie_or_csrf_token() {
@@ -86,6 +92,7 @@ async fn no_fault_mode_leaks_a_key_token_cookie_or_csrf_token() {
     let mut scanned = String::new();
     let mut credentials = Vec::new();
     let mut runs = 0;
+    let mut traces = 0;
     for (name, behaviour) in faults() {
         let auth = AuthModes {
             proxies: vec![jwt_proxy("jwt", &public, "user", "directory", true)],
@@ -119,6 +126,11 @@ async fn no_fault_mode_leaks_a_key_token_cookie_or_csrf_token() {
                     .iter()
                     .map(|a| a.replace("EXPORT", &export.to_string_lossy()))
                     .collect();
+                args.extend([
+                    "--trace".to_string(),
+                    state.path().join(TRACE).to_string_lossy().into_owned(),
+                    "--trace-full".to_string(),
+                ]);
                 args.extend(
                     [
                         "--engine-url",
@@ -146,6 +158,10 @@ async fn no_fault_mode_leaks_a_key_token_cookie_or_csrf_token() {
                         "{name} {command:?}: {}",
                         String::from_utf8_lossy(&out.stderr)
                     );
+                    let trace = std::fs::read_to_string(state.path().join(TRACE))
+                        .expect("the traffic trace was written");
+                    assert!(trace.contains("GetDocList"), "{trace}");
+                    traces += 1;
                 } else {
                     assert!(!out.status.success(), "{name} {command:?} must fail");
                 }
@@ -162,6 +178,7 @@ async fn no_fault_mode_leaks_a_key_token_cookie_or_csrf_token() {
         "trace logs were written"
     );
     assert!(scanned.contains("# "), "the healthy export was written");
+    assert!(traces > 0, "the traffic traces were written");
     assert!(!credentials.is_empty(), "the proxy handed out sessions");
     assert_eq!(runs, faults().len() * 6);
 
