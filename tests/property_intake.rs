@@ -1,7 +1,8 @@
 //! Property tests (issue 11) of what qlik-tui reads from files a user gives it: PEM
 //! certificates and keys (arbitrary text, and valid PEMs mutated: bytes flipped, cut short,
-//! lines dropped), encrypted PKCS#8 keys, PFX/P12 bundles (arbitrary bytes, and a valid bundle
-//! mutated), the profile TOML file and the keymap. None may panic, and every error names the
+//! lines dropped), encrypted PKCS#8 keys (armour around garbage, and a valid one made by the
+//! openssl tool, mutated, with the right, an empty and a wrong passphrase), PFX/P12 bundles
+//! (arbitrary bytes, and a valid bundle mutated), the profile TOML file and the keymap. None may panic, and every error names the
 //! input it is about (the role or the file) and says what to do. The case budgets are fixed and
 //! small enough for CI (see `CASES`).
 
@@ -60,6 +61,50 @@ fn fixtures() -> &'static Fixtures {
             .expect("a PFX");
         Fixtures { pki, pfx }
     })
+}
+
+const KEY_PASSPHRASE: &str = "key-pass";
+
+/// The demo client key as an encrypted PKCS#8 PEM (PBES2, AES-256-CBC; few PBKDF2 rounds to
+/// keep cases cheap), made by the openssl tool. None without openssl, which CI installs (a
+/// missing tool fails there).
+fn encrypted_key() -> Option<&'static str> {
+    static K: OnceLock<Option<String>> = OnceLock::new();
+    K.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("key.pem");
+        let enc = dir.path().join("enc.pem");
+        std::fs::write(&plain, &fixtures().pki.client_key_pem).unwrap();
+        let run = std::process::Command::new("openssl")
+            .args([
+                "pkcs8",
+                "-topk8",
+                "-v2",
+                "aes-256-cbc",
+                "-iter",
+                "1000",
+                "-in",
+            ])
+            .arg(&plain)
+            .arg("-out")
+            .arg(&enc)
+            .args(["-passout", &format!("pass:{KEY_PASSPHRASE}")])
+            .output();
+        match run {
+            Ok(o) => {
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                Some(std::fs::read_to_string(&enc).unwrap())
+            }
+            Err(e) => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "the openssl tool makes the encrypted-key fixture: {e}"
+                );
+                None
+            }
+        }
+    })
+    .as_deref()
 }
 
 /// A valid text changed the way a copy and paste or a bad transfer changes it.
@@ -171,6 +216,25 @@ proptest! {
     }
 
     #[test]
+    fn a_mutated_encrypted_key_is_read_or_refused_clearly(
+        ms in prop::collection::vec(mutation(), 1..4),
+        passphrase in prop::sample::select(vec![KEY_PASSPHRASE, "", "wrong"]),
+    ) {
+        let Some(encrypted) = encrypted_key() else {
+            return Ok(());
+        };
+        let text = text_of(&mutate(encrypted.as_bytes(), &ms));
+        let input = PemInput::new(Origin::File("client_key.pem".into()), text);
+        let mut ask = Given(Zeroizing::new(passphrase.into()));
+        if let Err(e) = intake::parse_key_input(&input, &mut ask) {
+            let t = e.to_string();
+            prop_assert!(t.contains("client_key.pem") && t.len() > 40, "{t}");
+            prop_assert!(!t.contains("PRIVATE KEY-----"), "no key text in an error: {t}");
+            prop_assert!(!t.contains(KEY_PASSPHRASE), "no passphrase in an error: {t}");
+        }
+    }
+
+    #[test]
     fn the_profile_file_loader_never_panics_and_names_the_file(text in "\\PC{0,300}") {
         check_profile_file(&text)?;
     }
@@ -255,6 +319,20 @@ fn the_unmutated_fixtures_are_valid() {
         .expect("the PFX fixture reads");
     assert!(m.cert_pem().contains("BEGIN CERTIFICATE"));
     assert!(parse_key(&f.pki.client_key_pem, PemRole::ClientKey).is_ok());
+    if let Some(encrypted) = encrypted_key() {
+        let input = PemInput::new(Origin::File("client_key.pem".into()), encrypted.to_string());
+        let key =
+            intake::parse_key_input(&input, &mut Given(Zeroizing::new(KEY_PASSPHRASE.into())))
+                .expect("the encrypted fixture decrypts");
+        assert_eq!(
+            key.secret_der(),
+            parse_key(&f.pki.client_key_pem, PemRole::ClientKey)
+                .unwrap()
+                .secret_der()
+        );
+        let wrong = intake::parse_key_input(&input, &mut Given(Zeroizing::new("wrong".into())));
+        assert!(wrong.is_err(), "a wrong passphrase is refused");
+    }
     let wrong = intake::from_pfx_bytes(&f.pfx, "wrong", Origin::File("client.pfx".into()));
     assert!(
         wrong
