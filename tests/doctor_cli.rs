@@ -326,3 +326,30 @@ async fn a_certificate_for_another_name_gets_a_json_report() {
     assert_eq!(out.status.code(), Some(0), "{r:#}");
     assert_eq!(r["ok"], true, "{r:#}");
 }
+
+/// `--timeout` bounds the repository step too: a QRS address that accepts and never answers
+/// fails `repository` soon, saying it timed out; the simulator's own QRS passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_bounds_the_repository_step() {
+    let sim = sim_with(Behaviour::healthy()).await;
+    let flags = CertFlags::new(sim.pki());
+    let qrs = format!("https://localhost:{}", sim.addr().port());
+    let (r, out) = doctor(flags.args(&sim.engine_url(), &[("--qrs-url", &qrs)])).await;
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(r["steps"][7]["status"], "ok", "{r:#}");
+
+    let silent = peer(None).await;
+    let qrs = format!("https://localhost:{}", silent.port());
+    let t = Instant::now();
+    let (r, out) = doctor(flags.args(
+        &sim.engine_url(),
+        &[("--qrs-url", &qrs), ("--timeout", "1")],
+    ))
+    .await;
+    let took = t.elapsed();
+    // The repository step has one cause; its detail says it was the timeout.
+    assert_report(&r, &out, "repository", "repository_failed");
+    let detail = r["steps"][7]["detail"].as_str().unwrap();
+    assert!(detail.contains("within 1s"), "{detail}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
