@@ -274,3 +274,62 @@ async fn get(cli: &common::SimCli, args: &[&str]) -> (i32, String, String) {
         String::from_utf8(o.stderr).unwrap(),
     )
 }
+
+/// `qlik-tui diff` of the demo site against its hostile twin (offline, two JSON exports): the
+/// readable report shows every hostile title escaped, with no raw control character, and
+/// `--json` keeps the exact strings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_diff_report_escapes_hostile_titles_and_its_json_keeps_them() {
+    let plain = SimServer::start(SimConfig::default()).await.unwrap();
+    let hostile = hostile_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::fs::write(
+        &a,
+        export(&Site::new(common::sim_spec(&plain)), Format::Json, false).await,
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        export(&Site::new(common::sim_spec(&hostile)), Format::Json, false).await,
+    )
+    .unwrap();
+    // An app whose title the hostile twin changed to one with an escape sequence.
+    let hostile_doc: Value = serde_json::from_str(&std::fs::read_to_string(&b).unwrap()).unwrap();
+    let app = hostile_doc["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"].as_str().unwrap().contains('\u{1b}'))
+        .expect("an app titled with ESC");
+    let (id, title) = (app["id"].as_str().unwrap(), app["name"].as_str().unwrap());
+    let diff = |json: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+        cmd.args(["diff"])
+            .arg(&a)
+            .arg(&b)
+            .args(["--app", id])
+            .env("QLIK_TUI_STATE_DIR", dir.path())
+            .env("QLIK_TUI_CONFIG_DIR", dir.path());
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.output().unwrap()
+    };
+    let out = diff(false);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert_no_raw_control("diff report", &report);
+    let shown = qlik_tui::text::escape_for_terminal(title);
+    assert!(report.contains(shown.as_ref()), "{shown}:\n{report}");
+
+    let out = diff(true);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["b"]["app_name"], title, "JSON keeps the exact title");
+}
