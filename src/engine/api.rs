@@ -576,17 +576,15 @@ impl GenericObject {
         )
     }
 
-    /// GetFullPropertyTree's `qPropEntry` as the engine sent it, for a caller that reads only
-    /// part of each node (see `explore::prop_tree`).
+    /// GetFullPropertyTree's result as the engine sent it (`{"qPropEntry": …}`), for a caller
+    /// that reads only part of each node (see `explore::prop_tree`).
     pub async fn get_full_property_tree_raw(
         &self,
     ) -> Result<Box<serde_json::value::RawValue>, EngineError> {
-        let result = self
-            .0
+        self.0
             .rpc
             .call_raw(self.0.obj.q_handle, "GetFullPropertyTree", json!([]))
-            .await?;
-        super::reply::take_raw("GetFullPropertyTree", &result, "qPropEntry")
+            .await
     }
 
     pub async fn get_child_infos(&self) -> Result<Vec<NxInfo>, EngineError> {

@@ -109,12 +109,12 @@ impl AppSession {
     }
 
     async fn list_items(&self, props: Value, list_key: &str) -> Result<Vec<Value>, EngineError> {
-        let layout = self.list_layout(props).await?;
-        Ok(layout
-            .pointer(&format!("/{list_key}/qItems"))
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default())
+        let mut layout = self.list_layout(props).await?;
+        // Moved out of the layout, not copied.
+        Ok(match layout.pointer_mut(&format!("/{list_key}/qItems")) {
+            Some(Value::Array(items)) => std::mem::take(items),
+            _ => Vec::new(),
+        })
     }
 
     pub async fn app_layout(&self) -> Result<Value, EngineError> {

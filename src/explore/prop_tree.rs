@@ -14,28 +14,35 @@ use serde_json::value::RawValue;
 use super::app::{collect_expression_titles, node_from_entry};
 use super::model::ObjectNode;
 use crate::engine::EngineError;
+use crate::engine::reply::take_raw;
 
-/// A sheet's tree from its `qPropEntry`, and the ids of the nodes whose title is an expression
-/// (only a layout evaluates those), depth first.
+/// A sheet's tree from the result of its GetFullPropertyTree (`{"qPropEntry": …}`), and the
+/// ids of the nodes whose title is an expression (only a layout evaluates those), depth first.
 pub(crate) fn read_tree(
-    entry: &RawValue,
+    result: &RawValue,
     keep_properties: bool,
 ) -> Result<(ObjectNode, Vec<String>), EngineError> {
-    if !keep_properties && let Ok(lean) = serde_json::from_str::<LeanEntry>(entry.get()) {
+    if !keep_properties && let Ok(lean) = serde_json::from_str::<LeanReply>(result.get()) {
         let mut expression_titles = Vec::new();
-        return Ok((lean.into_node(&mut expression_titles), expression_titles));
+        return Ok((
+            lean.entry.into_node(&mut expression_titles),
+            expression_titles,
+        ));
     }
     // The properties are wanted, or the reply has a shape the lean reader does not take (a
     // member of another type than the protocol's): read it whole, leniently, as before.
-    let value: Value = serde_json::from_str(entry.get()).map_err(|e| {
-        EngineError::Protocol(format!(
-            "'qPropEntry' in the reply to GetFullPropertyTree is not JSON: {e}"
-        ))
-    })?;
+    let value: Value = take_raw("GetFullPropertyTree", result, "qPropEntry")?;
     let node = node_from_entry(value);
     let mut expression_titles = Vec::new();
     collect_expression_titles(&node, &mut expression_titles);
     Ok((node, expression_titles))
+}
+
+/// The result of GetFullPropertyTree, read in the same one pass as its entries.
+#[derive(Deserialize)]
+struct LeanReply {
+    #[serde(rename = "qPropEntry")]
+    entry: LeanEntry,
 }
 
 /// One `qPropEntry` read for what a node shows.
@@ -228,8 +235,9 @@ mod tests {
 
     use super::*;
 
-    fn raw(v: &Value) -> Box<RawValue> {
-        serde_json::value::to_raw_value(v).unwrap()
+    /// The result of a GetFullPropertyTree holding `entry`.
+    fn raw(entry: &Value) -> Box<RawValue> {
+        serde_json::value::to_raw_value(&json!({"qPropEntry": entry})).unwrap()
     }
 
     /// The tree with every node's properties dropped: what the lean reader must give.
@@ -329,5 +337,11 @@ mod tests {
         assert_eq!(n.children[1].title, "T");
         assert_eq!(n.children[1].master_id, None);
         assert_eq!(exprs, ["o1"]);
+        // A reply without its entry is refused with the member named, whichever reader.
+        let bare = RawValue::from_string(r#"{"qOther":{"qProperty":{}}}"#.into()).unwrap();
+        for keep in [false, true] {
+            let e = read_tree(&bare, keep).unwrap_err().to_string();
+            assert!(e.contains("GetFullPropertyTree has no 'qPropEntry'"), "{e}");
+        }
     }
 }

@@ -10,6 +10,30 @@ use super::doc::{AppDoc, ErrorDoc, FORMAT, SourceDoc};
 pub(super) struct JsonWriter {
     apps_written: usize,
     errors: Vec<ErrorDoc>,
+    /// An app's pretty JSON before it is indented into the output; kept between apps.
+    buf: Vec<u8>,
+}
+
+/// Writes the pretty JSON of `v` to `w`, its continuation lines indented by `by` spaces, as
+/// `pretty_at` does, through `buf` (reused) rather than two whole strings per app.
+fn write_pretty_at<T: serde::Serialize>(
+    w: &mut dyn Write,
+    buf: &mut Vec<u8>,
+    v: &T,
+    by: usize,
+) -> std::io::Result<()> {
+    buf.clear();
+    serde_json::to_writer_pretty(&mut *buf, v)?;
+    let pad = format!("\n{}", " ".repeat(by));
+    let mut lines = buf.split(|b| *b == b'\n');
+    if let Some(first) = lines.next() {
+        w.write_all(first)?;
+    }
+    for line in lines {
+        w.write_all(pad.as_bytes())?;
+        w.write_all(line)?;
+    }
+    Ok(())
 }
 
 /// Pretty JSON of `v`, its continuation lines indented by `by` spaces (JSON strings hold no raw
@@ -37,7 +61,8 @@ impl FormatWriter for JsonWriter {
     ) -> std::io::Result<()> {
         if let Some(app) = app {
             let sep = if self.apps_written == 0 { "" } else { "," };
-            write!(w, "{sep}\n    {}", pretty_at(app, 4)?)?;
+            write!(w, "{sep}\n    ")?;
+            write_pretty_at(w, &mut self.buf, app, 4)?;
             self.apps_written += 1;
         }
         self.errors.extend_from_slice(errors);
