@@ -380,7 +380,7 @@ async fn traffic_pane_with_a_request_and_its_reply() {
     insta::assert_snapshot!("traffic_pair", pair);
     h.key(KeyCode::Esc).await;
     h.key(KeyCode::Esc).await;
-    assert_eq!(h.app.mode, qlik_tui::tui::app::Mode::Normal);
+    assert_eq!(h.app.mode(), qlik_tui::tui::app::Mode::Normal);
 }
 
 #[tokio::test]
@@ -1399,7 +1399,11 @@ async fn the_export_dialog_ends_like_a_dialog() {
             file: file.clone()
         }]
     );
-    assert_eq!(h.app.mode, qlik_tui::tui::app::Mode::Normal, "o closes it");
+    assert_eq!(
+        h.app.mode(),
+        qlik_tui::tui::app::Mode::Normal,
+        "o closes it"
+    );
     // q closes a finished export too (written to the temp dir as well, not the working dir).
     h.typed("e").await;
     h.app
@@ -1408,7 +1412,11 @@ async fn the_export_dialog_ends_like_a_dialog() {
         .await;
     h.key(KeyCode::Enter).await;
     h.typed("q").await;
-    assert_eq!(h.app.mode, qlik_tui::tui::app::Mode::Normal, "q closes it");
+    assert_eq!(
+        h.app.mode(),
+        qlik_tui::tui::app::Mode::Normal,
+        "q closes it"
+    );
     assert!(!h.app.quit, "q closed the dialog, not the explorer");
 }
 

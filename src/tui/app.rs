@@ -20,12 +20,12 @@ use super::domain::{AppUsage, FolderData, Part, Reply, Request, Target};
 use super::export_dialog::{ExportDialog, ExportState};
 use super::keymap::{Key, Keymap};
 use super::layout::Areas;
+use super::overlays::Overlay;
 use super::palette;
-use super::profile_form::{FieldError, FormMode, ProfileForm, Stage};
+use super::profile_form::{FieldError, ProfileForm, Stage};
 use super::profiles::ProfileRequest;
 use super::theme::Theme;
 use super::tree::{Folder, LoadState, MasterKind, MasterName, NodeId, NodeKind, ObjectInfo, Tree};
-use crate::explore::doctor::{Report, StepResult};
 use crate::explore::model::{MasterItems, ObjectNode, SiteInfo};
 use crate::explore::{Links, Site};
 
@@ -55,6 +55,8 @@ pub enum Focus {
     Detail,
 }
 
+/// Which overlay is on top of the stack (`App::mode`), or `Normal` when the base view (tree
+/// and detail) has the keys. Derived from `App::overlays`, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Normal,
@@ -106,12 +108,6 @@ pub struct StatusInfo {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Default)]
-pub struct DoctorView {
-    pub steps: Vec<StepResult>,
-    pub report: Option<Report>,
-}
-
 /// Names shown as profiles (the demo has one) and where they are kept.
 #[derive(Debug, Clone, Default)]
 pub struct Profiles {
@@ -129,7 +125,8 @@ pub struct App {
     pub cursor: usize,
     pub scroll: usize,
     pub focus: Focus,
-    pub mode: Mode,
+    /// The open overlays, bottom to top: the top one takes keys first (`keys.rs::on_key`).
+    pub overlays: Vec<Overlay>,
     pub tab: Tab,
     pub size: Rect,
     pub theme: Theme,
@@ -145,16 +142,15 @@ pub struct App {
     pub detail_hscroll: u16,
     /// Rows the Data tab reads for a node (grows as the user scrolls past the end).
     pub data_limits: HashMap<NodeId, usize>,
-    /// First line shown of the help or doctor popup (they can be taller than the terminal).
-    pub popup_scroll: u16,
     pub folded: HashSet<String>,
     pub filter: Input,
     pub search: Input,
-    pub palette: Input,
-    pub palette_pick: usize,
     pub status: StatusInfo,
-    pub doctor: DoctorView,
+    /// The export dialog's state (drawn and edited by its overlay, `overlays::export`; the
+    /// export's replies feed it).
     pub export: Option<ExportDialog>,
+    /// The open profile form's draft (drawn and edited by its overlay,
+    /// `overlays::profile_form`); its save's reply clears it.
     pub profile_form: Option<ProfileForm>,
     /// The last `:search` and its results (kept when the pane closes, for reopening).
     pub search_pane: Option<super::search_pane::SearchPane>,
@@ -208,7 +204,8 @@ impl App {
             cursor: 0,
             scroll: 0,
             focus: Focus::Tree,
-            mode: Mode::Normal,
+            overlays: Vec::new(),
+            export: None,
             tab: Tab::Summary,
             size: Rect::new(0, 0, 80, 24),
             theme,
@@ -221,12 +218,9 @@ impl App {
             detail_hscroll: 0,
             data_limits: HashMap::new(),
             evals: HashMap::new(),
-            popup_scroll: 0,
             folded: HashSet::new(),
             filter: Input::default(),
             search: Input::default(),
-            palette: Input::default(),
-            palette_pick: 0,
             status: StatusInfo {
                 profile: profiles
                     .active
@@ -239,8 +233,6 @@ impl App {
                 },
                 ..StatusInfo::default()
             },
-            doctor: DoctorView::default(),
-            export: None,
             profile_form: None,
             search_pane: None,
             traffic: super::traffic_pane::TrafficPane::new(Default::default()),
@@ -293,6 +285,36 @@ impl App {
         self.select(p);
     }
 
+    /// Which overlay has the keys (`Mode::Normal`: none, the base view has them).
+    pub fn mode(&self) -> Mode {
+        self.overlays.last().map_or(Mode::Normal, Overlay::mode)
+    }
+
+    /// Opens an overlay on top of the stack.
+    pub(crate) fn open(&mut self, overlay: Overlay) {
+        self.overlays.push(overlay);
+    }
+
+    /// Closes every open overlay of this kind.
+    pub(crate) fn close(&mut self, kind: Mode) {
+        self.overlays.retain(|o| o.mode() != kind);
+    }
+
+    /// Queues a domain request for the event loop.
+    pub(crate) fn push_request(&mut self, request: Request) {
+        self.requests.push(request);
+    }
+
+    /// Queues a profile request (resolve, save, delete, test) for the event loop.
+    pub(crate) fn push_profile_request(&mut self, request: ProfileRequest) {
+        self.profile_requests.push(request);
+    }
+
+    /// Queues a side effect (clipboard, browser, file manager) for the event loop.
+    pub(crate) fn push_effect(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
     pub fn take_requests(&mut self) -> Vec<Request> {
         let requests = std::mem::take(&mut self.requests);
         self.on_requests_sent(&requests);
@@ -309,7 +331,7 @@ impl App {
     }
 
     /// The name of a profile node.
-    fn profile_name(&self, id: NodeId) -> Option<String> {
+    pub(crate) fn profile_name(&self, id: NodeId) -> Option<String> {
         match &self.tree.node(id).kind {
             NodeKind::Profile { name } => Some(name.clone()),
             _ => None,
@@ -399,7 +421,7 @@ impl App {
     }
 
     /// Moves the cursor to a row; a new selection resets the detail pane and asks for its data.
-    fn move_to(&mut self, row: usize) {
+    pub(crate) fn move_to(&mut self, row: usize) {
         let before = self.selected();
         self.cursor = row;
         self.keep_cursor_visible();
@@ -515,7 +537,7 @@ impl App {
 
     // ----- tree operations -------------------------------------------------------------
 
-    fn rebuild_keeping_selection(&mut self) {
+    pub(crate) fn rebuild_keeping_selection(&mut self) {
         let sel = self.selected();
         self.tree.rebuild();
         if self.tree.filter_active() {
@@ -687,7 +709,7 @@ pub(crate) fn edit_input(input: &mut Input, e: &KeyEvent) -> bool {
 }
 
 /// The editing request a key makes in any text input (the form's `SecretInput` too).
-fn input_request(e: &KeyEvent) -> Option<InputRequest> {
+pub(crate) fn input_request(e: &KeyEvent) -> Option<InputRequest> {
     let ctrl = e.modifiers.contains(KeyModifiers::CONTROL);
     Some(match e.code {
         KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,

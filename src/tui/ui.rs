@@ -8,16 +8,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Tabs, Wrap};
 
 use super::action::Action;
-use super::app::{App, Focus, Mode};
+use super::app::{App, Focus};
+use super::component::Component;
 use super::detail::{self, spinner};
-use super::export_dialog::ExportState;
 use super::json_view::DLine;
-use super::layout::Areas;
-use super::profile_form::{FormMode, Stage};
 use super::theme::{SELECTED_MARK, Theme, UNSELECTED_MARK};
 use super::traffic_pair::format_ms;
 use super::tree::{LoadState, Row};
-use crate::explore::doctor::Status;
 
 pub fn draw(f: &mut Frame, app: &App) {
     let areas = app.areas();
@@ -32,47 +29,10 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     draw_status(f, app, areas.status);
     draw_bottom(f, app, areas.hints);
-    match app.mode {
-        Mode::Help => draw_help(f, app),
-        Mode::Palette => draw_palette(f, app, areas.hints),
-        Mode::Doctor => draw_doctor(f, app),
-        Mode::Export => draw_export(f, app),
-        Mode::SearchResults | Mode::Traffic | Mode::Diff => {
-            let main = over_panes(f, &areas);
-            match app.mode {
-                Mode::Traffic => super::traffic_view::draw(f, main, &app.traffic, t),
-                Mode::Diff => {
-                    if let Some(v) = &app.diff_view {
-                        v.draw(f, main, t, app.ticks);
-                    }
-                }
-                _ => {
-                    if let Some(p) = &app.search_pane {
-                        p.draw(f, main, t, app.ticks);
-                    }
-                }
-            }
-        }
-        Mode::ProfileForm => draw_profile_form(f, app),
-        Mode::ConfirmDelete(node) => {
-            let name = app.tree.node(node).kind.title();
-            let lines = vec![
-                Line::raw(format!(
-                    "Delete profile '{name}' from the profile file, and its secrets from the keyring?"
-                )),
-                Line::raw(""),
-                Line::styled("y deletes · any other key keeps it", t.dim),
-            ];
-            draw_popup(f, t, " Delete profile ", lines, 70, 6);
-        }
-        _ => {}
+    // The overlays, bottom to top (each draws over what is below it).
+    for overlay in &app.overlays {
+        overlay.draw(f, &areas, app);
     }
-}
-
-/// Over both panes: between the breadcrumb and the status bar (search, traffic, diff).
-fn over_panes(f: &Frame, areas: &Areas) -> Rect {
-    let top = areas.breadcrumb.y + areas.breadcrumb.height;
-    Rect::new(0, top, f.area().width, areas.status.y.saturating_sub(top))
 }
 
 fn draw_breadcrumb(f: &mut Frame, app: &App, area: Rect) {
@@ -371,34 +331,33 @@ const HINT_ACTIONS: [Action; 9] = [
 
 fn draw_bottom(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let line = match app.mode {
-        Mode::Filter => Line::from(vec![
-            Span::styled("/", t.accent),
-            Span::raw(app.filter.value().to_string()),
-            Span::styled("█", t.dim),
-            Span::styled("   Enter keep · Esc clear", t.dim),
-        ]),
-        Mode::Search => Line::from(vec![
-            Span::styled("search: ", t.accent),
-            Span::raw(app.search.value().to_string()),
-            Span::styled("█", t.dim),
-            Span::styled("   Enter next · Esc close", t.dim),
-        ]),
-        Mode::Palette => Line::from(vec![
-            Span::styled(":", t.accent),
-            Span::raw(app.palette.value().to_string()),
-            Span::styled("█", t.dim),
-            Span::styled("   Tab complete · Enter run · Esc cancel", t.dim),
-        ]),
-        _ => {
-            let mut spans = Vec::new();
-            for (k, what) in app.keymap.hints(&HINT_ACTIONS) {
-                spans.push(Span::styled(k, t.key));
-                spans.push(Span::styled(format!(" {what}  "), t.dim));
-            }
-            Line::from(spans)
-        }
-    };
+    let mut spans = Vec::new();
+    for (k, what) in app.keymap.hints(&HINT_ACTIONS) {
+        spans.push(Span::styled(k, t.key));
+        spans.push(Span::styled(format!(" {what}  "), t.dim));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A line to type in, over the hints row: the prompt, the text, a cursor, what the keys do.
+pub(crate) fn draw_input_line(
+    f: &mut Frame,
+    app: &App,
+    area: Rect,
+    prompt: &'static str,
+    text: &str,
+    keys: &'static str,
+) {
+    let t = &app.theme;
+    // Blank the hints row first: a shorter line must not leave the hints' tail behind.
+    f.render_widget(Clear, area);
+    f.render_widget(Block::new().style(t.base), area);
+    let line = Line::from(vec![
+        Span::styled(prompt, t.accent),
+        Span::raw(text.to_string()),
+        Span::styled("█", t.dim),
+        Span::styled(keys, t.dim),
+    ]);
     f.render_widget(Paragraph::new(line), area);
 }
 
@@ -413,13 +372,13 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn draw_popup(f: &mut Frame, t: &Theme, title: &str, lines: Vec<Line>, w: u16, h: u16) {
+pub(crate) fn draw_popup(f: &mut Frame, t: &Theme, title: &str, lines: Vec<Line>, w: u16, h: u16) {
     draw_scrolled_popup(f, t, title, lines, w, h, 0);
 }
 
 /// A popup showing its lines from `scroll` on; when they do not all fit, the title says how
 /// to scroll and which lines are shown.
-fn draw_scrolled_popup(
+pub(crate) fn draw_scrolled_popup(
     f: &mut Frame,
     t: &Theme,
     title: &str,
@@ -455,330 +414,5 @@ fn draw_scrolled_popup(
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         area,
-    );
-}
-
-/// The profile form: one row per key, the error under its field; once checked, the
-/// certificate facts and the confirming Enter.
-fn draw_profile_form(f: &mut Frame, app: &App) {
-    let t = &app.theme;
-    let Some(form) = &app.profile_form else {
-        return;
-    };
-    let title = match &form.mode {
-        FormMode::Add => " Add profile ".to_string(),
-        FormMode::Edit(name) => format!(" Edit profile {name} "),
-    };
-    let mut lines = Vec::new();
-    match &form.stage {
-        Stage::Confirm {
-            profile,
-            facts,
-            secrets,
-            ..
-        } => {
-            lines.push(Line::styled(
-                format!("Save profile '{}'?", profile.name),
-                t.accent,
-            ));
-            lines.push(Line::raw(format!(
-                "  {:<16}{}",
-                "engine_url", profile.engine_url
-            )));
-            lines.push(Line::raw(format!(
-                "  {:<16}{}",
-                "auth",
-                profile.auth.as_str()
-            )));
-            let user = super::profile_form::user_of(profile);
-            lines.push(Line::raw(format!("  {:<16}{}", "user", user)));
-            lines.push(Line::raw(""));
-            if facts.is_empty() {
-                let kinds: Vec<&str> = secrets.kinds().map(|k| k.label()).collect();
-                lines.push(if kinds.is_empty() {
-                    Line::styled("Secrets: unchanged", t.dim)
-                } else {
-                    Line::raw(format!("Secrets (go to the keyring): {}", kinds.join(", ")))
-                });
-            } else {
-                lines.push(Line::styled("Certificate (goes to the keyring):", t.accent));
-                for (label, value) in facts {
-                    let style = if *label == "warning" { t.warn } else { t.base };
-                    lines.push(Line::styled(format!("  {label:<14}{value}"), style));
-                }
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                "Enter saves · any other key goes back to the form · Esc cancels",
-                t.dim,
-            ));
-        }
-        _ => {
-            for (i, field) in form.fields.iter().enumerate() {
-                if !form.applies(field.key) {
-                    continue;
-                }
-                let focused = i == form.focus;
-                let mut spans = vec![
-                    Span::raw(if focused {
-                        SELECTED_MARK
-                    } else {
-                        UNSELECTED_MARK
-                    }),
-                    Span::styled(format!("{:<16}", field.key), t.key),
-                ];
-                let shown = field.shown();
-                if shown.is_empty() && !focused {
-                    spans.push(Span::styled(field.hint, t.dim));
-                } else {
-                    spans.push(Span::styled(shown, t.base));
-                }
-                if focused {
-                    spans.push(Span::styled("█", t.dim));
-                }
-                let mut line = Line::from(spans);
-                if focused {
-                    line = line.patch_style(t.selected);
-                }
-                lines.push(line);
-                if let Some(e) = form.error.as_ref().filter(|e| e.key == field.key) {
-                    lines.push(Line::styled(
-                        format!("    ✗ {}: {}", e.key, e.message),
-                        t.error,
-                    ));
-                }
-            }
-            if let Some(e) = form.error.as_ref().filter(|e| e.key.is_empty()) {
-                lines.push(Line::styled(format!("✗ {}", e.message), t.error));
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                if matches!(form.stage, Stage::Saving) {
-                    "saving…"
-                } else {
-                    "Tab next · Enter check · Esc cancel (nothing is saved until you confirm)"
-                },
-                t.dim,
-            ));
-        }
-    }
-    let h = lines.len() as u16 + 4;
-    draw_popup(f, t, &title, lines, 124, h);
-}
-
-fn draw_help(f: &mut Frame, app: &App) {
-    let t = &app.theme;
-    let mut lines = Vec::new();
-    // The palette's rows, in its order: keys as bound now, the command, what it does.
-    for b in crate::tui::bindings::BINDINGS {
-        let keys: Vec<String> = b
-            .action
-            .map(|a| app.keymap.keys_for(a))
-            .unwrap_or_default()
-            .iter()
-            .map(|k| k.display())
-            .collect();
-        let command = match b.arg {
-            Some(arg) => format!(":{} {arg}", b.command),
-            None => format!(":{}", b.command),
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<10}", keys.join(" ")), t.key),
-            Span::styled(format!("{command:<20}"), t.accent),
-            Span::raw(b.about),
-        ]));
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::styled(
-        "Detail pane: Enter folds JSON, / searches. Filter: Esc clears.",
-        t.dim,
-    ));
-    lines.push(Line::styled(
-        format!("Keymap file: {}", crate::paths::keymap_path().display()),
-        t.dim,
-    ));
-    let h = lines.len() as u16 + 2;
-    draw_scrolled_popup(
-        f,
-        t,
-        " Help — keys and : commands (Esc closes) ",
-        lines,
-        84,
-        h,
-        app.popup_scroll,
-    );
-}
-
-/// Rows of the palette's list at most; the list scrolls to keep the pick in view.
-const PALETTE_ROWS: usize = 10;
-
-/// The palette's completions: each command with its keys (as the keymap binds them now) and
-/// what it does, so the palette teaches the keys.
-fn draw_palette(f: &mut Frame, app: &App, hints: Rect) {
-    let t = &app.theme;
-    let candidates = app.palette_candidates();
-    if candidates.is_empty() {
-        return;
-    }
-    let pick = app.palette_pick % candidates.len();
-    let first = (pick + 1).saturating_sub(PALETTE_ROWS);
-    let shown = candidates.len().min(PALETTE_ROWS);
-    let w = hints.width.min(84);
-    let area = Rect::new(
-        hints.x,
-        hints.y.saturating_sub(shown as u16 + 2),
-        w,
-        shown as u16 + 2,
-    );
-    f.render_widget(Clear, area);
-    let lines: Vec<Line> = candidates
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(shown)
-        .map(|(i, c)| {
-            let mark = if i == pick {
-                SELECTED_MARK
-            } else {
-                UNSELECTED_MARK
-            };
-            let mut spans = vec![Span::raw(mark)];
-            match c.binding {
-                Some(b) => {
-                    let name = match b.arg {
-                        Some(arg) => format!("{} {arg}", b.command),
-                        None => b.command.to_string(),
-                    };
-                    let keys = b
-                        .action
-                        .map(|a| app.keymap.keys_for(a))
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|k| k.display())
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    spans.push(Span::raw(format!("{name:<16}")));
-                    spans.push(Span::styled(format!("{keys:<9}"), t.key));
-                    spans.push(Span::styled(b.about, t.dim));
-                }
-                None => spans.push(Span::raw(c.line.clone())),
-            }
-            let line = Line::from(spans);
-            if i == pick {
-                line.style(t.selected)
-            } else {
-                line
-            }
-        })
-        .collect();
-    let title = format!(" commands {}/{} ", pick + 1, candidates.len());
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::new()
-                .borders(Borders::ALL)
-                .border_style(t.border_focus)
-                .title(title)
-                .style(t.base),
-        ),
-        area,
-    );
-}
-
-fn draw_export(f: &mut Frame, app: &App) {
-    let t = &app.theme;
-    let Some(d) = &app.export else { return };
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled("what    ", t.dim),
-            Span::raw(d.what.clone()),
-        ]),
-        Line::from(vec![
-            Span::styled("format  ", t.dim),
-            Span::styled(d.format.name(), t.accent),
-            Span::styled("   (Tab: json, ndjson, csv, md)", t.dim),
-        ]),
-        Line::from(vec![
-            Span::styled("file    ", t.dim),
-            Span::raw(d.path.value().to_string()),
-            Span::styled(
-                if d.state == ExportState::Editing {
-                    "█"
-                } else {
-                    ""
-                },
-                t.dim,
-            ),
-        ]),
-        Line::from(""),
-    ];
-    match &d.state {
-        ExportState::Editing => lines.push(Line::styled("Enter exports · Esc closes", t.dim)),
-        ExportState::Running(p) => lines.push(Line::styled(
-            format!(
-                "{} apps {}/{} · sheets {} · objects {} · Esc cancels",
-                spinner(app.ticks),
-                p.apps_done,
-                p.apps_total,
-                p.sheets_done,
-                p.objects_done
-            ),
-            t.warn,
-        )),
-        ExportState::Done(Ok(s)) => {
-            lines.push(Line::styled(format!("✓ wrote {}", d.summary(s)), t.ok));
-            lines.push(Line::styled(
-                "o opens its folder · Enter, q or Esc closes",
-                t.dim,
-            ));
-        }
-        ExportState::Done(Err(e)) => {
-            lines.push(Line::styled(format!("✗ error: {e}"), t.error));
-            lines.push(Line::styled("Enter, q or Esc closes", t.dim));
-        }
-    }
-    draw_popup(f, t, " Export ", lines, 96, 10);
-}
-
-fn draw_doctor(f: &mut Frame, app: &App) {
-    let t = &app.theme;
-    let mut lines = Vec::new();
-    for s in &app.doctor.steps {
-        let style = match s.status {
-            Status::Ok => t.ok,
-            Status::Fail => t.error,
-            Status::Warn => t.warn,
-            Status::Skip => t.dim,
-        };
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{} {:<11}", s.status.symbol(), s.step.as_str()),
-                style,
-            ),
-            Span::raw(s.detail.clone()),
-        ]));
-        if let Some(h) = &s.hint {
-            lines.push(Line::styled(format!("              → {h}"), t.dim));
-        }
-    }
-    match &app.doctor.report {
-        None => lines.push(Line::styled(
-            format!("{} checking…", spinner(app.ticks)),
-            t.warn,
-        )),
-        Some(r) if r.ok => lines.push(Line::styled("all checks passed", t.ok)),
-        Some(r) => lines.push(Line::styled(
-            format!("failed: {}", r.cause.map(|c| c.code()).unwrap_or("unknown")),
-            t.error,
-        )),
-    }
-    let area = f.area();
-    draw_scrolled_popup(
-        f,
-        t,
-        " Doctor (Esc closes) ",
-        lines,
-        area.width.saturating_sub(4),
-        area.height.saturating_sub(4),
-        app.popup_scroll,
     );
 }

@@ -1,78 +1,19 @@
-//! The palette's commands and the export dialog: completions, running a `:` line, and the
-//! dialog's keys.
+//! The palette's commands: completions, running a `:` line; and opening the export dialog and
+//! the Traffic pane.
 
 use super::*;
-use crate::tui::traffic_pane::Outcome;
+use crate::tui::overlays::export::Export;
+use crate::tui::overlays::panes;
 
 impl App {
     pub(super) fn open_export(&mut self) {
         self.export = Some(ExportDialog::for_selection(&self.tree, self.selected()));
-        self.mode = Mode::Export;
-    }
-
-    pub(super) fn on_export_key(&mut self, e: &KeyEvent) {
-        let Some(d) = self.export.as_mut() else {
-            self.mode = Mode::Normal;
-            return;
-        };
-        match (&d.state, e.code) {
-            (ExportState::Editing, KeyCode::Esc) => self.mode = Mode::Normal,
-            (ExportState::Editing, KeyCode::Tab) => d.next_format(),
-            (ExportState::Editing, KeyCode::Enter) => {
-                d.state = ExportState::Running(Default::default());
-                let path = d.target();
-                d.written = Some(path.clone());
-                self.requests.push(Request::Export {
-                    scope: d.scope.clone(),
-                    format: d.format,
-                    path,
-                    cancel: d.cancel.clone(),
-                });
-            }
-            (ExportState::Editing, _) => {
-                edit_input(&mut d.path, e);
-            }
-            (ExportState::Running(_), KeyCode::Esc) => d.cancel.cancel(),
-            (ExportState::Running(_), _) => {}
-            // A finished export closes like any dialog; `o` opens the written file's folder.
-            (ExportState::Done(_), KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) => {
-                self.mode = Mode::Normal
-            }
-            (ExportState::Done(Ok(_)), KeyCode::Char('o')) => {
-                if let Some(file) = d.written.clone() {
-                    let folder = file
-                        .parent()
-                        .map(std::path::Path::to_path_buf)
-                        .unwrap_or_default();
-                    self.status.message = Some(format!(
-                        "opening the folder of {} ({})",
-                        file.display(),
-                        folder.display()
-                    ));
-                    self.effects.push(Effect::OpenFolder { folder, file });
-                }
-                self.mode = Mode::Normal;
-            }
-            (ExportState::Done(_), _) => {}
-        }
+        self.open(Overlay::Export(Export));
     }
 
     pub(super) fn open_traffic(&mut self) {
         self.traffic.sync();
-        self.mode = Mode::Traffic;
-    }
-
-    pub(super) fn on_traffic_key(&mut self, e: &KeyEvent) {
-        let page = self.size.height.saturating_sub(8) as usize;
-        match self.traffic.on_key(e, page) {
-            Outcome::None => {}
-            Outcome::Close => self.mode = Mode::Normal,
-            Outcome::Copy { text, message } => {
-                self.status.message = Some(message);
-                self.effects.push(Effect::Copy(text));
-            }
-            Outcome::Message(m) => self.status.message = Some(m),
-        }
+        self.open(Overlay::Traffic(panes::Traffic));
     }
 
     /// The hub link of the selected node (the single-object link for objects).
@@ -82,8 +23,17 @@ impl App {
             .map(|(_, l)| l.clone())
     }
 
-    /// Completions for the palette's current text.
+    /// Completions for the open palette's text (none typed when it is closed).
     pub fn palette_candidates(&self) -> Vec<palette::Candidate> {
+        let typed = self.overlays.iter().rev().find_map(|o| match o {
+            Overlay::Palette(p) => Some(p.input.value()),
+            _ => None,
+        });
+        self.palette_completions(typed.unwrap_or(""))
+    }
+
+    /// Completions for `typed` in the palette: commands, then profiles' and apps' names.
+    pub(crate) fn palette_completions(&self, typed: &str) -> Vec<palette::Candidate> {
         let apps: Vec<String> = self
             .tree
             .reachable()
@@ -99,34 +49,10 @@ impl App {
             .iter()
             .map(|&id| self.tree.node(id).kind.title())
             .collect();
-        palette::complete(self.palette.value(), &profiles, &apps)
+        palette::complete(typed, &profiles, &apps)
     }
 
-    /// What Enter runs: the line as typed when it names a command and argument exactly (or
-    /// nothing completes it, e.g. an app id), else the highlighted completion — `:doc` runs
-    /// `doctor`, `:app sal` opens "Sales Overview", as in k9s.
-    pub(super) fn palette_line(&self) -> String {
-        let typed = self
-            .palette
-            .value()
-            .trim()
-            .trim_start_matches(':')
-            .to_string();
-        let candidates = self.palette_candidates();
-        let exact = palette::names_a_command(&typed)
-            || candidates
-                .iter()
-                .any(|c| c.line.trim().eq_ignore_ascii_case(&typed));
-        if exact || candidates.is_empty() {
-            typed
-        } else {
-            candidates[self.palette_pick % candidates.len()]
-                .line
-                .clone()
-        }
-    }
-
-    pub(super) fn run_command(&mut self, line: &str) {
+    pub(crate) fn run_command(&mut self, line: &str) {
         match palette::parse(line) {
             Ok(palette::Command::Run(action)) => self.update(action),
             Ok(palette::Command::Eval(expression)) => {

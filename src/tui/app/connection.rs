@@ -11,7 +11,7 @@ pub(super) const RECONNECTING: &str = "reconnecting…";
 impl App {
     pub fn on_tick(&mut self) {
         self.ticks = self.ticks.wrapping_add(1);
-        if self.mode == Mode::Traffic {
+        if self.mode() == Mode::Traffic {
             self.traffic.sync();
         }
         self.watch_connection();

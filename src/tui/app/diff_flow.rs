@@ -1,11 +1,11 @@
 //! The explorer's side of `:diff` (issue 14): starting a diff of the selected app against a
-//! profile (the same app, or another), taking its reply, and the view's keys.
+//! profile (the same app, or another), and taking its reply. The view's keys and frame are
+//! its overlay's (`crate::tui::overlays::panes::Diff`).
 
-use crossterm::event::{KeyCode, KeyEvent};
-
-use super::{App, Load, Mode};
+use super::{App, Load};
 use crate::tui::diff_view::{Compared, DiffView};
 use crate::tui::domain::{Failure, Request};
+use crate::tui::overlays::{Overlay, panes};
 use crate::tui::profiles::{ConnectedSite, ProfileRequest};
 
 impl App {
@@ -42,7 +42,7 @@ impl App {
             }
         );
         self.diff_view = Some(DiffView::new(label));
-        self.mode = Mode::Diff;
+        self.open(Overlay::Diff(panes::Diff));
         let source = format!("profile '{current}'");
         if profile.eq_ignore_ascii_case(&current) {
             self.requests.push(Request::Diff {
@@ -67,23 +67,6 @@ impl App {
                 Ok(c) => Load::Ready(c),
                 Err(e) => Load::Failed(e),
             };
-        }
-    }
-
-    pub(super) fn on_diff_key(&mut self, e: &KeyEvent) {
-        let Some(v) = self.diff_view.as_mut() else {
-            self.mode = Mode::Normal;
-            return;
-        };
-        match e.code {
-            KeyCode::Esc | KeyCode::Char('q') if v.back() => self.mode = Mode::Normal,
-            KeyCode::Down | KeyCode::Char('j') => v.move_by(1),
-            KeyCode::Up | KeyCode::Char('k') => v.move_by(-1),
-            KeyCode::PageDown => v.move_by(10),
-            KeyCode::PageUp => v.move_by(-10),
-            KeyCode::Enter => v.open_selected(),
-            KeyCode::Char('e') => v.export(),
-            _ => {}
         }
     }
 }

@@ -2,124 +2,53 @@
 //! and `update` changes state for each.
 
 use super::*;
+use crate::tui::component::{Component, Outcome};
+use crate::tui::overlays::help::Help;
+use crate::tui::overlays::inputs;
+use crate::tui::overlays::palette::Palette;
+use crate::tui::overlays::profile_form::ProfileFormView;
 
 impl App {
     pub fn on_key(&mut self, e: KeyEvent) {
         let key = Key::from_event(&e);
         let ctrl_c = key.code == KeyCode::Char('c') && key.mods.contains(KeyModifiers::CONTROL);
-        match self.mode {
-            Mode::Normal => {
-                if let Some(a) = self.keymap.action(&key) {
-                    self.update(a);
+        if ctrl_c && !self.overlays.is_empty() {
+            self.quit = true;
+            return;
+        }
+        // The overlays, top first: each is taken off the stack while it handles the key, so it
+        // can change the shared state and open others; it goes back where it was unless it
+        // closed.
+        let mut depth = self.overlays.len();
+        while depth > 0 {
+            depth -= 1;
+            let mut overlay = self.overlays.remove(depth);
+            match overlay.on_key(&e, self) {
+                Outcome::Consumed => {
+                    self.overlays
+                        .insert(depth.min(self.overlays.len()), overlay);
+                    return;
                 }
+                Outcome::Close => return,
+                Outcome::CloseThen(actions) => {
+                    for a in actions {
+                        self.update(a);
+                    }
+                    return;
+                }
+                Outcome::Pass => self
+                    .overlays
+                    .insert(depth.min(self.overlays.len()), overlay),
             }
-            _ if ctrl_c => self.quit = true,
-            Mode::Export => self.on_export_key(&e),
-            Mode::SearchResults => self.on_search_key(&e),
-            Mode::Traffic => self.on_traffic_key(&e),
-            Mode::Diff => self.on_diff_key(&e),
-            Mode::ProfileForm => self.on_form_key(&e),
-            Mode::ConfirmDelete(node) => {
-                self.mode = Mode::Normal;
-                match (key.code, self.profile_name(node)) {
-                    (KeyCode::Char('y' | 'Y'), Some(name)) => {
-                        self.status.message = Some(format!("deleting profile {name}…"));
-                        self.profile_requests
-                            .push(ProfileRequest::Delete { node, name });
-                    }
-                    _ => self.status.message = Some("nothing deleted".into()),
-                }
-            }
-            Mode::Help | Mode::Doctor => match key.code {
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => {
-                    self.mode = Mode::Normal
-                }
-                KeyCode::Down | KeyCode::Char('j') => {
-                    self.popup_scroll = self.popup_scroll.saturating_add(1)
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    self.popup_scroll = self.popup_scroll.saturating_sub(1)
-                }
-                KeyCode::PageDown => self.popup_scroll = self.popup_scroll.saturating_add(10),
-                KeyCode::PageUp => self.popup_scroll = self.popup_scroll.saturating_sub(10),
-                KeyCode::Home | KeyCode::Char('g') => self.popup_scroll = 0,
-                _ => {}
-            },
-            Mode::Filter => match key.code {
-                KeyCode::Esc => {
-                    let selected = self.selected();
-                    self.filter.reset();
-                    self.tree.clear_filter();
-                    self.mode = Mode::Normal;
-                    self.rebuild_keeping_selection();
-                    if let Some(id) = selected {
-                        self.select(id);
-                    }
-                }
-                KeyCode::Enter | KeyCode::Down | KeyCode::Up => {
-                    // Keep the filter and go back to moving through the matches.
-                    self.mode = Mode::Normal;
-                    if key.code != KeyCode::Enter {
-                        self.update(if key.code == KeyCode::Down {
-                            Action::Down
-                        } else {
-                            Action::Up
-                        });
-                    }
-                }
-                _ => {
-                    if edit_input(&mut self.filter, &e) {
-                        let q = self.filter.value().to_string();
-                        self.tree.set_filter(&q);
-                        // Land on the first match.
-                        let first = (0..self.tree.row_count()).find(|&i| self.tree.is_match(i));
-                        self.move_to(first.unwrap_or(0));
-                    }
-                }
-            },
-            Mode::Search => match key.code {
-                KeyCode::Esc => {
-                    self.search.reset();
-                    self.mode = Mode::Normal;
-                }
-                KeyCode::Enter => self.search_next(self.detail_cursor + 1),
-                _ => {
-                    if edit_input(&mut self.search, &e) {
-                        self.search_next(self.detail_cursor);
-                    }
-                }
-            },
-            Mode::Palette => match key.code {
-                KeyCode::Esc => {
-                    self.palette.reset();
-                    self.mode = Mode::Normal;
-                }
-                KeyCode::Tab => {
-                    let candidates = self.palette_candidates();
-                    if let Some(c) = candidates.get(self.palette_pick % candidates.len().max(1)) {
-                        self.palette = Input::new(c.line.clone());
-                    }
-                    self.palette_pick = 0;
-                }
-                KeyCode::Up => self.palette_pick = self.palette_pick.saturating_sub(1),
-                KeyCode::Down => self.palette_pick += 1,
-                KeyCode::Enter => {
-                    let line = self.palette_line();
-                    self.palette.reset();
-                    self.mode = Mode::Normal;
-                    self.run_command(&line);
-                }
-                _ => {
-                    if edit_input(&mut self.palette, &e) {
-                        self.palette_pick = 0;
-                    }
-                }
-            },
+        }
+        // The base view: the keymap turns the key into an action.
+        if let Some(a) = self.keymap.action(&key) {
+            self.update(a);
         }
     }
 
     pub fn on_mouse(&mut self, m: MouseEvent) {
-        if !self.mouse || self.mode != Mode::Normal {
+        if !self.mouse || !self.overlays.is_empty() {
             return;
         }
         let areas = self.areas();
@@ -154,7 +83,7 @@ impl App {
         detail::lines(self)
     }
 
-    pub(super) fn search_next(&mut self, from: usize) {
+    pub(crate) fn search_next(&mut self, from: usize) {
         let q = self.search.value().to_lowercase();
         if q.is_empty() {
             return;
@@ -264,8 +193,7 @@ impl App {
                 }
                 Action::Filter => {
                     self.search.reset();
-                    self.mode = Mode::Search;
-                    return;
+                    return self.open(Overlay::Search(inputs::DetailSearch));
                 }
                 _ => {}
             }
@@ -319,19 +247,11 @@ impl App {
             Action::NextTab => self.set_tab(1),
             Action::PrevTab => self.set_tab(-1),
             Action::Filter => {
-                self.mode = Mode::Filter;
+                self.open(Overlay::Filter(inputs::TreeFilter));
                 self.focus = Focus::Tree;
             }
-            Action::Palette => {
-                self.palette.reset();
-                self.palette_pick = 0;
-                self.mode = Mode::Palette;
-            }
-            Action::Search => {
-                self.palette = Input::new("search ".into());
-                self.palette_pick = 0;
-                self.mode = Mode::Palette;
-            }
+            Action::Palette => self.open(Overlay::Palette(Palette::default())),
+            Action::Search => self.open(Overlay::Palette(Palette::with("search "))),
             Action::YankLink => match self.selected_link() {
                 Some(l) => {
                     self.status.message = Some(format!("copied link {l}"));
@@ -369,7 +289,7 @@ impl App {
             }
             Action::AddProfile => {
                 self.profile_form = Some(ProfileForm::add());
-                self.mode = Mode::ProfileForm;
+                self.open(Overlay::ProfileForm(ProfileFormView));
             }
             // The built-in demo has no profile file: its doctor checks the demo connection.
             Action::DoctorProfile if self.profiles_file.is_none() => self.start_doctor(None),
@@ -383,10 +303,7 @@ impl App {
                 self.theme = Theme::new(self.theme.name.next());
                 self.status.message = Some(format!("theme {}", self.theme.name.as_str()));
             }
-            Action::Help => {
-                self.popup_scroll = 0;
-                self.mode = Mode::Help;
-            }
+            Action::Help => self.open(Overlay::Help(Help::default())),
             Action::Quit => self.quit = true,
         }
     }

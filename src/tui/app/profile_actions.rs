@@ -2,6 +2,8 @@
 //! and what their replies change.
 
 use super::*;
+use crate::tui::overlays::confirm_delete::ConfirmDelete;
+use crate::tui::overlays::doctor::Doctor;
 
 impl App {
     /// Edit, delete or test the profile the selection is in.
@@ -24,7 +26,7 @@ impl App {
                 self.profile_requests
                     .push(ProfileRequest::Load { node, name });
             }
-            Action::DeleteProfile => self.mode = Mode::ConfirmDelete(node),
+            Action::DeleteProfile => self.open(Overlay::ConfirmDelete(ConfirmDelete { node })),
             Action::DoctorProfile => self.start_doctor(Some(name)),
             _ => {
                 self.tested.remove(&node);
@@ -38,9 +40,7 @@ impl App {
     /// Opens the doctor view and starts a walk: on the named profile (resolved afresh, so a
     /// profile that fails to connect can be diagnosed), or on the connected site.
     pub(super) fn start_doctor(&mut self, profile: Option<String>) {
-        self.doctor = DoctorView::default();
-        self.popup_scroll = 0;
-        self.mode = Mode::Doctor;
+        self.open(Overlay::Doctor(Doctor::default()));
         match profile {
             Some(name) => self.profile_requests.push(ProfileRequest::Doctor { name }),
             None => self.requests.push(Request::Doctor),
@@ -48,7 +48,7 @@ impl App {
     }
 
     /// The profiles shown: node and name.
-    pub(super) fn profile_nodes(&self) -> Vec<(NodeId, String)> {
+    pub(crate) fn profile_nodes(&self) -> Vec<(NodeId, String)> {
         self.tree
             .roots()
             .iter()
@@ -56,59 +56,9 @@ impl App {
             .collect()
     }
 
-    pub(super) fn on_form_key(&mut self, e: &KeyEvent) {
-        let named = self.profile_nodes();
-        let taken: Vec<String> = named.iter().map(|(_, n)| n.clone()).collect();
-        let Some(form) = self.profile_form.as_mut() else {
-            self.mode = Mode::Normal;
-            return;
-        };
-        match (&form.stage, e.code) {
-            // Cancel: nothing was written (saving happens only after the confirming Enter).
-            (_, KeyCode::Esc) => {
-                self.profile_form = None;
-                self.mode = Mode::Normal;
-                self.status.message = Some("profile form cancelled; nothing saved".into());
-            }
-            (Stage::Saving, _) => {}
-            (Stage::Confirm { .. }, KeyCode::Enter) => {
-                let Stage::Confirm {
-                    profile,
-                    secrets,
-                    drop,
-                    ..
-                } = std::mem::replace(&mut form.stage, Stage::Saving)
-                else {
-                    return;
-                };
-                let node = match &form.mode {
-                    FormMode::Edit(old) => named.iter().find(|(_, n)| n == old).map(|(id, _)| *id),
-                    FormMode::Add => None,
-                };
-                self.profile_requests.push(ProfileRequest::Save {
-                    node,
-                    mode: form.mode.clone(),
-                    profile,
-                    secrets,
-                    drop,
-                });
-            }
-            // Any other key goes back to editing.
-            (Stage::Confirm { .. }, _) => form.stage = Stage::Editing,
-            (Stage::Editing, KeyCode::Enter) => form.check(&taken),
-            (Stage::Editing, KeyCode::Tab | KeyCode::Down) => form.next(1),
-            (Stage::Editing, KeyCode::BackTab | KeyCode::Up) => form.next(-1),
-            (Stage::Editing, _) => {
-                if let Some(req) = input_request(e) {
-                    form.focused_mut().input.handle(req);
-                }
-            }
-        }
-    }
-
     /// Pasted text (bracketed paste) goes whole into the focused form field.
     pub fn on_paste(&mut self, text: &str) {
-        if self.mode != Mode::ProfileForm {
+        if self.mode() != Mode::ProfileForm {
             return;
         }
         if let Some(form) = self.profile_form.as_mut()
@@ -133,9 +83,7 @@ impl App {
                 }
                 self.profile_settings.insert(name.clone(), profile);
                 self.profile_form = None;
-                if self.mode == Mode::ProfileForm {
-                    self.mode = Mode::Normal;
-                }
+                self.close(Mode::ProfileForm);
                 let id = match node {
                     Some(id) => {
                         self.tree

@@ -20,6 +20,14 @@ impl App {
         }
     }
 
+    /// The open doctor overlay, which takes the doctor's steps.
+    fn doctor_mut(&mut self) -> Option<&mut crate::tui::overlays::doctor::Doctor> {
+        self.overlays.iter_mut().rev().find_map(|o| match o {
+            Overlay::Doctor(d) => Some(d),
+            _ => None,
+        })
+    }
+
     pub(super) fn on_other_reply(&mut self, reply: Reply) {
         match reply {
             Reply::SiteInfo(Ok(info)) => {
@@ -143,7 +151,9 @@ impl App {
                 Ok(p) => {
                     self.status.message = None;
                     self.profile_form = Some(ProfileForm::edit(&p));
-                    self.mode = Mode::ProfileForm;
+                    self.open(Overlay::ProfileForm(
+                        crate::tui::overlays::profile_form::ProfileFormView,
+                    ));
                 }
                 Err(e) => self.fail_node(node, e),
             },
@@ -153,13 +163,15 @@ impl App {
                 result,
             } => self.on_profile_saved(node, *profile, result),
             Reply::Deleted { node, name, result } => self.on_profile_deleted(node, name, result),
-            Reply::DoctorStep(s) => self.doctor.steps.push(s),
-            Reply::DoctorDone(r) => {
-                // A profile that could not be resolved has no live steps: show the report's.
-                if self.doctor.steps.len() < r.steps.len() {
-                    self.doctor.steps = r.steps.clone();
+            Reply::DoctorStep(s) => {
+                if let Some(d) = self.doctor_mut() {
+                    d.on_step(s);
                 }
-                self.doctor.report = Some(r);
+            }
+            Reply::DoctorDone(r) => {
+                if let Some(d) = self.doctor_mut() {
+                    d.on_done(r);
+                }
             }
             Reply::ExportProgress(p) => {
                 if let Some(d) = self.export.as_mut()

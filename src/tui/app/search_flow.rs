@@ -4,13 +4,13 @@
 //! The same jump takes Enter on a detail line that names another item (a master item in a
 //! Summary, a user in a Usage tab) to that item.
 
-use crossterm::event::{KeyCode, KeyEvent};
 use tokio_util::sync::CancellationToken;
 
-use super::{App, Focus, Load, Mode};
+use super::{App, Focus, Load};
 use crate::explore::export::Scope;
 use crate::tui::detail::Tab;
 use crate::tui::domain::{Part, Reply, Request};
+use crate::tui::overlays::{Overlay, panes};
 use crate::tui::place::{Place, Step};
 use crate::tui::search_pane::{SearchPane, jump_path};
 use crate::tui::tree::{LoadState, NodeId, NodeKind};
@@ -75,7 +75,7 @@ impl App {
         }
         let cancel = CancellationToken::new();
         self.search_pane = Some(SearchPane::new(pattern, &label, cancel.clone()));
-        self.mode = Mode::SearchResults;
+        self.open(Overlay::SearchResults(panes::SearchResults));
         self.requests.push(Request::Search {
             scope,
             pattern: pattern.to_string(),
@@ -105,35 +105,20 @@ impl App {
         true
     }
 
-    pub(super) fn on_search_key(&mut self, e: &KeyEvent) {
-        let Some(p) = self.search_pane.as_mut() else {
-            self.mode = Mode::Normal;
-            return;
+    /// Jumps to the hit selected in the results pane; false when none is.
+    pub(crate) fn jump_to_selected_hit(&mut self) -> bool {
+        let Some(h) = self.search_pane.as_ref().and_then(|p| p.selected()) else {
+            return false;
         };
-        match e.code {
-            KeyCode::Esc | KeyCode::Char('q') => {
-                p.cancel.cancel();
-                self.mode = Mode::Normal;
-            }
-            KeyCode::Down | KeyCode::Char('j') => p.move_by(1),
-            KeyCode::Up | KeyCode::Char('k') => p.move_by(-1),
-            KeyCode::PageDown => p.move_by(10),
-            KeyCode::PageUp => p.move_by(-10),
-            KeyCode::Enter => {
-                if let Some(h) = p.selected() {
-                    self.jump = Some(Jump {
-                        place: jump_path(h),
-                        found: Some(Found {
-                            text: h.text[h.mark.clone()].to_string(),
-                            line: h.line,
-                        }),
-                    });
-                    self.mode = Mode::Normal;
-                    self.advance_jump();
-                }
-            }
-            _ => {}
-        }
+        self.jump = Some(Jump {
+            place: jump_path(h),
+            found: Some(Found {
+                text: h.text[h.mark.clone()].to_string(),
+                line: h.line,
+            }),
+        });
+        self.advance_jump();
+        true
     }
 
     /// Jumps to the item at `place` (named on a detail line), opening the tree on the way.

@@ -168,7 +168,7 @@ fn enter_in_the_palette_runs_the_highlighted_completion() {
     assert_eq!(app.selected_kind().and_then(|k| k.id()), Some("a1"));
     // A partial command name.
     run(&mut app, "doc");
-    assert!(matches!(app.mode, Mode::Doctor));
+    assert!(matches!(app.mode(), Mode::Doctor));
     let reqs = app.take_requests();
     assert!(
         reqs.iter().any(|r| matches!(r, Request::Doctor)),
