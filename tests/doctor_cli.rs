@@ -353,3 +353,46 @@ async fn timeout_bounds_the_repository_step() {
     assert!(detail.contains("within 1s"), "{detail}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
+
+/// A profile that cannot make a connection is the `config` step's failure too: one that does
+/// not exist, and a profile file that does not parse (named, with the line).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_profile_or_a_broken_profile_file_gets_a_json_report() {
+    let state = tempfile::tempdir().unwrap();
+    let run = |profile: &str| {
+        qlik_tui(
+            ["doctor", "--json", "-p", profile]
+                .map(String::from)
+                .to_vec(),
+            vec![],
+            state.path().to_path_buf(),
+        )
+    };
+    let parse = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "a JSON report ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    };
+    let out = run("nobody").await;
+    let r = parse(&out);
+    assert_report(&r, &out, "config", "invalid_config");
+    assert!(
+        r["steps"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("profile 'nobody' not found"),
+        "{r:#}"
+    );
+
+    let config = state.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("profiles.toml"), "garbage [[\n").unwrap();
+    let out = run("dev").await;
+    let r = parse(&out);
+    assert_report(&r, &out, "config", "invalid_config");
+    let detail = r["steps"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("profiles.toml line 1"), "{detail}");
+}
