@@ -2,6 +2,8 @@
 //! demo site's asset, in the table and the JSON form (and ndjson / yaml / --fields once).
 
 mod common;
+#[cfg(unix)]
+mod pty;
 
 use std::collections::BTreeSet;
 
@@ -496,4 +498,37 @@ async fn dimension_and_visualization_tables_and_one_object_s_table() {
     let doc = g.json(&["object", &sheet]).await;
     let table = g.table(&["object", &sheet]).await;
     assert_eq!(serde_json::from_str::<Value>(&table).unwrap(), doc);
+}
+
+/// `get script` on a terminal (the real binary in a pty): an ordinary script shows exactly as
+/// piped (the terminal's own CR before each LF aside); control characters would be escaped
+/// (`cli::get::script_tests`).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_script_on_a_terminal_shows_the_script() {
+    let g = Get::start().await;
+    let id = g.app["id"].as_str().unwrap().to_string();
+    let (code, piped, _) = g.run(&["script"], &[]).await;
+    assert_eq!(code, 0);
+    let mut args: Vec<String> = ["get", "script", "--app", &id].map(String::from).to_vec();
+    args.extend(common::conn_args(
+        &g.cli.sim,
+        &g.cli.files.path().join("certs"),
+    ));
+    let state = g.cli.files.path().to_path_buf();
+    let shown = tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+        cmd.args(&args)
+            .env("QLIK_TUI_CONFIG_DIR", state.join("config"))
+            .env("QLIK_TUI_STATE_DIR", &state)
+            .env_remove("QLIK_TUI_PROFILE");
+        let mut t = pty::Pty::spawn(cmd, 200, 50);
+        let status = t.wait_exit(std::time::Duration::from_secs(30));
+        assert!(status.success(), "{}", t.text());
+        t.text()
+    })
+    .await
+    .unwrap();
+    assert!(!piped.is_empty());
+    assert_eq!(shown.replace("\r\n", "\n"), piped);
 }

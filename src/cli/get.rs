@@ -274,11 +274,16 @@ async fn print(what: &GetWhat, app: &AppSession) -> anyhow::Result<()> {
                 message: SCRIPT_NEEDS_RELOAD_RIGHT.into(),
             })?;
             match out.format() {
-                // Exactly the script: no trailing newline added, nothing escaped.
+                // Exactly the script (no trailing newline added) where it goes to a file or a
+                // pipe; on a terminal, what an author could make it act on is shown escaped.
                 OutputFormat::Table => {
-                    use std::io::Write;
+                    use std::io::{IsTerminal, Write};
                     let mut stdout = std::io::stdout().lock();
-                    stdout.write_all(script.as_bytes())?;
+                    if stdout.is_terminal() {
+                        stdout.write_all(script_for_terminal(&script).as_bytes())?;
+                    } else {
+                        stdout.write_all(script.as_bytes())?;
+                    }
                     stdout.flush()?;
                     Ok(())
                 }
@@ -351,5 +356,39 @@ fn collect(parent: &ObjectNode, sheet_id: &str, out: &mut Vec<Value>) {
 fn empty_model_note(model: &crate::explore::model::DataModel) {
     if let (true, Some(why)) = (model.tables.is_empty(), &model.empty_because) {
         eprintln!("note: {why}");
+    }
+}
+
+/// A load script for a terminal: line breaks (LF or CRLF) and tabs as they are, every other
+/// control or bidi character shown escaped (`\x1b`), as titles are; an ordinary script is
+/// unchanged. A lone CR would overwrite the line it ends, so it is escaped too.
+fn script_for_terminal(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    for line in script.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix("\r\n") {
+            Some(b) => (b, "\r\n"),
+            None => match line.strip_suffix('\n') {
+                Some(b) => (b, "\n"),
+                None => (line, ""),
+            },
+        };
+        out.push_str(&crate::text::escape_lines_for_terminal(body));
+        out.push_str(end);
+    }
+    out
+}
+
+#[cfg(test)]
+mod script_tests {
+    use super::script_for_terminal;
+
+    #[test]
+    fn a_script_on_a_terminal_keeps_its_line_breaks_and_escapes_the_rest() {
+        let plain = "LOAD *\r\nFROM [lib://x.qvd] (qvd);\n\tSET a = 1;";
+        assert_eq!(script_for_terminal(plain), plain);
+        assert_eq!(
+            script_for_terminal("// \u{1b}]0;pwned\u{7}\r\nLOAD\rX \u{202e}y\n"),
+            "// \\x1b]0;pwned\\x07\r\nLOAD\\x0dX \\u202ey\n"
+        );
     }
 }
