@@ -39,7 +39,7 @@ mod split;
 /// Rows the Data tab reads at first, and adds each time the user scrolls past the last one.
 pub const DATA_PAGE_ROWS: usize = 100;
 /// Columns one Left/Right moves the Data tab sideways.
-const DATA_HSCROLL_STEP: u16 = 8;
+pub(crate) const DATA_HSCROLL_STEP: u16 = 8;
 
 /// A value the detail pane is waiting for or has.
 #[derive(Debug, Clone, PartialEq)]
@@ -403,6 +403,11 @@ impl App {
         self.areas().tree_rows().max(1)
     }
 
+    /// Rows PageUp/PageDown move the tree's cursor: a screenful less one.
+    pub(crate) fn tree_page(&self) -> isize {
+        self.tree_height().saturating_sub(1).max(1) as isize
+    }
+
     fn keep_cursor_visible(&mut self) {
         let h = self.tree_height();
         let rows = self.tree.row_count();
@@ -552,7 +557,7 @@ impl App {
         self.keep_cursor_visible();
     }
 
-    fn expand(&mut self, id: NodeId) {
+    pub(crate) fn expand(&mut self, id: NodeId) {
         if matches!(self.tree.node(id).kind, NodeKind::Profile { .. }) && self.connected != Some(id)
         {
             if self.connecting != Some(id) {
@@ -569,7 +574,7 @@ impl App {
         self.rebuild_keeping_selection();
     }
 
-    fn collapse(&mut self, id: NodeId) {
+    pub(crate) fn collapse(&mut self, id: NodeId) {
         self.tree.node_mut(id).expanded = false;
         self.rebuild_keeping_selection();
         if matches!(self.tree.node(id).kind, NodeKind::App(_)) {

@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod app;
+pub mod base;
 pub mod bindings;
 pub mod clipboard;
 pub mod component;

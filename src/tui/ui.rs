@@ -2,30 +2,31 @@
 //! frame costs the same for ten nodes or a hundred thousand.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Tabs, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::action::Action;
-use super::app::{App, Focus};
+use super::app::App;
+use super::base::detail_pane::DetailPane;
+use super::base::tree_pane::TreePane;
 use super::component::Component;
-use super::detail::{self, spinner};
 use super::json_view::DLine;
-use super::theme::{SELECTED_MARK, Theme, UNSELECTED_MARK};
+use super::theme::Theme;
 use super::traffic_pair::format_ms;
-use super::tree::{LoadState, Row};
 
 pub fn draw(f: &mut Frame, app: &App) {
     let areas = app.areas();
     let t = &app.theme;
     f.render_widget(Block::new().style(t.base), f.area());
     draw_breadcrumb(f, app, areas.breadcrumb);
+    // The base view: the tree and the detail pane (each draws in its area of `areas`).
     if areas.tree.width > 0 {
-        draw_tree(f, app, areas.tree);
+        TreePane.draw(f, &areas, app);
     }
-    if let Some(d) = areas.detail {
-        draw_detail(f, app, d);
+    if areas.detail.is_some() {
+        DetailPane.draw(f, &areas, app);
     }
     draw_status(f, app, areas.status);
     draw_bottom(f, app, areas.hints);
@@ -49,135 +50,16 @@ fn draw_breadcrumb(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn pane_block<'a>(title: String, focused: bool, t: &Theme) -> Block<'a> {
+pub(crate) fn pane_block<'a>(title: String, focused: bool, t: &Theme) -> Block<'a> {
     Block::new()
         .borders(Borders::ALL)
         .border_style(if focused { t.border_focus } else { t.border })
         .title(Span::styled(title, if focused { t.accent } else { t.dim }))
 }
 
-/// The text of one tree row: indent, expander, tag, title (with filter matches), count, state.
-pub fn tree_row(app: &App, row: &Row, selected: bool, width: usize) -> Line<'static> {
-    let t = &app.theme;
-    let node = app.tree.node(row.id);
-    let mut spans = Vec::with_capacity(8);
-    spans.push(Span::raw(if selected {
-        SELECTED_MARK
-    } else {
-        UNSELECTED_MARK
-    }));
-    spans.push(Span::raw("  ".repeat(node.depth as usize)));
-    let expander = if node.expanded {
-        "▾ "
-    } else if node.expandable() {
-        "▸ "
-    } else {
-        "  "
-    };
-    spans.push(Span::styled(expander, t.dim));
-    spans.push(Span::styled(format!("[{}] ", node.kind.tag()), t.tag));
-    let title = node.kind.title();
-    match &row.matched {
-        Some(idx) if !idx.is_empty() => {
-            for (i, ch) in title.chars().enumerate() {
-                let style = if idx.binary_search(&(i as u32)).is_ok() {
-                    t.matched
-                } else {
-                    t.base
-                };
-                spans.push(Span::styled(ch.to_string(), style));
-            }
-        }
-        _ => spans.push(Span::styled(title, t.base)),
-    }
-    if !node.children.is_empty() {
-        spans.push(Span::styled(format!(" ({})", node.children.len()), t.dim));
-    }
-    match &node.load {
-        LoadState::Loading => spans.push(Span::styled(format!(" {}", spinner(app.ticks)), t.warn)),
-        LoadState::Failed(e) => spans.push(Span::styled(
-            format!(" ✗ error: {}", safe(&e.to_string())),
-            t.error,
-        )),
-        _ => {}
-    }
-    match app.tested.get(&row.id) {
-        Some(Ok(s)) => spans.push(Span::styled(format!(" ✓ test ok: {}", safe(s)), t.ok)),
-        Some(Err(e)) => spans.push(Span::styled(
-            format!(" ✗ test failed: {}", safe(&e.to_string())),
-            t.error,
-        )),
-        None => {}
-    }
-    let mut line = Line::from(spans);
-    if selected {
-        line = line.patch_style(t.selected);
-    }
-    let _ = width;
-    line
-}
-
-/// What the profile pane says when the profile file holds no profile.
-fn no_profiles_hint(app: &App) -> Vec<Line<'static>> {
-    let t = &app.theme;
-    let file = app
-        .profiles_file
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "the profile file".into());
-    vec![
-        Line::styled("No profiles yet.", t.accent),
-        Line::raw(""),
-        Line::raw(format!("Profiles live in {file}.")),
-        Line::raw("Add one here with `a` (a form), or with"),
-        Line::styled(
-            "  qlik-tui profile add NAME --engine-url wss://HOST:4747 --cert-dir DIR --user-directory DIR --user-id ID",
-            t.dim,
-        ),
-        Line::raw(""),
-        Line::raw("To look around first: qlik-tui --demo (a built-in simulator)."),
-    ]
-}
-
-fn draw_tree(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let mut title = format!(" Explorer ({}) ", app.tree.row_count());
-    if app.tree.filter_active() {
-        title = format!(
-            " Explorer — filter: {} ({}) ",
-            app.filter.value(),
-            app.tree.row_count()
-        );
-    }
-    let block = pane_block(title, app.focus == Focus::Tree, t);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let rows = app.tree.rows(app.scroll, inner.height as usize);
-    let lines: Vec<Line> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| tree_row(app, r, app.scroll + i == app.cursor, inner.width as usize))
-        .collect();
-    if app.tree.roots().is_empty() {
-        f.render_widget(
-            Paragraph::new(no_profiles_hint(app))
-                .style(t.base)
-                .wrap(Wrap { trim: false }),
-            inner,
-        );
-    } else if lines.is_empty() {
-        f.render_widget(
-            Paragraph::new(Line::styled("(nothing matches)", t.dim)),
-            inner,
-        );
-    } else {
-        f.render_widget(Paragraph::new(lines), inner);
-    }
-}
-
 /// Text from the engine or a certificate as the terminal may show it: control characters and
 /// bidi overrides escaped (`\x1b`, `\u202e`), so the user sees that a title is odd.
-fn safe(s: &str) -> String {
+pub(crate) fn safe(s: &str) -> String {
     crate::text::escape_for_terminal(s).into_owned()
 }
 
@@ -197,7 +79,7 @@ fn styled(line: &DLine, t: &Theme, highlight: Option<Style>) -> Line<'static> {
 
 /// The lines of a JSON or text view from `skip` on, `height` of them: the `cursor`'s line
 /// marked and highlighted, lines containing `query` (lowercase) highlighted as matches.
-pub(super) fn shown_lines(
+pub(crate) fn shown_lines(
     lines: &[DLine],
     skip: usize,
     height: u16,
@@ -226,44 +108,6 @@ pub(super) fn shown_lines(
             line
         })
         .collect()
-}
-
-fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let focused = app.focus == Focus::Detail;
-    let block = pane_block(" Detail ".into(), focused, t);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let Some(kind) = app.selected_kind() else {
-        return;
-    };
-    let [tabs_area, body] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    let tabs = detail::tabs_for(kind);
-    let selected = tabs.iter().position(|x| *x == app.tab).unwrap_or(0);
-    f.render_widget(
-        Tabs::new(tabs.iter().map(|x| x.title()))
-            .select(selected)
-            .style(t.dim)
-            .highlight_style(t.accent.add_modifier(Modifier::REVERSED))
-            .divider("│"),
-        tabs_area,
-    );
-    let lines = detail::lines(app);
-    // The detail search being typed, or the match of the search hit just jumped to.
-    let query = app.search.value().to_lowercase();
-    let cursor = focused.then_some(app.detail_cursor);
-    let shown = shown_lines(&lines, app.detail_scroll, body.height, cursor, &query, t);
-    let para = Paragraph::new(shown);
-    // The summary is prose (descriptions, errors with their fix, links): wrap it. JSON and the
-    // script keep one line per row so the cursor and folding stay on the row they name.
-    let para = match app.tab {
-        detail::Tab::Summary | detail::Tab::Links => para.wrap(Wrap { trim: false }),
-        // A wide table scrolls sideways.
-        detail::Tab::Data => para.scroll((0, app.detail_hscroll)),
-        _ => para,
-    };
-    f.render_widget(para, body);
 }
 
 fn draw_status(f: &mut Frame, app: &App, area: Rect) {

@@ -2,9 +2,10 @@
 //! and `update` changes state for each.
 
 use super::*;
+use crate::tui::base::detail_pane::DetailPane;
+use crate::tui::base::tree_pane::TreePane;
 use crate::tui::component::{Component, Outcome};
 use crate::tui::overlays::help::Help;
-use crate::tui::overlays::inputs;
 use crate::tui::overlays::palette::Palette;
 use crate::tui::overlays::profile_form::ProfileFormView;
 
@@ -41,9 +42,16 @@ impl App {
                     .insert(depth.min(self.overlays.len()), overlay),
             }
         }
-        // The base view: the keymap turns the key into an action.
+        // The base view: the focused detail pane first, then the tree; the keymap turns what
+        // neither takes into one of the app's own actions.
+        if self.focus == Focus::Detail && DetailPane.on_key(&e, self) != Outcome::Pass {
+            return;
+        }
+        if TreePane.on_key(&e, self) != Outcome::Pass {
+            return;
+        }
         if let Some(a) = self.keymap.action(&key) {
-            self.update(a);
+            self.app_action(a);
         }
     }
 
@@ -99,7 +107,7 @@ impl App {
         }
     }
 
-    pub(super) fn detail_move(&mut self, delta: isize) {
+    pub(crate) fn detail_move(&mut self, delta: isize) {
         let n = self.detail_lines().len();
         if self.tab == Tab::Data && delta > 0 && self.detail_cursor + 2 >= n {
             self.more_data_rows();
@@ -129,7 +137,7 @@ impl App {
     }
 
     /// Jumps to the item the detail line under the cursor names, if it names one.
-    pub(super) fn jump_from_line(&mut self) -> bool {
+    pub(crate) fn jump_from_line(&mut self) -> bool {
         let lines = self.detail_lines();
         let Some(place) = lines.get(self.detail_cursor).and_then(|l| l.goto.clone()) else {
             return false;
@@ -138,7 +146,7 @@ impl App {
         true
     }
 
-    pub(super) fn toggle_fold(&mut self) -> bool {
+    pub(crate) fn toggle_fold(&mut self) -> bool {
         let lines = self.detail_lines();
         let Some(path) = lines.get(self.detail_cursor).and_then(|l| l.fold.clone()) else {
             return false;
@@ -164,79 +172,21 @@ impl App {
         self.request_detail();
     }
 
+    /// Runs an action as if its key was pressed with no overlay open: the focused detail pane
+    /// takes it first, then the tree, then the app.
     pub fn update(&mut self, action: Action) {
-        let page = self.tree_height().saturating_sub(1).max(1) as isize;
-        if self.focus == Focus::Detail {
-            let dpage = self.areas().detail_rows().saturating_sub(1).max(1) as isize;
-            match action {
-                Action::Up => return self.detail_move(-1),
-                Action::Down => return self.detail_move(1),
-                Action::PageUp => return self.detail_move(-dpage),
-                Action::PageDown => return self.detail_move(dpage),
-                Action::Top => return self.detail_move(-(self.detail_cursor as isize)),
-                Action::Bottom => return self.detail_move(isize::MAX / 2),
-                // The Data tab scrolls sideways; Left at its left edge goes back to the tree.
-                Action::Right if self.tab == Tab::Data => {
-                    self.detail_hscroll = self.detail_hscroll.saturating_add(DATA_HSCROLL_STEP);
-                    return;
-                }
-                Action::Left if self.tab == Tab::Data && self.detail_hscroll > 0 => {
-                    self.detail_hscroll = self.detail_hscroll.saturating_sub(DATA_HSCROLL_STEP);
-                    return;
-                }
-                // Enter on a line naming another item (a master item, a user) goes there.
-                Action::Expand if self.jump_from_line() => return,
-                Action::Expand | Action::Right | Action::Left if self.toggle_fold() => return,
-                Action::Left => {
-                    self.focus = Focus::Tree;
-                    return;
-                }
-                Action::Filter => {
-                    self.search.reset();
-                    return self.open(Overlay::Search(inputs::DetailSearch));
-                }
-                _ => {}
-            }
+        if self.focus == Focus::Detail && DetailPane.on_action(action, self) != Outcome::Pass {
+            return;
         }
-        let rows = self.tree.row_count();
+        if TreePane.on_action(action, self) != Outcome::Pass {
+            return;
+        }
+        self.app_action(action);
+    }
+
+    /// The actions that belong to neither pane: focus, tabs, overlays, yanks, profiles, theme.
+    fn app_action(&mut self, action: Action) {
         match action {
-            Action::Up => self.move_to(self.cursor.saturating_sub(1)),
-            Action::Down => self.move_to((self.cursor + 1).min(rows.saturating_sub(1))),
-            Action::PageUp => self.move_to((self.cursor as isize - page).max(0) as usize),
-            Action::PageDown => {
-                self.move_to(((self.cursor as isize + page) as usize).min(rows.saturating_sub(1)))
-            }
-            Action::Top => self.move_to(0),
-            Action::Bottom => self.move_to(rows.saturating_sub(1)),
-            Action::Right => {
-                let Some(id) = self.selected() else { return };
-                let n = self.tree.node(id);
-                if !n.expanded && n.expandable() {
-                    self.expand(id);
-                } else if n.expanded && !n.children.is_empty() {
-                    self.update(Action::Down);
-                }
-            }
-            Action::Expand => {
-                let Some(id) = self.selected() else { return };
-                let n = self.tree.node(id);
-                if n.expanded {
-                    self.collapse(id);
-                } else if n.expandable() {
-                    self.expand(id);
-                } else {
-                    self.focus = Focus::Detail;
-                }
-            }
-            Action::Left => {
-                let Some(id) = self.selected() else { return };
-                let n = self.tree.node(id);
-                if n.expanded {
-                    self.collapse(id);
-                } else if let Some(p) = n.parent {
-                    self.select(p);
-                }
-            }
             Action::FocusNext => {
                 self.focus = match self.focus {
                     Focus::Tree => Focus::Detail,
@@ -246,10 +196,6 @@ impl App {
             }
             Action::NextTab => self.set_tab(1),
             Action::PrevTab => self.set_tab(-1),
-            Action::Filter => {
-                self.open(Overlay::Filter(inputs::TreeFilter));
-                self.focus = Focus::Tree;
-            }
             Action::Palette => self.open(Overlay::Palette(Palette::default())),
             Action::Search => self.open(Overlay::Palette(Palette::with("search "))),
             Action::YankLink => match self.selected_link() {
@@ -305,6 +251,8 @@ impl App {
             }
             Action::Help => self.open(Overlay::Help(Help::default())),
             Action::Quit => self.quit = true,
+            // The panes' own (moves, open/close, filter) never get here.
+            _ => {}
         }
     }
 }
