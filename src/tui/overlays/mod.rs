@@ -99,3 +99,6 @@ pub(super) fn scroll_popup(scroll: &mut u16, code: KeyCode) -> Outcome {
     }
     Outcome::Consumed
 }
+
+#[cfg(test)]
+mod tests;
