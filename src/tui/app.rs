@@ -1,7 +1,8 @@
-//! The explorer's state and its one mutator: keys become actions (through the keymap), actions
-//! and domain replies change state through `update` / `on_reply`, and anything that needs I/O
-//! leaves as a `Request` (domain work) or an `Effect` (clipboard, browser) for the event loop to
-//! run. Drawing reads this state and never changes it.
+//! The explorer's shared state and its event routing: keys go down the overlay stack
+//! (`overlays`, each a component in `super::overlays`) and then to the base view's components
+//! (`super::base`); domain replies change state through `on_reply`; anything that needs I/O
+//! leaves as a `Request` (domain work) or an `Effect` (clipboard, browser) for the event loop
+//! to run. Drawing reads this state and never changes it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

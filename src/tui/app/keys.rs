@@ -1,5 +1,6 @@
-//! Keys, mouse and actions: overlays take keys first, the keymap turns the rest into actions,
-//! and `update` changes state for each.
+//! Keys, mouse and actions: the overlay stack takes keys first, top down; with it empty the
+//! base view's components (the focused detail pane, then the tree) take them, and what neither
+//! takes is one of the app's own actions (`app_action`).
 
 use super::*;
 use crate::tui::base::detail_pane::DetailPane;
