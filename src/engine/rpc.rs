@@ -252,12 +252,27 @@ impl RpcClient {
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Message>();
         let (notif_tx, _) = broadcast::channel(256);
 
-        // Writer: the only task that writes to the socket.
+        // Writer: the only task that writes to the socket. Every frame already queued goes out
+        // with one flush (a walk queues a whole sheet list's requests at once): fewer TLS
+        // records and write calls than a flush per frame.
         let writer_shared = shared.clone();
         tokio::spawn(async move {
-            while let Some(msg) = out_rx.recv().await {
-                let is_close = matches!(msg, Message::Close(_));
-                if let Err(e) = sink.send(msg).await {
+            while let Some(first) = out_rx.recv().await {
+                let mut next = Some(first);
+                let mut closing = false;
+                let mut sent = Ok(());
+                while let Some(msg) = next.take() {
+                    closing = matches!(msg, Message::Close(_));
+                    sent = sink.feed(msg).await;
+                    if sent.is_err() || closing {
+                        break;
+                    }
+                    next = out_rx.try_recv().ok();
+                }
+                if sent.is_ok() {
+                    sent = sink.flush().await;
+                }
+                if let Err(e) = sent {
                     writer_shared.fail_all(
                         Ended::Closed(format!("sending failed: {e}")),
                         Closer::Error,
@@ -265,7 +280,7 @@ impl RpcClient {
                     );
                     break;
                 }
-                if is_close {
+                if closing {
                     break;
                 }
             }
