@@ -210,6 +210,8 @@ pub struct AppIndex {
     pub script: String,
     /// The rows behind hypercubes and expressions, made from `tables` on first use.
     data: OnceLock<super::table::DataTable>,
+    /// Objects' answers serialised on first use (`sim::replies`).
+    pub replies: super::replies::ReplyCache,
 }
 
 impl AppIndex {
@@ -268,9 +270,12 @@ impl AppIndex {
     }
 
     pub fn get(&self, class: Class, id: &str) -> Option<&Obj> {
-        self.by_id
-            .get(&(class, id.to_string()))
-            .map(|&i| &self.objects[i])
+        self.position(class, id).map(|i| &self.objects[i])
+    }
+
+    /// Where object `id` of `class` is in `objects`.
+    pub fn position(&self, class: Class, id: &str) -> Option<usize> {
+        self.by_id.get(&(class, id.to_string())).copied()
     }
 
     /// Objects of `class` whose `qInfo.qType` is `object_type` (any type when empty).

@@ -79,8 +79,8 @@ pub fn call(session: &Session, method: &str, args: &Args) -> Handled {
             let existed = state.session_objects.remove(id).is_some();
             let closed = state.release(&Target::Object(Class::GenericObject, id.to_string()));
             Ok(Some(Reply {
-                values: vec![json!(existed)],
                 close: closed.into_iter().collect(),
+                ..Reply::one(json!(existed))
             }))
         }
         "GetTablesAndKeys" => {

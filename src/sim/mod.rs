@@ -31,6 +31,7 @@ pub mod model;
 pub mod object;
 pub mod params;
 pub mod qrs;
+pub mod replies;
 pub mod scale;
 pub mod server;
 pub mod session;

@@ -7,6 +7,7 @@ use super::data::{AppIndex, Class, Obj};
 use super::dispatch::{APP_NOT_OPEN, GENERIC_NOT_FOUND, Handled, Reply, error};
 use super::layout::{self, Ctx};
 use super::params::Args;
+use super::replies::Kind;
 use super::session::{Session, Target, not_found_ref, obj_ref};
 
 const INVALID_PARAMETERS: i64 = 8;
@@ -64,40 +65,54 @@ pub fn call(session: &Session, class: Class, id: &str, method: &str, args: &Args
         index: &doc.index,
         no_data: doc.no_data,
     };
-    // A session object lives in the session; everything else in the app.
+    // A session object lives in the session; everything else in the app (borrowed, not
+    // copied: a sheet's properties are big and most methods only read them).
     let session_props = if class == Class::GenericObject {
         session.state().session_objects.get(id).cloned()
     } else {
         None
     };
-    let obj: Obj = match (session_props, doc.index.get(class, id)) {
-        (Some(p), _) => Obj {
-            id: id.to_string(),
-            class,
-            props: p,
-            meta: Map::new(),
-            parent: None,
-            children: vec![],
-        },
-        (None, Some(o)) => o.clone(),
-        (None, None) => {
-            return Err(error(
-                GENERIC_NOT_FOUND,
-                id,
-                "the object behind this handle no longer exists",
-            ));
+    let session_obj;
+    let (obj, pos): (&Obj, Option<usize>) = match session_props {
+        Some(p) => {
+            session_obj = Obj {
+                id: id.to_string(),
+                class,
+                props: p,
+                meta: Map::new(),
+                parent: None,
+                children: vec![],
+            };
+            (&session_obj, None)
         }
+        None => match doc.index.position(class, id) {
+            Some(pos) => (&doc.index.objects[pos], Some(pos)),
+            None => {
+                return Err(error(
+                    GENERIC_NOT_FOUND,
+                    id,
+                    "the object behind this handle no longer exists",
+                ));
+            }
+        },
+    };
+    // A persisted object's properties and tree never change: serialised once (`replies`).
+    let cached = |kind: Kind, build: &dyn Fn() -> Value| match pos {
+        Some(pos) => Ok(Some(Reply::text(
+            doc.index.replies.get_or_build(kind, pos, build),
+        ))),
+        None => Ok(Some(Reply::one(build()))),
     };
     let one = |v: Value| Ok(Some(Reply::one(v)));
     match method {
-        "GetLayout" => one(layout::object_layout(&ctx, &obj)),
-        "GetProperties" => one(obj.props.clone()),
+        "GetLayout" => one(layout::object_layout(&ctx, obj)),
+        "GetProperties" => cached(Kind::Properties, &|| obj.props.clone()),
         "GetEffectiveProperties" if class == Class::GenericObject => {
             one(layout::effective_properties(&doc.index, &obj.props))
         }
-        "GetInfo" => one(info(&obj)),
+        "GetInfo" => one(info(obj)),
         "GetFullPropertyTree" if class == Class::GenericObject => {
-            one(property_tree(&doc.index, &obj))
+            cached(Kind::PropertyTree, &|| property_tree(&doc.index, obj))
         }
         "GetChildInfos" if class == Class::GenericObject => one(Value::Array(
             obj.children
@@ -119,7 +134,7 @@ pub fn call(session: &Session, class: Class, id: &str, method: &str, args: &Args
             None => one(not_found_ref()),
         },
         "GetSnapshotObject" => one(not_found_ref()),
-        "GetHyperCubeData" | "GetListObjectData" => data_pages(&ctx, &obj, method, args),
+        "GetHyperCubeData" | "GetListObjectData" => data_pages(&ctx, obj, method, args),
         "GetHyperCubePivotData" | "GetHyperCubeStackData" => Err(error(
             INVALID_PARAMETERS,
             method,

@@ -147,30 +147,12 @@ fn on_request(
     tx: &mpsc::UnboundedSender<Out>,
 ) -> Flow {
     shared.served.fetch_add(1, Ordering::Relaxed);
-    let req: Request = match serde_json::from_str::<Value>(text) {
-        Err(e) => {
-            send_now(
-                tx,
-                Response::err(Value::Null, -32700, "", format!("Parse error: {e}")),
-            );
+    let req = match parse_request(text) {
+        Ok(r) => r,
+        Err(resp) => {
+            send_now(tx, *resp);
             return Flow::Continue;
         }
-        Ok(v) => match serde_json::from_value(v.clone()) {
-            Ok(r) => r,
-            Err(e) => {
-                let id = v.get("id").cloned().unwrap_or(Value::Null);
-                send_now(
-                    tx,
-                    Response::err(
-                        id,
-                        dispatch::INVALID_REQUEST,
-                        "",
-                        format!("Invalid request: {e}"),
-                    ),
-                );
-                return Flow::Continue;
-            }
-        },
     };
     shared
         .method_log
@@ -201,23 +183,54 @@ fn on_request(
     let session = session.clone();
     tokio::spawn(async move {
         // A defect in a handler must not leave the client waiting: it becomes -32603.
-        let resp = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            dispatch::respond(&session, &req)
+        let text = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            dispatch::respond_text(&session, &req)
         }))
         .unwrap_or_else(|_| {
-            Response::err(
+            let resp = Response::err(
                 req.id.clone(),
                 dispatch::INTERNAL_ERROR,
                 &req.method,
                 "the simulator failed on this request",
-            )
+            );
+            serde_json::to_string(&resp).unwrap_or_default()
         });
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        send_now(&tx, resp);
+        let _ = tx.send(Out::Reply {
+            id: req.id.as_u64(),
+            text,
+        });
     });
     Flow::Continue
+}
+
+/// The request in `text`, or the reply refusing it: -32700 when it is not JSON, -32600 when it
+/// is JSON but not a request.
+fn parse_request(text: &str) -> Result<Request, Box<Response>> {
+    // A well-formed request parses in one pass; only a refused one takes the slow path below,
+    // whose two steps tell the two errors apart with the messages they always had.
+    if let Ok(req) = serde_json::from_str::<Request>(text) {
+        return Ok(req);
+    }
+    let v = serde_json::from_str::<Value>(text).map_err(|e| {
+        Box::new(Response::err(
+            Value::Null,
+            -32700,
+            "",
+            format!("Parse error: {e}"),
+        ))
+    })?;
+    serde_json::from_value(v.clone()).map_err(|e| {
+        let id = v.get("id").cloned().unwrap_or(Value::Null);
+        Box::new(Response::err(
+            id,
+            dispatch::INVALID_REQUEST,
+            "",
+            format!("Invalid request: {e}"),
+        ))
+    })
 }
 
 fn send_now(tx: &mpsc::UnboundedSender<Out>, resp: Response) {
