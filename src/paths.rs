@@ -49,3 +49,19 @@ pub fn profiles_path() -> PathBuf {
 pub fn settings_path() -> PathBuf {
     config_dir().join("settings.toml")
 }
+
+/// What can be rebuilt at any time (the app ids each profile last listed, for shell completion).
+/// `QLIK_TUI_CACHE_DIR`; else, when `QLIK_TUI_STATE_DIR` moves the state (tests, portable use),
+/// its `cache` folder, so one override keeps everything together; else the platform cache dir
+/// (`~/.cache/qlik-tui` on Linux).
+pub fn cache_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("QLIK_TUI_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    if std::env::var_os("QLIK_TUI_STATE_DIR").is_some_and(|d| !d.is_empty()) {
+        return state_dir().join("cache");
+    }
+    project_dirs()
+        .map(|p| p.cache_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".qlik-tui").join("cache"))
+}

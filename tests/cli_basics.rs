@@ -315,3 +315,66 @@ async fn the_manual_page_renders() {
         }
     }
 }
+
+/// `--app <TAB>` offers the ids the named profile's last `apps` listed (the cache file, in the
+/// format `qlik-tui apps -p NAME` writes), an unknown profile nothing, and no key press opens a
+/// socket: the profile's URL is a loopback listener that records every accept.
+#[tokio::test]
+async fn bash_completes_app_ids_from_the_cache_and_never_connects() {
+    let env = Env::new(None);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut store = ProfileStore::open(&env.dir.path().join("profiles.toml")).unwrap();
+    store
+        .insert(Profile::new("demo", &format!("wss://127.0.0.1:{port}")))
+        .unwrap();
+    store.save().unwrap();
+    let cache = env.dir.path().join("cache").join("apps");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("demo.tsv"), "app-sales\tSales EU\napp-hr\tHR\n").unwrap();
+
+    let o = env.run(&args(&["completions", "bash"])).await;
+    let script = env.dir.path().join("qlik-tui.bash");
+    std::fs::write(&script, &o.stdout).unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_qlik-tui")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let probe = format!(
+        r#"source '{}'
+COMP_WORDS=(qlik-tui export -p demo --app ''); COMP_CWORD=5; COMPREPLY=(); _qlik_tui_dynamic qlik-tui '' --app
+echo "demo: ${{COMPREPLY[*]}}"
+COMP_WORDS=(qlik-tui get sheets --profile=demo --app app-s); COMP_CWORD=5; COMPREPLY=(); _qlik_tui_dynamic qlik-tui app-s --app
+echo "prefix: ${{COMPREPLY[*]}}"
+COMP_WORDS=(qlik-tui export -p nobody --app ''); COMP_CWORD=5; COMPREPLY=(); _qlik_tui_dynamic qlik-tui '' --app
+echo "unknown: ${{COMPREPLY[*]}}."
+"#,
+        script.display()
+    );
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["--norc", "--noprofile", "-c", &probe])
+        .env("PATH", path)
+        .env("QLIK_TUI_CONFIG_DIR", env.dir.path())
+        .env("QLIK_TUI_STATE_DIR", env.dir.path());
+    let o = env.run_cmd(cmd).await;
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}{}", text(&o.stderr));
+    assert!(out.contains("demo: app-sales app-hr\n"), "{out}");
+    assert!(out.contains("prefix: app-sales\n"), "{out}");
+    assert!(out.contains("unknown: .\n"), "{out}");
+
+    // The titles come with the ids (what fish shows as descriptions).
+    let o = env.run(&args(&["app-ids", "demo"])).await;
+    assert_eq!(code(&o), 0);
+    assert_eq!(text(&o.stdout), "app-sales\tSales EU\napp-hr\tHR\n");
+    let o = env.run(&args(&["app-ids", "nobody"])).await;
+    assert_eq!((code(&o), text(&o.stdout)), (0, String::new()));
+
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "completion must never connect"
+    );
+}

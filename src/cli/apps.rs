@@ -21,6 +21,7 @@ pub async fn run(args: AppsArgs) -> anyhow::Result<i32> {
     let apps = site.apps().await;
     site.close_all().await;
     let apps = apps?;
+    super::app_cache::remember(&args.conn, &apps);
     let records: Vec<Value> = if args.out.format() == OutputFormat::Table {
         // The table shows the stream by name and "(personal)" for an unpublished app.
         apps.iter()

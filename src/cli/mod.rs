@@ -1,6 +1,7 @@
 //! The command line: every view has a headless twin here (`--json` for scripts). Commands are
 //! thin: they resolve a connection, call the domain, and print.
 
+pub mod app_cache;
 pub mod apps;
 pub mod color;
 pub mod completions;
@@ -110,10 +111,14 @@ pub enum Command {
     Values(Box<data::ValuesArgs>),
     /// Evaluate an expression in the app, e.g. 'Sum(Sales)' (EvaluateEx).
     Eval(Box<data::EvalArgs>),
-    /// Print a shell completion script (profile names complete in bash and fish).
+    /// Print a shell completion script (profile names and app ids complete in bash and fish).
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff): `qlik-tui man | man -l -`.
     Man,
+    /// The app ids a profile last listed, `id<TAB>title` a line (what shell completion reads;
+    /// never connects).
+    #[command(hide = true)]
+    AppIds(app_cache::AppIdsArgs),
     /// Summarise a trace recorded with --trace: requests per method with p50/p95/max latency
     /// and bytes, the slowest requests, errors by code, sessions and how each closed.
     Trace(TraceArgs),
@@ -158,6 +163,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Eval(a)) => data::run_eval(*a).await,
         Some(Command::Completions(a)) => completions::run(a),
         Some(Command::Man) => completions::man(),
+        Some(Command::AppIds(a)) => app_cache::run(a),
         None if cli.demo => crate::tui::demo::run(cli.mouse, theme).await,
         None => {
             let source = crate::tui::profiles::ProfileSource::default_file(cli.secret_store);
