@@ -509,7 +509,9 @@ async fn the_message_cap_follows_max_message_mb() {
     assert!(t.elapsed() < FAST, "took {:?}", t.elapsed());
     assert!(!out.status.success());
     assert!(
-        err.contains("WebSocket message cap") && err.contains(&format!("of {mib} bytes")),
+        err.contains("WebSocket message cap")
+            && err.contains(&format!("of {mib} bytes"))
+            && err.contains("raise it with --max-message-mb or max_message_mb in the profile"),
         "{err}"
     );
     let out = cli.run(&["apps", "--request-timeout", "1"]).await;

@@ -110,7 +110,7 @@ pub enum EngineError {
 
     /// The engine sent a message over the client's WebSocket message cap.
     #[error(
-        "the engine sent a message of {size} bytes while {method} was waiting, over the client's WebSocket message cap of {cap} bytes; the socket was closed. The cap guards memory against a broken or hostile peer: an app whose replies really are that large needs a larger cap"
+        "the engine sent a message of {size} bytes while {method} was waiting, over the client's WebSocket message cap of {cap} bytes; the socket was closed. The cap guards memory against a broken or hostile peer: an app whose replies really are that large needs a larger cap: raise it with --max-message-mb or max_message_mb in the profile"
     )]
     MessageTooLarge {
         method: String,
