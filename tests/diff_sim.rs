@@ -198,7 +198,7 @@ async fn cli(args: Vec<String>) -> std::process::Output {
 
 /// Inline connection flags for `sim` (its certificates written under `dir`).
 fn inline(sim: &SimServer, dir: &Path) -> Vec<String> {
-    common::conn_args(sim, &common::cert_dir(sim, dir))
+    common::conn_args(sim, &common::write_cert_dir(sim, dir))
 }
 
 fn args(list: &[&str]) -> Vec<String> {

@@ -142,7 +142,7 @@ async fn every_export_format_keeps_or_escapes_hostile_titles() {
 async fn the_cli_never_prints_a_hostile_title_raw() {
     let sim = hostile_sim().await;
     let dir = tempfile::tempdir().unwrap();
-    let certs = common::cert_dir(&sim, dir.path());
+    let certs = common::write_cert_dir(&sim, dir.path());
     let run = |args: &[&str]| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
         cmd.args(args)

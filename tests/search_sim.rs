@@ -451,7 +451,7 @@ async fn usage_of_the_richest_app_lists_users_and_the_unused() {
 
 async fn run_cli(sim: &SimServer, args: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
-    let certs = common::cert_dir(sim, dir.path());
+    let certs = common::write_cert_dir(sim, dir.path());
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
     cmd.args(args)
         .args(["--engine-url", &sim.engine_url(), "--cert-dir"])

@@ -15,18 +15,6 @@ pub fn sim_spec(sim: &SimServer) -> ConnectionSpec {
     ConnectionSpec::certificate(sim.engine_url(), sim.client_tls(), "INTERNAL", "sa_engine")
 }
 
-/// A QMC-style certificate folder (client.pem, client_key.pem, root.pem) for `sim` under `dir`,
-/// for running the binary with `--cert-dir`.
-pub fn cert_dir(sim: &SimServer, dir: &std::path::Path) -> std::path::PathBuf {
-    let pki = sim.pki();
-    let certs = dir.join("certs");
-    std::fs::create_dir(&certs).unwrap();
-    std::fs::write(certs.join("client.pem"), &pki.client_cert_pem).unwrap();
-    std::fs::write(certs.join("client_key.pem"), &pki.client_key_pem).unwrap();
-    std::fs::write(certs.join("root.pem"), &pki.root_cert_pem).unwrap();
-    certs
-}
-
 /// The demo site's data, as tests should read it (never hard-code ids or titles).
 pub fn demo_site() -> serde_json::Value {
     serde_json::from_str(qlik_tui::sim::data::DEMO_SITE_JSON).expect("assets/demo-site.json parses")
