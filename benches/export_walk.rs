@@ -27,7 +27,7 @@ use anyhow::bail;
 
 mod common;
 use common::rusage::{Usage, run_measured};
-use common::{env_num, site_with_certs};
+use common::{env_num, export_command, objects_exported, site_with_certs};
 use qlik_tui::sim::SimServer;
 
 /// No single run of this bench should take longer (the naive walk at scale 20 included).
@@ -72,32 +72,13 @@ fn measure(sim: &SimServer, who: String, objects: u64, cmd: &mut Command) -> any
 }
 
 fn qlik_tui(sim: &SimServer, certs: &Path, format: &str, concurrency: u64) -> Command {
-    qlik_tui_at(
+    export_command(
         env!("CARGO_BIN_EXE_qlik-tui"),
         sim,
         certs,
         format,
         concurrency,
     )
-}
-
-fn qlik_tui_at(
-    bin: &str,
-    sim: &SimServer,
-    certs: &Path,
-    format: &str,
-    concurrency: u64,
-) -> Command {
-    let mut cmd = Command::new(bin);
-    cmd.args(["export", "--engine-url", &sim.engine_url(), "--cert-dir"])
-        .arg(certs)
-        .args(["--user-directory", "INTERNAL", "--user-id", "sa_engine"])
-        .args(["--all", "--format", format, "-o", "/dev/null"])
-        .args(["--concurrency", &concurrency.to_string()])
-        .env("QLIK_TUI_STATE_DIR", certs)
-        .env("QLIK_TUI_CONFIG_DIR", certs)
-        .env_remove("QLIK_TUI_LOG");
-    cmd
 }
 
 fn enigma(sim: &SimServer, certs: &Path, tree_apps: Option<u64>) -> Command {
@@ -110,21 +91,6 @@ fn enigma(sim: &SimServer, certs: &Path, tree_apps: Option<u64>) -> Command {
         cmd.args(["--tree", &n.to_string()]);
     }
     cmd
-}
-
-/// The site's object count, from the summary line of an unmeasured warm-up export.
-fn objects_exported(sim: &SimServer, certs: &Path) -> anyhow::Result<u64> {
-    let usage = run_measured(&mut qlik_tui(sim, certs, "csv", 3), RUN_LIMIT);
-    // "exported 20 apps, 2000 sheets, 40000 objects to …"
-    let objects = usage.stderr.lines().find_map(|l| {
-        let l = l.strip_prefix("exported ")?;
-        l.split(", ")
-            .find_map(|part| part.strip_suffix(" objects to /dev/null")?.parse().ok())
-    });
-    match objects {
-        Some(n) if usage.success => Ok(n),
-        _ => bail!("the warm-up export failed: {}", usage.stderr),
-    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -150,7 +116,7 @@ fn main() -> anyhow::Result<()> {
     // The simulators serve from the runtime's workers while this thread waits for a child.
     let (sim, dir) = rt.block_on(site_with_certs(scale, latency))?;
     let certs = dir.path();
-    let objects = objects_exported(&sim, certs)?;
+    let objects = objects_exported(&sim, certs, RUN_LIMIT)?;
 
     println!(
         "export benchmark: simulator scale {scale} ({objects} objects), latency {latency:?} per reply, {runs} runs"
@@ -163,7 +129,7 @@ fn main() -> anyhow::Result<()> {
         for format in formats.split(',') {
             if let Some(bin) = &before {
                 let who = format!("BEFORE export --format {format} (pool {concurrency})");
-                let mut cmd = qlik_tui_at(bin, &sim, certs, format, concurrency);
+                let mut cmd = export_command(bin, &sim, certs, format, concurrency);
                 measure(&sim, who, objects, &mut cmd)?.print(run);
             }
             let who = format!("qlik-tui export --format {format} (pool {concurrency})");
@@ -186,11 +152,11 @@ fn main() -> anyhow::Result<()> {
 
     if rss_scale > 0 {
         let (big, dir) = rt.block_on(site_with_certs(rss_scale, latency))?;
-        let objects = objects_exported(&big, dir.path())?;
+        let objects = objects_exported(&big, dir.path(), RUN_LIMIT)?;
         println!("scale {rss_scale} ({objects} objects):");
         if let Some(bin) = &before {
             let who = format!("BEFORE export --format json (pool {concurrency})");
-            let mut cmd = qlik_tui_at(bin, &big, dir.path(), "json", concurrency);
+            let mut cmd = export_command(bin, &big, dir.path(), "json", concurrency);
             measure(&big, who, objects, &mut cmd)?.print(1);
         }
         let who = format!("qlik-tui export --format json (pool {concurrency})");

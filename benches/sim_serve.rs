@@ -21,7 +21,7 @@ use anyhow::bail;
 
 mod common;
 use common::rusage::run_measured;
-use common::{env_num, site_with_certs};
+use common::{env_num, export_command, objects_exported, site_with_certs};
 use qlik_tui::sim::SimServer;
 
 const RUN_LIMIT: Duration = Duration::from_secs(600);
@@ -37,16 +37,13 @@ fn own_cpu() -> Duration {
 }
 
 fn export(sim: &SimServer, certs: &Path, concurrency: u64) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
-    cmd.args(["export", "--engine-url", &sim.engine_url(), "--cert-dir"])
-        .arg(certs)
-        .args(["--user-directory", "INTERNAL", "--user-id", "sa_engine"])
-        .args(["--all", "--format", "json", "-o", "/dev/null"])
-        .args(["--concurrency", &concurrency.to_string()])
-        .env("QLIK_TUI_STATE_DIR", certs)
-        .env("QLIK_TUI_CONFIG_DIR", certs)
-        .env_remove("QLIK_TUI_LOG");
-    cmd
+    export_command(
+        env!("CARGO_BIN_EXE_qlik-tui"),
+        sim,
+        certs,
+        "json",
+        concurrency,
+    )
 }
 
 fn enigma_tree(sim: &SimServer, certs: &Path) -> Command {
@@ -89,21 +86,6 @@ fn measure(
     Ok(())
 }
 
-/// The site's object count, from the summary line of an unmeasured warm-up export.
-fn objects_exported(sim: &SimServer, certs: &Path) -> anyhow::Result<u64> {
-    let usage = run_measured(&mut export(sim, certs, 3), RUN_LIMIT);
-    // "exported 20 apps, 2000 sheets, 40000 objects to …"
-    let objects = usage.stderr.lines().find_map(|l| {
-        let l = l.strip_prefix("exported ")?;
-        l.split(", ")
-            .find_map(|part| part.strip_suffix(" objects to /dev/null")?.parse().ok())
-    });
-    match objects {
-        Some(n) if usage.success => Ok(n),
-        _ => bail!("the warm-up export failed: {}", usage.stderr),
-    }
-}
-
 fn main() -> anyhow::Result<()> {
     let scale = env_num("SCALE", 20) as u32;
     let latency = Duration::from_millis(env_num("LATENCY_MS", 0));
@@ -119,7 +101,7 @@ fn main() -> anyhow::Result<()> {
     let certs = dir.path();
     // The first walk serialises each object's answers (`sim::replies`); later ones splice them.
     let cold_cpu = own_cpu();
-    let objects = objects_exported(&sim, certs)?;
+    let objects = objects_exported(&sim, certs, RUN_LIMIT)?;
     let cold_cpu = own_cpu() - cold_cpu;
     println!(
         "simulator benchmark: scale {scale} ({objects} objects), latency {latency:?}, {runs} runs; \

@@ -32,17 +32,11 @@ fn export(
     concurrency: u64,
     trace: Option<&Path>,
 ) -> anyhow::Result<Cost> {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qlik-tui"));
+    let bin = env!("CARGO_BIN_EXE_qlik-tui");
+    let mut cmd = common::export_command(bin, sim, certs, "json", concurrency);
     if let Some(file) = trace {
-        cmd.arg("--trace").arg(file);
+        cmd.arg("--trace").arg(file); // a global flag: taken after the subcommand too
     }
-    cmd.args(["export", "--engine-url", &sim.engine_url(), "--cert-dir"])
-        .arg(certs)
-        .args(["--user-directory", "INTERNAL", "--user-id", "sa_engine"])
-        .args(["--all", "--format", "json", "-o", "/dev/null"])
-        .args(["--concurrency", &concurrency.to_string()])
-        .env("QLIK_TUI_STATE_DIR", certs)
-        .env("QLIK_TUI_CONFIG_DIR", certs);
     let u = common::rusage::run_measured(&mut cmd, Duration::from_secs(600));
     if !u.success {
         bail!("qlik-tui export failed: {}", u.stderr);

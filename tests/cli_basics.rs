@@ -226,35 +226,21 @@ async fn color_only_where_asked_and_never_in_a_pipe() {
     assert!(!esc(&env.run_cmd(cmd).await));
 }
 
-#[tokio::test]
-async fn bash_loads_the_completion_script_and_completes_profile_names() {
-    let env = Env::new(None);
-    write_profiles(env.dir.path(), &["dev", "prod-eu", "prod-us"]);
+/// Writes `qlik-tui completions bash` to a file and runs `probe` in a clean bash after sourcing
+/// it, with the real binary first on PATH and the config and state in the test's directory;
+/// returns bash's stdout once bash succeeded.
+async fn bash_completion_probe(env: &Env, probe: &str) -> String {
     let o = env.run(&args(&["completions", "bash"])).await;
     assert_eq!(code(&o), 0);
     let script = env.dir.path().join("qlik-tui.bash");
     std::fs::write(&script, &o.stdout).unwrap();
-
-    // The completion asks the real binary (on PATH) for the names; it reads the profile file
-    // only: the profiles' URL points at a port where nothing listens.
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_qlik-tui")).parent().unwrap();
     let path = format!(
         "{}:{}",
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let probe = format!(
-        r#"source '{}'
-complete -p qlik-tui
-COMP_WORDS=(qlik-tui apps -p prod); COMP_CWORD=3; COMPREPLY=(); _qlik_tui_dynamic qlik-tui prod -p
-echo "profile: ${{COMPREPLY[*]}}"
-COMP_WORDS=(qlik-tui profile show ''); COMP_CWORD=3; COMPREPLY=(); _qlik_tui_dynamic qlik-tui '' show
-echo "show: ${{COMPREPLY[*]}}"
-COMP_WORDS=(qlik-tui exp); COMP_CWORD=1; COMPREPLY=(); _qlik_tui_dynamic qlik-tui exp qlik-tui
-echo "sub: ${{COMPREPLY[*]}}"
-"#,
-        script.display()
-    );
+    let probe = format!("source '{}'\n{probe}", script.display());
     let mut cmd = std::process::Command::new("bash");
     cmd.args(["--norc", "--noprofile", "-c", &probe])
         .env("PATH", path)
@@ -263,6 +249,27 @@ echo "sub: ${{COMPREPLY[*]}}"
     let o = env.run_cmd(cmd).await;
     let out = text(&o.stdout);
     assert!(o.status.success(), "{out}{}", text(&o.stderr));
+    out
+}
+
+#[tokio::test]
+async fn bash_loads_the_completion_script_and_completes_profile_names() {
+    let env = Env::new(None);
+    write_profiles(env.dir.path(), &["dev", "prod-eu", "prod-us"]);
+    // The completion asks the real binary (on PATH) for the names; it reads the profile file
+    // only: the profiles' URL points at a port where nothing listens.
+    let out = bash_completion_probe(
+        &env,
+        r#"complete -p qlik-tui
+COMP_WORDS=(qlik-tui apps -p prod); COMP_CWORD=3; COMPREPLY=(); _qlik_tui_dynamic qlik-tui prod -p
+echo "profile: ${COMPREPLY[*]}"
+COMP_WORDS=(qlik-tui profile show ''); COMP_CWORD=3; COMPREPLY=(); _qlik_tui_dynamic qlik-tui '' show
+echo "show: ${COMPREPLY[*]}"
+COMP_WORDS=(qlik-tui exp); COMP_CWORD=1; COMPREPLY=(); _qlik_tui_dynamic qlik-tui exp qlik-tui
+echo "sub: ${COMPREPLY[*]}"
+"#,
+    )
+    .await;
     assert!(
         out.contains("complete -o bashdefault -o default -F _qlik_tui_dynamic qlik-tui"),
         "{out}"
@@ -334,34 +341,17 @@ async fn bash_completes_app_ids_from_the_cache_and_never_connects() {
     std::fs::create_dir_all(&cache).unwrap();
     std::fs::write(cache.join("demo.tsv"), "app-sales\tSales EU\napp-hr\tHR\n").unwrap();
 
-    let o = env.run(&args(&["completions", "bash"])).await;
-    let script = env.dir.path().join("qlik-tui.bash");
-    std::fs::write(&script, &o.stdout).unwrap();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_qlik-tui")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let probe = format!(
-        r#"source '{}'
-COMP_WORDS=(qlik-tui export -p demo --app ''); COMP_CWORD=5; COMPREPLY=(); _qlik_tui_dynamic qlik-tui '' --app
-echo "demo: ${{COMPREPLY[*]}}"
+    let out = bash_completion_probe(
+        &env,
+        r#"COMP_WORDS=(qlik-tui export -p demo --app ''); COMP_CWORD=5; COMPREPLY=(); _qlik_tui_dynamic qlik-tui '' --app
+echo "demo: ${COMPREPLY[*]}"
 COMP_WORDS=(qlik-tui get sheets --profile=demo --app app-s); COMP_CWORD=5; COMPREPLY=(); _qlik_tui_dynamic qlik-tui app-s --app
-echo "prefix: ${{COMPREPLY[*]}}"
+echo "prefix: ${COMPREPLY[*]}"
 COMP_WORDS=(qlik-tui export -p nobody --app ''); COMP_CWORD=5; COMPREPLY=(); _qlik_tui_dynamic qlik-tui '' --app
-echo "unknown: ${{COMPREPLY[*]}}."
+echo "unknown: ${COMPREPLY[*]}."
 "#,
-        script.display()
-    );
-    let mut cmd = std::process::Command::new("bash");
-    cmd.args(["--norc", "--noprofile", "-c", &probe])
-        .env("PATH", path)
-        .env("QLIK_TUI_CONFIG_DIR", env.dir.path())
-        .env("QLIK_TUI_STATE_DIR", env.dir.path());
-    let o = env.run_cmd(cmd).await;
-    let out = text(&o.stdout);
-    assert!(o.status.success(), "{out}{}", text(&o.stderr));
+    )
+    .await;
     assert!(out.contains("demo: app-sales app-hr\n"), "{out}");
     assert!(out.contains("prefix: app-sales\n"), "{out}");
     assert!(out.contains("unknown: .\n"), "{out}");

@@ -279,13 +279,7 @@ async fn refusals_of_the_proxy_and_the_engine_get_a_json_report() {
         let detail = r["steps"][4]["detail"].as_str().unwrap();
         assert!(detail.contains(&status.to_string()), "{detail}");
     }
-    for state in [
-        "SESSION_ERROR_NO_LICENSE",
-        "SESSION_ERROR_LICENSE_RENEW",
-        "SESSION_ERROR_LIMIT_EXCEEDED",
-        "SESSION_ERROR_SECURITY_HEADER_CHANGED",
-        "SESSION_ACCESS_DENIED",
-    ] {
+    for state in common::doctor::REFUSED_SESSION_STATES {
         let sim = sim_with(Behaviour::session_state(state)).await;
         let (r, out) = doctor(CertFlags::new(sim.pki()).args(&sim.engine_url(), &[])).await;
         assert_report(&r, &out, "greeting", "session_refused");

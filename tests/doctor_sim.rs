@@ -185,13 +185,7 @@ async fn refused_upgrades_are_upgrade_rejected_with_the_status() {
 
 #[tokio::test]
 async fn refused_sessions_are_session_refused_naming_the_state() {
-    for state in [
-        "SESSION_ERROR_NO_LICENSE",
-        "SESSION_ERROR_LICENSE_RENEW",
-        "SESSION_ERROR_LIMIT_EXCEEDED",
-        "SESSION_ERROR_SECURITY_HEADER_CHANGED",
-        "SESSION_ACCESS_DENIED",
-    ] {
+    for state in common::doctor::REFUSED_SESSION_STATES {
         let sim = sim_with(Behaviour::session_state(state)).await;
         let r = diagnose(&quick(common::sim_spec(&sim))).await;
         assert_fails(&r, StepName::Greeting, Cause::SessionRefused);

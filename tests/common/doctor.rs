@@ -12,6 +12,16 @@ use qlik_tui::engine::transport::Resolver;
 use qlik_tui::explore::doctor::{self, Cause, DoctorOptions, Report, Status, StepName};
 use qlik_tui::tls::pki::DemoPki;
 
+/// Refused session states (OnConnected's qSessionState) that the doctor tests expect named.
+#[allow(dead_code)] // not every test binary that includes common asks about each state
+pub const REFUSED_SESSION_STATES: &[&str] = &[
+    "SESSION_ERROR_NO_LICENSE",
+    "SESSION_ERROR_LICENSE_RENEW",
+    "SESSION_ERROR_LIMIT_EXCEEDED",
+    "SESSION_ERROR_SECURITY_HEADER_CHANGED",
+    "SESSION_ACCESS_DENIED",
+];
+
 pub async fn diagnose(spec: &ConnectionSpec) -> Report {
     diagnose_with(spec, DoctorOptions::default()).await
 }
