@@ -11,7 +11,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::conn::ConnArgs;
 use crate::explore::model::AppEntry;
 use crate::profile::store::validate_name;
 use crate::text::{escape_for_terminal, is_unsafe_for_terminal};
@@ -47,24 +46,11 @@ fn render(apps: &[AppEntry]) -> String {
     out
 }
 
-/// The profile these connection flags name, when they name one (inline flags name none).
-fn profile_of(conn: &ConnArgs) -> Option<String> {
-    if conn.has_inline() {
-        return None;
-    }
-    match &conn.profile {
-        Some(name) => Some(name.clone()),
-        None => super::profiles::default_profile().ok().flatten(),
-    }
-}
-
-/// Remembers what `conn`'s profile listed. A cache is a convenience: a failure to write it is
-/// a warning in the log, never the command's failure.
-pub fn remember(conn: &ConnArgs, apps: &[AppEntry]) {
-    let Some(profile) = profile_of(conn) else {
-        return;
-    };
-    let Some(path) = cache_path(&profile) else {
+/// Remembers what `profile` listed (the resolved connection's profile name: None for inline
+/// flags, which name no profile). A cache is a convenience: a failure to write it is a warning
+/// in the log, never the command's failure.
+pub fn remember(profile: Option<&str>, apps: &[AppEntry]) {
+    let Some(path) = profile.and_then(cache_path) else {
         return;
     };
     let written = path

@@ -17,11 +17,13 @@ pub struct AppsArgs {
 }
 
 pub async fn run(args: AppsArgs) -> anyhow::Result<i32> {
-    let site = Site::new(args.conn.spec()?);
+    let spec = args.conn.spec()?;
+    let profile = spec.name.clone();
+    let site = Site::new(spec);
     let apps = site.apps().await;
     site.close_all().await;
     let apps = apps?;
-    super::app_cache::remember(&args.conn, &apps);
+    super::app_cache::remember(profile.as_deref(), &apps);
     let records: Vec<Value> = if args.out.format() == OutputFormat::Table {
         // The table shows the stream by name and "(personal)" for an unpublished app.
         apps.iter()
