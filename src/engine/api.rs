@@ -578,9 +578,7 @@ impl GenericObject {
 
     /// GetFullPropertyTree's result as the engine sent it (`{"qPropEntry": …}`), for a caller
     /// that reads only part of each node (see `explore::prop_tree`).
-    pub async fn get_full_property_tree_raw(
-        &self,
-    ) -> Result<Box<serde_json::value::RawValue>, EngineError> {
+    pub async fn get_full_property_tree_raw(&self) -> Result<super::wire::RawResult, EngineError> {
         self.0
             .rpc
             .call_raw(self.0.obj.q_handle, "GetFullPropertyTree", json!([]))

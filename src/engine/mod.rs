@@ -7,6 +7,7 @@ pub mod conn;
 pub mod cookie;
 pub mod error;
 pub mod http;
+pub mod json_scan;
 pub mod jwt;
 pub mod proxy;
 pub mod rate_limit;

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use super::wire::RawResult;
+
 use super::error::EngineError;
 
 /// Reads member `key` of the result of `method` as `T`. The result's other members are only
@@ -13,7 +15,7 @@ use super::error::EngineError;
 /// naming the method and the member, as `api::take` and `api::take_as` name them.
 pub fn take_raw<T: DeserializeOwned>(
     method: &str,
-    result: &RawValue,
+    result: &RawResult,
     key: &str,
 ) -> Result<T, EngineError> {
     let missing = || EngineError::Protocol(format!("the reply to {method} has no '{key}'"));
@@ -33,8 +35,8 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
-    fn raw(s: &str) -> Box<RawValue> {
-        RawValue::from_string(s.to_string()).unwrap()
+    fn raw(s: &str) -> RawResult {
+        RawResult::from(s)
     }
 
     #[test]

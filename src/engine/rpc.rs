@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use serde_json::value::RawValue;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
@@ -20,7 +19,7 @@ use super::error::EngineError;
 use super::trace::{Closer, ConnTrace, Event};
 use super::transport::EngineSocket;
 use super::wire::{
-    Incoming, Notification, PROXY_NOTIFICATIONS, RawReply, RpcErrorBody, error_code_name,
+    Incoming, Notification, PROXY_NOTIFICATIONS, RawReply, RawResult, RpcErrorBody, error_code_name,
 };
 
 /// Every method qlik-tui may send. Anything else is refused before it reaches the socket, so no
@@ -85,7 +84,7 @@ struct Pending {
     /// When it was sent, for the trace's `ms` (None when not traced).
     sent: Option<Instant>,
     /// The reply's `result` as raw JSON text: the caller reads it into what it needs.
-    tx: oneshot::Sender<Result<Box<RawValue>, EngineError>>,
+    tx: oneshot::Sender<Result<RawResult, EngineError>>,
 }
 
 type PendingMap = HashMap<u64, Pending>;
@@ -388,7 +387,7 @@ impl RpcClient {
         handle: i64,
         method: &str,
         params: Value,
-    ) -> Result<Box<RawValue>, EngineError> {
+    ) -> Result<RawResult, EngineError> {
         if !READ_ONLY_METHODS.contains(&method) {
             return Err(EngineError::ReadOnly(method.to_string()));
         }
@@ -569,7 +568,7 @@ fn route(
     // The common case in one pass, `result` left as text; anything else (a notification, a
     // frame that breaks the protocol) takes the general path, which names what is wrong.
     if let Some((id, reply)) = RawReply::parse(text) {
-        let result = reply.result.map(RawValue::to_owned);
+        let result = reply.result.map(RawResult::from);
         return route_reply(
             shared,
             text,
@@ -589,12 +588,7 @@ fn route(
                     resp.id
                 ));
             };
-            let result = match resp.result {
-                Some(v) => Some(
-                    serde_json::value::to_raw_value(&v).map_err(|e| format!("not JSON: {e}"))?,
-                ),
-                None => None,
-            };
+            let result = resp.result.map(|v| RawResult::from(v.to_string()));
             route_reply(
                 shared,
                 text,
@@ -657,7 +651,7 @@ fn route_reply(
     shared: &Shared,
     text: &str,
     id: u64,
-    result: Option<Box<RawValue>>,
+    result: Option<RawResult>,
     error: Option<RpcErrorBody>,
     change: &[i64],
     close: &[i64],

@@ -6,7 +6,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 /// The handle of the Global object, the only static handle.
 pub const GLOBAL_HANDLE: i64 = -1;
@@ -155,43 +154,113 @@ impl Incoming {
     }
 }
 
-/// A reply as the client's reader takes it, in one pass over the frame: `result` stays raw JSON
-/// text for the caller to read into what it needs (a typed struct, a `Value` only where the
-/// content is opaque), so the reader never builds a `Value` tree per frame.
-#[derive(Debug, Deserialize)]
+/// A reply's `result` as the JSON text the engine sent, read by nobody yet: the caller parses
+/// it into what it needs (a typed struct, a `Value` only where the content is opaque), and that
+/// parse is the only one. Text that is not JSON inside its brackets fails there, naming the
+/// method (the reader only found where the result ends).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawResult(Box<str>);
+
+impl RawResult {
+    /// The result's JSON text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for RawResult {
+    fn from(text: String) -> Self {
+        RawResult(text.into_boxed_str())
+    }
+}
+
+impl From<&str> for RawResult {
+    fn from(text: &str) -> Self {
+        RawResult(text.into())
+    }
+}
+
+/// A reply as the client's reader takes it, in one pass over the frame's brackets: `result` is
+/// cut out as text (see `RawResult`), never parsed here, so the reader builds no `Value` tree
+/// and the result's text is read once, by its caller.
+#[derive(Debug)]
 pub struct RawReply<'a> {
-    #[serde(default = "jsonrpc_version_cow", borrow)]
-    #[allow(dead_code)] // read to refuse what `Response` refuses (a non-string version)
-    jsonrpc: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    pub id: &'a RawValue,
-    /// `"result": null` is a result, as in `Response`.
-    #[serde(default, borrow, deserialize_with = "present_raw")]
-    pub result: Option<&'a RawValue>,
-    #[serde(default)]
+    pub result: Option<&'a str>,
     pub error: Option<RpcErrorBody>,
-    #[serde(default)]
     pub change: Vec<i64>,
-    #[serde(default)]
     pub close: Vec<i64>,
-}
-
-fn jsonrpc_version_cow() -> std::borrow::Cow<'static, str> {
-    "2.0".into()
-}
-
-fn present_raw<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&RawValue>::deserialize(d).map(Some)
 }
 
 impl<'a> RawReply<'a> {
     /// The frame as a reply to request `id` (a u64), or None for anything else: a notification,
-    /// a frame that breaks the protocol, an id qlik-tui never sends. `Incoming::parse` then
-    /// classifies it and names what is wrong; this is only the fast path of the common case.
+    /// a frame that breaks the protocol, an id qlik-tui never sends, or a spelling this fast
+    /// path leaves to the careful one (an escaped or repeated member name, an id like `1.0`).
+    /// `Incoming::parse` then classifies the frame and names what is wrong.
     pub fn parse(text: &'a str) -> Option<(u64, RawReply<'a>)> {
-        let reply: RawReply = serde_json::from_str(text).ok()?;
-        let id = reply.id.get().parse::<u64>().ok()?;
-        Some((id, reply))
+        use super::json_scan::{skip_ws, string_end, value_end};
+        let b = text.as_bytes();
+        let mut i = skip_ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        let mut reply = RawReply {
+            result: None,
+            error: None,
+            change: Vec::new(),
+            close: Vec::new(),
+        };
+        let (mut id, mut seen) = (None, 0u8);
+        i = skip_ws(b, i + 1);
+        if b.get(i) == Some(&b'}') {
+            return None;
+        }
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let key_end = string_end(b, i)?;
+            let key = &text[i + 1..key_end - 1];
+            if key.contains('\\') {
+                return None;
+            }
+            i = skip_ws(b, key_end);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            let start = skip_ws(b, i + 1);
+            let end = value_end(b, start)?;
+            let value = &text[start..end];
+            // Each known member once, as serde's derive would insist.
+            let bit = match key {
+                "jsonrpc" => 1,
+                "id" => 2,
+                "result" => 4,
+                "error" => 8,
+                "change" => 16,
+                "close" => 32,
+                _ => 0,
+            };
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            match key {
+                "jsonrpc" if !value.starts_with('"') => return None,
+                "id" => id = Some(value.parse::<u64>().ok()?),
+                "result" => reply.result = Some(value),
+                "error" => reply.error = serde_json::from_str(value).ok()?,
+                "change" => reply.change = serde_json::from_str(value).ok()?,
+                "close" => reply.close = serde_json::from_str(value).ok()?,
+                _ => {}
+            }
+            i = skip_ws(b, end);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b'}') if skip_ws(b, i + 1) == b.len() => break,
+                _ => return None,
+            }
+        }
+        Some((id?, reply))
     }
 }
 

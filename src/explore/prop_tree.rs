@@ -9,17 +9,17 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::app::{collect_expression_titles, node_from_entry};
 use super::model::ObjectNode;
 use crate::engine::EngineError;
 use crate::engine::reply::take_raw;
+use crate::engine::wire::RawResult;
 
 /// A sheet's tree from the result of its GetFullPropertyTree (`{"qPropEntry": …}`), and the
 /// ids of the nodes whose title is an expression (only a layout evaluates those), depth first.
 pub(crate) fn read_tree(
-    result: &RawValue,
+    result: &RawResult,
     keep_properties: bool,
 ) -> Result<(ObjectNode, Vec<String>), EngineError> {
     if !keep_properties && let Ok(lean) = serde_json::from_str::<LeanReply>(result.get()) {
@@ -236,8 +236,8 @@ mod tests {
     use super::*;
 
     /// The result of a GetFullPropertyTree holding `entry`.
-    fn raw(entry: &Value) -> Box<RawValue> {
-        serde_json::value::to_raw_value(&json!({"qPropEntry": entry})).unwrap()
+    fn raw(entry: &Value) -> RawResult {
+        RawResult::from(json!({"qPropEntry": entry}).to_string())
     }
 
     /// The tree with every node's properties dropped: what the lean reader must give.
@@ -338,7 +338,7 @@ mod tests {
         assert_eq!(n.children[1].master_id, None);
         assert_eq!(exprs, ["o1"]);
         // A reply without its entry is refused with the member named, whichever reader.
-        let bare = RawValue::from_string(r#"{"qOther":{"qProperty":{}}}"#.into()).unwrap();
+        let bare = RawResult::from(r#"{"qOther":{"qProperty":{}}}"#);
         for keep in [false, true] {
             let e = read_tree(&bare, keep).unwrap_err().to_string();
             assert!(e.contains("GetFullPropertyTree has no 'qPropEntry'"), "{e}");

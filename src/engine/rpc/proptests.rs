@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::*;
 
 /// A client's shared state with requests 1..=3 pending (id 4 is the next to be sent).
-type Reply = oneshot::Receiver<Result<Box<RawValue>, EngineError>>;
+type Reply = oneshot::Receiver<Result<RawResult, EngineError>>;
 
 fn pending() -> (Shared, Vec<Reply>, broadcast::Sender<Notification>) {
     let mut map = PendingMap::new();
@@ -133,6 +133,33 @@ proptest! {
                 Err(_) => prop_assert!(i as u64 + 1 != id, "the reply did not arrive"),
             }
         }
+    }
+
+    /// The reader's fast path cuts out exactly the text serde_json reads as the result, in any
+    /// member order, pretty-printed or not, and reads the same change and close handles.
+    #[test]
+    fn the_fast_path_cuts_the_result_the_careful_path_reads(
+        result in json_value(),
+        change in prop::collection::vec(any::<i64>(), 0..3),
+        order in Just(vec!["jsonrpc", "result", "id", "change", "close"]).prop_shuffle(),
+        pretty in any::<bool>(),
+    ) {
+        let members = json!({"jsonrpc": "2.0", "id": 7, "result": result, "change": change, "close": []});
+        let frame: serde_json::Map<String, Value> =
+            order.iter().map(|k| (k.to_string(), members[*k].clone())).collect();
+        let frame = Value::Object(frame);
+        let text = if pretty { serde_json::to_string_pretty(&frame) } else { serde_json::to_string(&frame) }.unwrap();
+        let (id, reply) = RawReply::parse(&text).expect("a plain reply takes the fast path");
+        #[derive(serde::Deserialize)]
+        struct Careful<'a> {
+            #[serde(borrow)]
+            result: &'a serde_json::value::RawValue,
+        }
+        let careful: Careful = serde_json::from_str(&text).unwrap();
+        prop_assert_eq!(id, 7);
+        prop_assert_eq!(reply.result, Some(careful.result.get()));
+        prop_assert_eq!(reply.change, change);
+        prop_assert!(reply.close.is_empty() && reply.error.is_none());
     }
 
     #[test]
