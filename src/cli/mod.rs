@@ -132,6 +132,17 @@ fn after_help() -> String {
 }
 
 /// Runs the parsed command; returns the process exit code.
+impl Cli {
+    /// Whether the run wants the multi-thread runtime: the explorer (drawing, input and sockets
+    /// side by side) and the simulator (a server). A headless command is one walk that mostly
+    /// waits on the engine: on one thread its replies reach their callers without a wake-up
+    /// across threads, which cost an export about a fifth of its CPU in futex and context
+    /// switches (issue 16).
+    pub fn wants_worker_threads(&self) -> bool {
+        matches!(self.command, None | Some(Command::DemoEngine(_)))
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     // The explorer draws on stdout's terminal: without color there, it uses the mono theme.
     let theme = if color::init(cli.color) {

@@ -15,7 +15,8 @@ pub(super) struct JsonWriter {
 }
 
 /// Writes the pretty JSON of `v` to `w`, its continuation lines indented by `by` spaces, as
-/// `pretty_at` does, through `buf` (reused) rather than two whole strings per app.
+/// `pretty_at` does, through `buf` (reused) rather than two whole strings per app. The indent
+/// goes in as the printer writes, not in a second pass over the text.
 fn write_pretty_at<T: serde::Serialize>(
     w: &mut dyn Write,
     buf: &mut Vec<u8>,
@@ -23,17 +24,44 @@ fn write_pretty_at<T: serde::Serialize>(
     by: usize,
 ) -> std::io::Result<()> {
     buf.clear();
-    serde_json::to_writer_pretty(&mut *buf, v)?;
-    let pad = format!("\n{}", " ".repeat(by));
-    let mut lines = buf.split(|b| *b == b'\n');
-    if let Some(first) = lines.next() {
-        w.write_all(first)?;
+    let pad = " ".repeat(by);
+    serde_json::to_writer_pretty(
+        Indented {
+            out: &mut *buf,
+            pad: pad.as_bytes(),
+        },
+        v,
+    )?;
+    w.write_all(buf)
+}
+
+/// A writer that puts `pad` after every line break. The pretty printer writes its line breaks
+/// in pieces of their own (`\n`, `,\n`), and a JSON string holds no raw newline, so the search
+/// runs over a few bytes at a time.
+struct Indented<'a> {
+    out: &'a mut Vec<u8>,
+    pad: &'a [u8],
+}
+
+impl Write for Indented<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
     }
-    for line in lines {
-        w.write_all(pad.as_bytes())?;
-        w.write_all(line)?;
+
+    fn write_all(&mut self, mut buf: &[u8]) -> std::io::Result<()> {
+        while let Some(n) = memchr::memchr(b'\n', buf) {
+            self.out.extend_from_slice(&buf[..=n]);
+            self.out.extend_from_slice(self.pad);
+            buf = &buf[n + 1..];
+        }
+        self.out.extend_from_slice(buf);
+        Ok(())
     }
-    Ok(())
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Pretty JSON of `v`, its continuation lines indented by `by` spaces (JSON strings hold no raw
@@ -76,5 +104,21 @@ impl FormatWriter for JsonWriter {
             "{close}],\n  \"errors\": {}\n}}",
             pretty_at(&self.errors, 2)?
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The indent put in while printing gives the same text as indenting the printed text.
+    #[test]
+    fn write_pretty_at_indents_as_pretty_at_does() {
+        let v = serde_json::json!({"a": [1, {"b": "two\nlines", "c": []}], "d": {}, "e": "x"});
+        for by in [0, 2, 4] {
+            let mut out = Vec::new();
+            write_pretty_at(&mut out, &mut Vec::new(), &v, by).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), pretty_at(&v, by).unwrap());
+        }
     }
 }
