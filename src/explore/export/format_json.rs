@@ -16,7 +16,7 @@ pub(super) struct JsonWriter {
 
 /// Writes the pretty JSON of `v` to `w`, its continuation lines indented by `by` spaces, as
 /// `pretty_at` does, through `buf` (reused) rather than two whole strings per app. The indent
-/// goes in as the printer writes, not in a second pass over the text.
+/// goes in as the printer writes each line break, not in a second pass over the text.
 fn write_pretty_at<T: serde::Serialize>(
     w: &mut dyn Write,
     buf: &mut Vec<u8>,
@@ -24,42 +24,99 @@ fn write_pretty_at<T: serde::Serialize>(
     by: usize,
 ) -> std::io::Result<()> {
     buf.clear();
-    let pad = " ".repeat(by);
-    serde_json::to_writer_pretty(
-        Indented {
-            out: &mut *buf,
-            pad: pad.as_bytes(),
+    let mut printer = serde_json::Serializer::with_formatter(
+        &mut *buf,
+        IndentedPretty {
+            base: by,
+            level: 0,
+            has_value: false,
         },
-        v,
-    )?;
+    );
+    v.serialize(&mut printer)?;
     w.write_all(buf)
 }
 
-/// A writer that puts `pad` after every line break. The pretty printer writes its line breaks
-/// in pieces of their own (`\n`, `,\n`), and a JSON string holds no raw newline, so the search
-/// runs over a few bytes at a time.
-struct Indented<'a> {
-    out: &'a mut Vec<u8>,
-    pad: &'a [u8],
+/// serde_json's `PrettyFormatter` (two spaces a level) with every line start pushed right by
+/// `base` spaces, each line break and its indent written in one piece.
+struct IndentedPretty {
+    base: usize,
+    level: usize,
+    has_value: bool,
 }
 
-impl Write for Indented<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.write_all(buf)?;
-        Ok(buf.len())
+/// A comma, a line break and the longest indent written in one piece.
+const BREAK: &[u8; 2 + 126] = b",\n                                                                                                                              ";
+
+impl IndentedPretty {
+    fn line_break<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
+        let from = usize::from(!comma);
+        let spaces = self.base + 2 * self.level;
+        match BREAK.get(from..2 + spaces) {
+            Some(piece) => w.write_all(piece),
+            None => {
+                w.write_all(&BREAK[from..2])?;
+                w.write_all(&vec![b' '; spaces])
+            }
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for IndentedPretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
     }
 
-    fn write_all(&mut self, mut buf: &[u8]) -> std::io::Result<()> {
-        while let Some(n) = memchr::memchr(b'\n', buf) {
-            self.out.extend_from_slice(&buf[..=n]);
-            self.out.extend_from_slice(self.pad);
-            buf = &buf[n + 1..];
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.line_break(w, false)?;
         }
-        self.out.extend_from_slice(buf);
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.line_break(w, !first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
         Ok(())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.line_break(w, false)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.line_break(w, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
         Ok(())
     }
 }
@@ -115,10 +172,11 @@ mod tests {
     #[test]
     fn write_pretty_at_indents_as_pretty_at_does() {
         let v = serde_json::json!({"a": [1, {"b": "two\nlines", "c": []}], "d": {}, "e": "x"});
-        for by in [0, 2, 4] {
+        let deep = (0..80).fold(serde_json::json!(1), |v, _| serde_json::json!([v]));
+        for (v, by) in [(&v, 0), (&v, 2), (&v, 4), (&deep, 4)] {
             let mut out = Vec::new();
-            write_pretty_at(&mut out, &mut Vec::new(), &v, by).unwrap();
-            assert_eq!(String::from_utf8(out).unwrap(), pretty_at(&v, by).unwrap());
+            write_pretty_at(&mut out, &mut Vec::new(), v, by).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), pretty_at(v, by).unwrap());
         }
     }
 }
