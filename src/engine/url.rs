@@ -14,7 +14,15 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Percent-encodes one URL component (a path segment or a query value).
 pub fn encode_component(s: &str) -> String {
-    utf8_percent_encode(s, COMPONENT).to_string()
+    let mut out = String::with_capacity(s.len());
+    push_component(&mut out, s);
+    out
+}
+
+/// Appends `s` percent-encoded as one URL component (see `encode_component`) to `out`: a link
+/// is built in one string, with no string per part (an export builds one per object).
+pub fn push_component(out: &mut String, s: &str) {
+    out.extend(utf8_percent_encode(s, COMPONENT));
 }
 
 /// Optional parts of an engine URL.

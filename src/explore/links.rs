@@ -2,7 +2,7 @@
 //! Built from the profile's display URL, keeping a virtual-proxy prefix; every id is
 //! percent-encoded except `A–Z a–z 0–9 - . _ ~`.
 
-use crate::engine::url::encode_component;
+use crate::engine::url::{encode_component, push_component};
 
 /// Builds links under one display base (`https://host[/prefix]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,12 +28,14 @@ impl Links {
 
     /// `{display}/sense/app/{app}/sheet/{sheet}/state/analysis`
     pub fn sheet(&self, app: &str, sheet: &str) -> String {
-        format!(
-            "{}/sense/app/{}/sheet/{}/state/analysis",
-            self.base,
-            encode_component(app),
-            encode_component(sheet)
-        )
+        let mut link = String::with_capacity(self.base.len() + 40 + app.len() + sheet.len());
+        link.push_str(&self.base);
+        link.push_str("/sense/app/");
+        push_component(&mut link, app);
+        link.push_str("/sheet/");
+        push_component(&mut link, sheet);
+        link.push_str("/state/analysis");
+        link
     }
 
     /// `{display}/sense/app/{app}/sheet/{sheet}/state/analysis/bookmark/{bookmark}`
@@ -47,12 +49,13 @@ impl Links {
 
     /// `{display}/single/?appid={app}&obj={obj}`
     pub fn object(&self, app: &str, obj: &str) -> String {
-        format!(
-            "{}/single/?appid={}&obj={}",
-            self.base,
-            encode_component(app),
-            encode_component(obj)
-        )
+        let mut link = String::with_capacity(self.base.len() + 24 + app.len() + obj.len());
+        link.push_str(&self.base);
+        link.push_str("/single/?appid=");
+        push_component(&mut link, app);
+        link.push_str("&obj=");
+        push_component(&mut link, obj);
+        link
     }
 }
 

@@ -72,11 +72,21 @@ pub struct ObjectNode {
 impl ObjectNode {
     /// This node and all below it, depth first.
     pub fn walk(&self) -> Vec<&ObjectNode> {
-        let mut out = vec![self];
-        for c in &self.children {
-            out.extend(c.walk());
-        }
+        let mut out = Vec::with_capacity(self.size());
+        self.walk_into(&mut out);
         out
+    }
+
+    fn walk_into<'a>(&'a self, out: &mut Vec<&'a ObjectNode>) {
+        out.push(self);
+        for c in &self.children {
+            c.walk_into(out);
+        }
+    }
+
+    /// How many nodes `walk` gives, counted without collecting them.
+    pub fn size(&self) -> usize {
+        1 + self.children.iter().map(ObjectNode::size).sum::<usize>()
     }
 }
 

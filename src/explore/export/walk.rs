@@ -171,7 +171,7 @@ async fn collect_open_app(
                 .object_tree_with(&s.id, &HashMap::new(), opts.include_properties)
                 .await;
             if let Ok(t) = &tree {
-                tracker.sheet_loaded(t.walk().len() - 1);
+                tracker.sheet_loaded(t.size() - 1);
             }
             tree
         }))
