@@ -37,13 +37,40 @@ pub fn skip_ws(text: &[u8], mut i: usize) -> usize {
 pub fn string_end(text: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     loop {
-        j += memchr::memchr2(b'"', b'\\', text.get(j..)?)?;
+        j = quote_or_backslash(text, j)?;
         if text[j] == b'"' {
             return Some(j + 1);
         }
         // A backslash escapes the byte after it (`\"`, `\\`, or the first of `\uXXXX`).
         j += 2;
     }
+}
+
+/// The index of the first `"` or `\` at or after `j`. Eight bytes at a time: most strings in a
+/// reply are short (member names, ids), too short for a call to memchr to pay.
+fn quote_or_backslash(text: &[u8], mut j: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // The high bit of each byte of `w` that equals `b` (and maybe of bytes after one that
+    // does, which the lowest set bit never is).
+    let matches = |w: u64, b: u8| {
+        let x = w ^ (ONES * u64::from(b));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    while let Some(chunk) = text.get(j..j + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().ok()?);
+        let m = matches(w, b'"') | matches(w, b'\\');
+        if m != 0 {
+            return Some(j + (m.trailing_zeros() / 8) as usize);
+        }
+        j += 8;
+    }
+    Some(
+        j + text
+            .get(j..)?
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\')?,
+    )
 }
 
 /// The index just past the object or array whose opening bracket is at `i`.
@@ -116,6 +143,26 @@ mod tests {
         assert_eq!(end(&deep), None);
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert_eq!(end(&ok), Some(ok.as_str()));
+    }
+
+    /// Every length of string, with an escaped quote or backslash at every place, read eight
+    /// bytes at a time or byte by byte at its tail.
+    #[test]
+    fn finds_the_closing_quote_at_any_length() {
+        for len in 0..40 {
+            let plain = "x".repeat(len);
+            assert_eq!(
+                end(&format!("\"{plain}\",")),
+                Some(format!("\"{plain}\"").as_str())
+            );
+            for at in 0..len {
+                for escape in ["\\\"", "\\\\", "\\u0041"] {
+                    let s = format!("\"{}{escape}{}\"", &plain[..at], &plain[at..]);
+                    let _: String = serde_json::from_str(&s).unwrap();
+                    assert_eq!(end(&format!("{s}]")), Some(s.as_str()), "{s}");
+                }
+            }
+        }
     }
 
     /// On valid JSON the scan ends where serde_json's parser ends, for any value.

@@ -4,15 +4,12 @@
 //! type, title and master; the rest of each property tree is skipped, never built. Building
 //! those `Value` trees was most of an export's CPU and memory (issue 16).
 
-use std::fmt;
-
-use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::app::{collect_expression_titles, node_from_entry};
 use super::model::ObjectNode;
 use crate::engine::EngineError;
+use crate::engine::json_scan::{skip_ws, string_end, value_end};
 use crate::engine::reply::take_raw;
 use crate::engine::wire::RawResult;
 
@@ -22,12 +19,9 @@ pub(crate) fn read_tree(
     result: &RawResult,
     keep_properties: bool,
 ) -> Result<(ObjectNode, Vec<String>), EngineError> {
-    if !keep_properties && let Ok(lean) = serde_json::from_str::<LeanReply>(result.get()) {
+    if !keep_properties && let Some(lean) = lean_entry(result.get()) {
         let mut expression_titles = Vec::new();
-        return Ok((
-            lean.entry.into_node(&mut expression_titles),
-            expression_titles,
-        ));
+        return Ok((lean.into_node(&mut expression_titles), expression_titles));
     }
     // The properties are wanted, or the reply has a shape the lean reader does not take (a
     // member of another type than the protocol's): read it whole, leniently, as before.
@@ -38,55 +32,32 @@ pub(crate) fn read_tree(
     Ok((node, expression_titles))
 }
 
-/// The result of GetFullPropertyTree, read in the same one pass as its entries.
-#[derive(Deserialize)]
-struct LeanReply {
-    #[serde(rename = "qPropEntry")]
-    entry: LeanEntry,
-}
-
 /// One `qPropEntry` read for what a node shows.
-#[derive(Deserialize)]
 struct LeanEntry {
-    #[serde(rename = "qProperty", default)]
     property: Summary,
-    #[serde(rename = "qChildren", default)]
     children: Vec<LeanEntry>,
 }
 
-/// The members of a node's properties that `node_from_entry` reads; the others are skipped.
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// The members of a node's properties that `node_from_entry` reads.
+#[derive(Default)]
 struct Summary {
-    #[serde(rename = "qInfo")]
-    info: Info,
-    #[serde(rename = "qExtendsId")]
+    id: Option<String>,
+    r#type: Option<String>,
     extends_id: Option<String>,
     title: Title,
-    #[serde(rename = "qMetaDef")]
-    meta_def: MetaTitle,
-    #[serde(rename = "qMeta")]
-    meta: MetaTitle,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Info {
-    #[serde(rename = "qId")]
-    id: Option<String>,
-    #[serde(rename = "qType")]
-    r#type: Option<String>,
+    meta_def: Title,
+    meta: Title,
 }
 
 impl LeanEntry {
     fn into_node(self, expression_titles: &mut Vec<String>) -> ObjectNode {
         let p = self.property;
-        let id = p.info.id.unwrap_or_default();
+        let id = p.id.unwrap_or_default();
         if matches!(p.title, Title::Expression) {
             expression_titles.push(id.clone());
         }
         // As `literal_title`: the first non-empty literal of title, qMetaDef.title, qMeta.title.
-        let title = [p.title, p.meta_def.0, p.meta.0]
+        let title = [p.title, p.meta_def, p.meta]
             .into_iter()
             .find_map(|t| match t {
                 Title::Literal(s) if !s.is_empty() => Some(s),
@@ -95,7 +66,7 @@ impl LeanEntry {
             .unwrap_or_default();
         ObjectNode {
             id,
-            r#type: p.info.r#type.unwrap_or_default(),
+            r#type: p.r#type.unwrap_or_default(),
             title,
             master_id: p.extends_id.filter(|s| !s.is_empty()),
             children: self
@@ -119,113 +90,215 @@ enum Title {
     Other,
 }
 
-impl<'de> Deserialize<'de> for Title {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TitleVisitor)
+/// The entry of a GetFullPropertyTree result (`{"qPropEntry": …}`), read for what its nodes
+/// show in one pass over the text: the members it reads are parsed (strings unescaped and
+/// checked as serde_json checks them), the rest only scanned for where they end
+/// (`engine::json_scan`). None for anything the full reader must judge: a member of another
+/// type than the protocol's, a repeated member, an escaped member name, text cut short.
+fn lean_entry(result: &str) -> Option<LeanEntry> {
+    let b = result.as_bytes();
+    let mut entry = None;
+    let end = members(result, 0, |key, at| match key {
+        "qPropEntry" if entry.is_none() => {
+            let (e, end) = read_entry(result, at)?;
+            entry = Some(e);
+            Some(end)
+        }
+        "qPropEntry" => None,
+        _ => value_end(b, at),
+    })?;
+    (skip_ws(b, end) == b.len()).then_some(())?;
+    entry
+}
+
+/// Calls `member(name, start of its value)` for each member of the object at `i` (after any
+/// whitespace); `member` returns where the value ends. Returns where the object ends.
+fn members<'t>(
+    text: &'t str,
+    i: usize,
+    mut member: impl FnMut(&'t str, usize) -> Option<usize>,
+) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, i);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return Some(i + 1);
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string_end(b, i)?;
+        let key = &text[i + 1..key_end - 1];
+        if key.contains('\\') {
+            return None;
+        }
+        i = skip_ws(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, member(key, skip_ws(b, i + 1))?);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return Some(i + 1),
+            _ => return None,
+        }
     }
 }
 
-struct TitleVisitor;
-
-impl<'de> Visitor<'de> for TitleVisitor {
-    type Value = Title;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a title")
-    }
-    fn visit_str<E>(self, s: &str) -> Result<Title, E> {
-        Ok(Title::Literal(s.to_string()))
-    }
-    fn visit_string<E>(self, s: String) -> Result<Title, E> {
-        Ok(Title::Literal(s))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Title, A::Error> {
-        let mut expression = false;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            expression |= key == "qStringExpression" || key == "qValueExpression";
-            map.next_value::<IgnoredAny>()?;
+/// One entry (`{"qProperty": …, "qChildren": […]}`) at `i`, and where it ends.
+fn read_entry(text: &str, i: usize) -> Option<(LeanEntry, usize)> {
+    let b = text.as_bytes();
+    let (mut property, mut children) = (None, None);
+    let end = members(text, i, |key, at| match key {
+        "qProperty" if property.is_none() => {
+            let (p, end) = read_summary(text, at)?;
+            property = Some(p);
+            Some(end)
         }
-        Ok(if expression {
-            Title::Expression
-        } else {
-            Title::Other
-        })
+        "qChildren" if children.is_none() => {
+            let (c, end) = read_children(text, at)?;
+            children = Some(c);
+            Some(end)
+        }
+        "qProperty" | "qChildren" => None,
+        _ => value_end(b, at),
+    })?;
+    let entry = LeanEntry {
+        property: property.unwrap_or_default(),
+        children: children.unwrap_or_default(),
+    };
+    Some((entry, end))
+}
+
+/// The `qChildren` array at `i`, and where it ends.
+fn read_children(text: &str, i: usize) -> Option<(Vec<LeanEntry>, usize)> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, i);
+    if b.get(i) != Some(&b'[') {
+        return None;
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Title, A::Error> {
-        IgnoredAny.visit_seq(seq).map(|_| Title::Other)
+    let mut children = Vec::new();
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b']') {
+        return Some((children, i + 1));
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Title, E> {
-        Ok(Title::Other)
+    loop {
+        let (child, end) = read_entry(text, i)?;
+        children.push(child);
+        i = skip_ws(b, end);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b']') => return Some((children, i + 1)),
+            _ => return None,
+        }
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Title, E> {
-        Ok(Title::Other)
+}
+
+/// The members of `qProperty` at `i` that a node shows, and where it ends.
+fn read_summary(text: &str, i: usize) -> Option<(Summary, usize)> {
+    let b = text.as_bytes();
+    let mut s = Summary::default();
+    let mut seen = 0u8;
+    let end = members(text, i, |key, at| {
+        let bit = match key {
+            "qInfo" => 1,
+            "qExtendsId" => 2,
+            "title" => 4,
+            "qMetaDef" => 8,
+            "qMeta" => 16,
+            _ => return value_end(b, at),
+        };
+        if seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        match key {
+            "qInfo" => members(text, at, |key, at| match key {
+                "qId" if s.id.is_none() => read_optional_string(text, at, &mut s.id),
+                "qType" if s.r#type.is_none() => read_optional_string(text, at, &mut s.r#type),
+                "qId" | "qType" => None,
+                _ => value_end(b, at),
+            }),
+            "qExtendsId" => read_optional_string(text, at, &mut s.extends_id),
+            "title" => read_title(text, at, &mut s.title),
+            "qMetaDef" => read_meta_title(text, at, &mut s.meta_def),
+            _ => read_meta_title(text, at, &mut s.meta),
+        }
+    })?;
+    Some((s, end))
+}
+
+/// A string or null member into `out`; anything else is for the full reader.
+fn read_optional_string(text: &str, at: usize, out: &mut Option<String>) -> Option<usize> {
+    let b = text.as_bytes();
+    match b.get(at)? {
+        b'"' => {
+            let end = string_end(b, at)?;
+            *out = Some(unescape(&text[at..end])?);
+            Some(end)
+        }
+        b'n' if b[at..].starts_with(b"null") => Some(at + 4),
+        _ => None,
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Title, E> {
-        Ok(Title::Other)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Title, E> {
-        Ok(Title::Other)
-    }
-    fn visit_unit<E>(self) -> Result<Title, E> {
-        Ok(Title::Other)
-    }
-    fn visit_none<E>(self) -> Result<Title, E> {
-        Ok(Title::Other)
+}
+
+/// A `title` member: a string, an object naming an expression, or something else.
+fn read_title(text: &str, at: usize, out: &mut Title) -> Option<usize> {
+    let b = text.as_bytes();
+    match b.get(at)? {
+        b'"' => {
+            let end = string_end(b, at)?;
+            *out = Title::Literal(unescape(&text[at..end])?);
+            Some(end)
+        }
+        b'{' => {
+            let mut expression = false;
+            let end = members(text, at, |key, at| {
+                expression |= key == "qStringExpression" || key == "qValueExpression";
+                value_end(b, at)
+            })?;
+            *out = if expression {
+                Title::Expression
+            } else {
+                Title::Other
+            };
+            Some(end)
+        }
+        _ => {
+            *out = Title::Other;
+            value_end(b, at)
+        }
     }
 }
 
 /// The `title` inside `qMetaDef` or `qMeta` (Absent when that member is not an object or has
-/// no title).
-#[derive(Default)]
-struct MetaTitle(Title);
-
-impl<'de> Deserialize<'de> for MetaTitle {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(MetaVisitor)
+/// no title; the last `title` wins, as in a `Value`).
+fn read_meta_title(text: &str, at: usize, out: &mut Title) -> Option<usize> {
+    let b = text.as_bytes();
+    if b.get(at) != Some(&b'{') {
+        return value_end(b, at);
     }
+    members(text, at, |key, at| match key {
+        "title" => read_title(text, at, out),
+        _ => value_end(b, at),
+    })
 }
 
-struct MetaVisitor;
-
-impl<'de> Visitor<'de> for MetaVisitor {
-    type Value = MetaTitle;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("qMeta or qMetaDef")
+/// The text of the JSON string `quoted` (quotes included). Without escapes it is taken as it
+/// is; with them serde_json reads it. None where serde_json would refuse it.
+fn unescape(quoted: &str) -> Option<String> {
+    let inner = &quoted[1..quoted.len() - 1];
+    if inner.bytes().any(|c| c < 0x20) {
+        return None;
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MetaTitle, A::Error> {
-        // The last `title` wins, as in a `Value`.
-        let mut title = Title::Absent;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "title" {
-                title = map.next_value()?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(MetaTitle(title))
+    if !inner.contains('\\') {
+        return Some(inner.to_string());
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<MetaTitle, A::Error> {
-        IgnoredAny.visit_seq(seq).map(|_| MetaTitle::default())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<MetaTitle, E> {
-        Ok(MetaTitle::default())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<MetaTitle, E> {
-        Ok(MetaTitle::default())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<MetaTitle, E> {
-        Ok(MetaTitle::default())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<MetaTitle, E> {
-        Ok(MetaTitle::default())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<MetaTitle, E> {
-        Ok(MetaTitle::default())
-    }
-    fn visit_unit<E>(self) -> Result<MetaTitle, E> {
-        Ok(MetaTitle::default())
-    }
+    serde_json::from_str(quoted).ok()
 }
 
 #[cfg(test)]
@@ -310,8 +383,12 @@ mod tests {
         /// The lean reader gives the nodes, titles and expression-title ids the full reader
         /// gives, whatever the members hold (it falls back to the full reader where it must).
         #[test]
-        fn the_lean_reader_reads_what_the_full_reader_reads(e in entry()) {
-            let raw = raw(&e);
+        fn the_lean_reader_reads_what_the_full_reader_reads(e in entry(), pretty in any::<bool>()) {
+            let raw = if pretty {
+                RawResult::from(serde_json::to_string_pretty(&json!({"qPropEntry": e})).unwrap())
+            } else {
+                raw(&e)
+            };
             let (full, full_exprs) = read_tree(&raw, true).unwrap();
             let (lean, lean_exprs) = read_tree(&raw, false).unwrap();
             prop_assert_eq!(&full.properties, &e["qProperty"]);
@@ -330,6 +407,8 @@ mod tests {
           {"qProperty": {"qInfo": {"qId": "o2", "qType": "table"}, "title": "T",
             "qExtendsId": ""}}
         ]});
+        // Members of the protocol's types take the lean path (no fallback to the full reader).
+        assert!(lean_entry(raw(&e).get()).is_some());
         let (n, exprs) = read_tree(&raw(&e), false).unwrap();
         assert_eq!((n.id.as_str(), n.title.as_str()), ("s1", "Sheet"));
         assert_eq!(n.properties, Value::Null);
@@ -337,6 +416,18 @@ mod tests {
         assert_eq!(n.children[1].title, "T");
         assert_eq!(n.children[1].master_id, None);
         assert_eq!(exprs, ["o1"]);
+        // What the lean reader leaves to the full one: a member of another type, a repeated
+        // member, an escaped member name, text cut short.
+        for odd in [
+            r#"{"qPropEntry":{"qProperty":{"qInfo":{"qId":7}}}}"#,
+            r#"{"qPropEntry":{"qProperty":{"qInfo":{}},"qProperty":{}}}"#,
+            r#"{"qPropEntry":{"qProperty":{"q\u0049nfo":{}}}}"#,
+            r#"{"qPropEntry":{"qChildren":null}}"#,
+            r#"{"qPropEntry":{"qProperty":{"title":"a\x"}}}"#,
+            r#"{"qPropEntry":{"qProperty":{"title":"cut"#,
+        ] {
+            assert!(lean_entry(odd).is_none(), "{odd}");
+        }
         // A reply without its entry is refused with the member named, whichever reader.
         let bare = RawResult::from(r#"{"qOther":{"qProperty":{}}}"#);
         for keep in [false, true] {
