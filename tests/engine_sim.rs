@@ -161,6 +161,40 @@ async fn connect_with(opts: &ConnectOptions) -> Result<Session, EngineError> {
         .expect("connecting must never hang")
 }
 
+/// Every socket of a run shares one TLS client config (`tls::shared_client_config`): the second
+/// handshake with the same material resumes the first one's session, with no second check of the
+/// server's chain and no second client signature (issue 16).
+#[tokio::test]
+async fn a_second_socket_with_the_same_material_resumes_the_tls_session() {
+    use qlik_tui::engine::transport::{parse_target, tcp_connect, tls_handshake};
+    use rustls::HandshakeKind;
+    let sim = start(Behaviour::default()).await;
+    let mut opts = options(&sim_spec(&sim)).await;
+    // Text outside the PEM blocks is ignored: this test's material (and so its config and its
+    // session cache) is its own, whatever other tests in this process connect to.
+    opts.tls.root_pem = opts
+        .tls
+        .root_pem
+        .map(|pem| pem + "\nengine_sim resumption test\n");
+    let target = parse_target(&opts.url).unwrap();
+    for expected in [HandshakeKind::Full, HandshakeKind::Resumed] {
+        let tcp = tcp_connect(&opts, &[sim.addr()]).await.unwrap();
+        let tls = tokio::time::timeout(HANG_GUARD, tls_handshake(&opts, &target, tcp))
+            .await
+            .expect("a handshake must never hang")
+            .unwrap();
+        assert_eq!(tls.get_ref().1.handshake_kind(), Some(expected));
+        // rustls stores the session's ticket once the server's first reply is read.
+        let mut stream = tls;
+        let _ = tokio::time::timeout(Duration::from_millis(200), async {
+            use tokio::io::AsyncReadExt;
+            let mut byte = [0u8; 1];
+            stream.read(&mut byte).await
+        })
+        .await;
+    }
+}
+
 async fn connect(sim: &SimServer) -> Session {
     connect_with(&options(&sim_spec(sim)).await)
         .await

@@ -105,6 +105,43 @@ pub fn client_config(tls: &ClientTls) -> Result<ClientConfig, TlsConfigError> {
     build_client_config(tls, None)
 }
 
+/// The client config for `tls`, built once per process for each set of material and shared by
+/// every socket that uses it: the PEM text is parsed once, and a handshake after the first
+/// resumes the TLS session rustls keeps in the config (no second check of the server's chain,
+/// no second client signature). An export opens a socket per app (issue 16).
+pub fn shared_client_config(tls: &ClientTls) -> Result<Arc<ClientConfig>, TlsConfigError> {
+    type Built = Vec<([u8; 32], Arc<ClientConfig>)>;
+    static BUILT: std::sync::Mutex<Built> = std::sync::Mutex::new(Vec::new());
+    let built = || BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    let key = fingerprint(tls);
+    if let Some((_, config)) = built().iter().find(|(k, _)| *k == key) {
+        return Ok(config.clone());
+    }
+    let config = Arc::new(client_config(tls)?);
+    built().push((key, config.clone()));
+    Ok(config)
+}
+
+/// A digest of everything a client config is built from (the key included, so a config is never
+/// shared across keys; the digest itself is kept only in memory).
+fn fingerprint(tls: &ClientTls) -> [u8; 32] {
+    let mut d = ring::digest::Context::new(&ring::digest::SHA256);
+    let key = tls.key_pem.as_ref().map(|k| k.expose());
+    for part in [tls.root_pem.as_deref(), tls.cert_pem.as_deref(), key] {
+        match part {
+            Some(text) => {
+                d.update(&(text.len() as u64 + 1).to_le_bytes());
+                d.update(text.as_bytes());
+            }
+            None => d.update(&0u64.to_le_bytes()),
+        }
+    }
+    d.update(&[u8::from(tls.verify_hostname)]);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.finish().as_ref());
+    out
+}
+
 /// Where a recording verifier puts the server's chain (leaf first), whether or not it verifies.
 pub type SeenChain = Arc<std::sync::Mutex<Vec<CertificateDer<'static>>>>;
 

@@ -8,6 +8,6 @@ pub mod x509;
 
 pub use config::{
     ClientTls, TlsConfigError, client_config, ensure_crypto_provider, server_config,
-    server_config_with,
+    server_config_with, shared_client_config,
 };
 pub use pem::{PemError, PemRole};
