@@ -274,6 +274,26 @@ pub async fn resolve(
     }
 }
 
+/// The receive buffer each engine socket asks the kernel for (Linux doubles it, up to
+/// `net.core.rmem_max`). With the default start of 128 KiB a burst of replies (a sheet list's
+/// property trees at once) filled the window of a fast engine on the same host, and the
+/// sender's persist timer reopened it only after ~200 ms: two to four such stalls in every
+/// export of the 20-app benchmark site, a third of its wall time (issue 16).
+const RECV_BUFFER_BYTES: u32 = 1024 * 1024;
+
+/// A TCP connection to `addr`, with the receive buffer above and Nagle off.
+async fn connect_one(addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // A refusal only leaves the kernel's default: worth no error.
+    let _ = socket.set_recv_buffer_size(RECV_BUFFER_BYTES);
+    let stream = socket.connect(addr).await?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
 /// Opens a TCP connection to the first address that answers.
 pub async fn tcp_connect(
     opts: &ConnectOptions,
@@ -281,7 +301,7 @@ pub async fn tcp_connect(
 ) -> Result<TcpStream, EngineError> {
     let mut last = None;
     for addr in addrs {
-        match tokio::time::timeout(opts.timeouts.connect, TcpStream::connect(addr)).await {
+        match tokio::time::timeout(opts.timeouts.connect, connect_one(*addr)).await {
             Err(_) => {
                 last = Some(EngineError::Timeout {
                     step: "TCP connect",
@@ -299,10 +319,7 @@ pub async fn tcp_connect(
                     detail: e.to_string(),
                 })
             }
-            Ok(Ok(s)) => {
-                let _ = s.set_nodelay(true);
-                return Ok(s);
-            }
+            Ok(Ok(s)) => return Ok(s),
         }
     }
     Err(last.unwrap_or(EngineError::ConnectFailed {
