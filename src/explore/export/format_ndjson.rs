@@ -8,7 +8,7 @@ use std::io::Write;
 
 use serde::Serialize;
 use serde::ser::{Impossible, SerializeMap, SerializeStruct, Serializer};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::FormatWriter;
 use super::doc::{AppDoc, ErrorDoc, FORMAT, SourceDoc};
@@ -17,33 +17,50 @@ use super::doc::{AppDoc, ErrorDoc, FORMAT, SourceDoc};
 pub(super) struct NdjsonWriter {
     apps: usize,
     errors: usize,
+    /// The record being written, kept between records: one write per line, not one per piece.
+    line: Vec<u8>,
 }
 
-/// `{"record": kind, ...head, ...fields of v except `drop`}` as one line, serialized straight
-/// to the writer: no `Value` of `v` is built (for an app that was the whole app, sheets and
-/// objects included, only for them to be dropped again).
-fn record(
-    w: &mut dyn Write,
-    kind: &str,
-    head: &[(&str, Value)],
-    v: &impl Serialize,
-    drop: &str,
-) -> std::io::Result<()> {
-    serde_json::to_writer(
-        &mut *w,
-        &Record {
-            kind,
-            head,
-            v,
-            drop,
-        },
-    )?;
-    w.write_all(b"\n")
+/// A head member's value, borrowed from the document: no `Value` (and no copy of a string) per
+/// record.
+#[derive(Serialize, Clone, Copy)]
+#[serde(untagged)]
+enum Head<'a> {
+    Str(&'a str),
+    OptStr(Option<&'a str>),
+    Count(usize),
+}
+
+impl NdjsonWriter {
+    /// `{"record": kind, ...head, ...fields of v except `drop`}` as one line, serialized
+    /// straight into the line buffer: no `Value` of `v` is built (for an app that was the whole
+    /// app, sheets and objects included, only for them to be dropped again).
+    fn record(
+        &mut self,
+        w: &mut dyn Write,
+        kind: &str,
+        head: &[(&str, Head<'_>)],
+        v: &impl Serialize,
+        drop: &str,
+    ) -> std::io::Result<()> {
+        self.line.clear();
+        serde_json::to_writer(
+            &mut self.line,
+            &Record {
+                kind,
+                head,
+                v,
+                drop,
+            },
+        )?;
+        self.line.push(b'\n');
+        w.write_all(&self.line)
+    }
 }
 
 struct Record<'a, T> {
     kind: &'a str,
-    head: &'a [(&'a str, Value)],
+    head: &'a [(&'a str, Head<'a>)],
     v: &'a T,
     drop: &'a str,
 }
@@ -210,10 +227,10 @@ impl<M: SerializeMap> SerializeMap for FieldsInto<'_, M> {
 
 impl FormatWriter for NdjsonWriter {
     fn begin(&mut self, w: &mut dyn Write, source: &SourceDoc) -> std::io::Result<()> {
-        record(
+        self.record(
             w,
             "export",
-            &[("format", FORMAT.into())],
+            &[("format", Head::Str(FORMAT))],
             &json!({"source": source}),
             "",
         )
@@ -226,36 +243,34 @@ impl FormatWriter for NdjsonWriter {
         errors: &[ErrorDoc],
     ) -> std::io::Result<()> {
         if let Some(app) = app {
-            record(w, "app", &[], app, "sheets")?;
-            let app_id = Value::from(app.id.as_str());
+            self.record(w, "app", &[], app, "sheets")?;
+            let app_id = Head::Str(&app.id);
             for sheet in &app.sheets {
-                record(w, "sheet", &[("app_id", app_id.clone())], sheet, "objects")?;
+                self.record(w, "sheet", &[("app_id", app_id)], sheet, "objects")?;
             }
             for o in app.objects() {
                 let head = [
-                    ("app_id", app_id.clone()),
-                    ("sheet_id", o.sheet.id.as_str().into()),
-                    ("parent_id", o.parent_id.into()),
-                    ("depth", o.depth.into()),
+                    ("app_id", app_id),
+                    ("sheet_id", Head::Str(&o.sheet.id)),
+                    ("parent_id", Head::OptStr(o.parent_id)),
+                    ("depth", Head::Count(o.depth)),
                 ];
-                record(w, "object", &head, o.object, "children")?;
+                self.record(w, "object", &head, o.object, "children")?;
             }
             self.apps += 1;
         }
         for e in errors {
-            record(w, "error", &[], e, "")?;
+            self.record(w, "error", &[], e, "")?;
         }
         self.errors += errors.len();
         Ok(())
     }
 
     fn finish(&mut self, w: &mut dyn Write) -> std::io::Result<()> {
-        record(
-            w,
-            "end",
-            &[("apps", self.apps.into()), ("errors", self.errors.into())],
-            &json!({}),
-            "",
-        )
+        let counts = [
+            ("apps", Head::Count(self.apps)),
+            ("errors", Head::Count(self.errors)),
+        ];
+        self.record(w, "end", &counts, &json!({}), "")
     }
 }
