@@ -18,6 +18,13 @@ pub(super) struct MdWriter {
 /// report.md` must not retitle the terminal, and a reader should see that a title is odd.
 pub(super) fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    push_text(&mut out, s);
+    out
+}
+
+/// `text(s)` appended to `out`: an object's line is built in the app's string, with no string
+/// per part (a report has a line per object).
+fn push_text(out: &mut String, s: &str) {
     for ch in s.chars() {
         match ch {
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '+'
@@ -33,14 +40,24 @@ pub(super) fn text(s: &str) -> String {
             _ => out.push(ch),
         }
     }
-    out
 }
 
 /// `text` as a link to `url` (ids in links are percent-encoded, so the URL holds no space or
 /// parenthesis).
 fn link(title: &str, fallback: &str, url: &str) -> String {
+    let mut out = String::new();
+    push_link(&mut out, title, fallback, url);
+    out
+}
+
+/// `link(title, fallback, url)` appended to `out`.
+fn push_link(out: &mut String, title: &str, fallback: &str, url: &str) {
     let shown = if title.is_empty() { fallback } else { title };
-    format!("[{}]({url})", text(shown))
+    out.push('[');
+    push_text(out, shown);
+    out.push_str("](");
+    out.push_str(url);
+    out.push(')');
 }
 
 /// A code block fence longer than any backtick run inside `body`.
@@ -50,16 +67,18 @@ fn fence(body: &str) -> String {
 }
 
 fn object_lines(out: &mut String, o: &ObjectDoc, depth: usize) {
-    let indent = "  ".repeat(depth + 1);
-    let _ = write!(
-        out,
-        "{indent}- {} · {} · id {}",
-        link(&o.title, "(untitled)", &o.link),
-        text(&o.r#type),
-        text(&o.id)
-    );
+    for _ in 0..=depth {
+        out.push_str("  ");
+    }
+    out.push_str("- ");
+    push_link(out, &o.title, "(untitled)", &o.link);
+    out.push_str(" · ");
+    push_text(out, &o.r#type);
+    out.push_str(" · id ");
+    push_text(out, &o.id);
     if let Some(m) = &o.master_id {
-        let _ = write!(out, " · master item {}", text(m));
+        out.push_str(" · master item ");
+        push_text(out, m);
     }
     out.push('\n');
     for c in &o.children {
