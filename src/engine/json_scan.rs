@@ -25,6 +25,45 @@ pub fn value_end(text: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// Calls `member(name, start of its value)` for each member of the object at `i` (after any
+/// whitespace); `member` returns where the value ends. Returns where the object ends. None for
+/// what is not an object, an escaped member name (left to a careful parser), or text cut short.
+pub fn members<'t>(
+    text: &'t str,
+    i: usize,
+    mut member: impl FnMut(&'t str, usize) -> Option<usize>,
+) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, i);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return Some(i + 1);
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string_end(b, i)?;
+        let key = &text[i + 1..key_end - 1];
+        if key.contains('\\') {
+            return None;
+        }
+        i = skip_ws(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, member(key, skip_ws(b, i + 1))?);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
 /// The index of the first byte at or after `i` that is not JSON whitespace.
 pub fn skip_ws(text: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = text.get(i) {

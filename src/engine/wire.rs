@@ -197,12 +197,8 @@ impl<'a> RawReply<'a> {
     /// path leaves to the careful one (an escaped or repeated member name, an id like `1.0`).
     /// `Incoming::parse` then classifies the frame and names what is wrong.
     pub fn parse(text: &'a str) -> Option<(u64, RawReply<'a>)> {
-        use super::json_scan::{skip_ws, string_end, value_end};
+        use super::json_scan::{members, skip_ws, value_end};
         let b = text.as_bytes();
-        let mut i = skip_ws(b, 0);
-        if b.get(i) != Some(&b'{') {
-            return None;
-        }
         let mut reply = RawReply {
             result: None,
             error: None,
@@ -210,24 +206,7 @@ impl<'a> RawReply<'a> {
             close: Vec::new(),
         };
         let (mut id, mut seen) = (None, 0u8);
-        i = skip_ws(b, i + 1);
-        if b.get(i) == Some(&b'}') {
-            return None;
-        }
-        loop {
-            if b.get(i) != Some(&b'"') {
-                return None;
-            }
-            let key_end = string_end(b, i)?;
-            let key = &text[i + 1..key_end - 1];
-            if key.contains('\\') {
-                return None;
-            }
-            i = skip_ws(b, key_end);
-            if b.get(i) != Some(&b':') {
-                return None;
-            }
-            let start = skip_ws(b, i + 1);
+        let end = members(text, 0, |key, start| {
             let end = value_end(b, start)?;
             let value = &text[start..end];
             // Each known member once, as serde's derive would insist.
@@ -253,12 +232,10 @@ impl<'a> RawReply<'a> {
                 "close" => reply.close = serde_json::from_str(value).ok()?,
                 _ => {}
             }
-            i = skip_ws(b, end);
-            match b.get(i) {
-                Some(b',') => i = skip_ws(b, i + 1),
-                Some(b'}') if skip_ws(b, i + 1) == b.len() => break,
-                _ => return None,
-            }
+            Some(end)
+        })?;
+        if skip_ws(b, end) != b.len() {
+            return None;
         }
         Some((id?, reply))
     }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::app::{collect_expression_titles, node_from_entry};
 use super::model::ObjectNode;
 use crate::engine::EngineError;
-use crate::engine::json_scan::{skip_ws, string_end, value_end};
+use crate::engine::json_scan::{members, skip_ws, string_end, value_end};
 use crate::engine::reply::take_raw;
 use crate::engine::wire::RawResult;
 
@@ -109,44 +109,6 @@ fn lean_entry(result: &str) -> Option<LeanEntry> {
     })?;
     (skip_ws(b, end) == b.len()).then_some(())?;
     entry
-}
-
-/// Calls `member(name, start of its value)` for each member of the object at `i` (after any
-/// whitespace); `member` returns where the value ends. Returns where the object ends.
-fn members<'t>(
-    text: &'t str,
-    i: usize,
-    mut member: impl FnMut(&'t str, usize) -> Option<usize>,
-) -> Option<usize> {
-    let b = text.as_bytes();
-    let mut i = skip_ws(b, i);
-    if b.get(i) != Some(&b'{') {
-        return None;
-    }
-    i = skip_ws(b, i + 1);
-    if b.get(i) == Some(&b'}') {
-        return Some(i + 1);
-    }
-    loop {
-        if b.get(i) != Some(&b'"') {
-            return None;
-        }
-        let key_end = string_end(b, i)?;
-        let key = &text[i + 1..key_end - 1];
-        if key.contains('\\') {
-            return None;
-        }
-        i = skip_ws(b, key_end);
-        if b.get(i) != Some(&b':') {
-            return None;
-        }
-        i = skip_ws(b, member(key, skip_ws(b, i + 1))?);
-        match b.get(i) {
-            Some(b',') => i = skip_ws(b, i + 1),
-            Some(b'}') => return Some(i + 1),
-            _ => return None,
-        }
-    }
 }
 
 /// One entry (`{"qProperty": …, "qChildren": […]}`) at `i`, and where it ends.
